@@ -1,0 +1,317 @@
+"""The responsibility catalog (职责目录): the matter tree, who answers for each matter where and since
+when (权责清单, versioned), time-limit classes, and the community work-item access list (准入清单)."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from yousu.org.choices import Level
+from yousu.org.models import Area, Sector, TreeQuerySet, Unit, validate_code
+
+from .choices import (
+    AccessChangeAction,
+    AccessChangeStatus,
+    AppealKind,
+    CatalogLevel,
+    ClockKind,
+    LimitUnit,
+    RuleTarget,
+)
+
+
+class TimeLimitClass(models.Model):
+    """How fast an order of this class must be accepted and completed; editable data."""
+
+    code = models.CharField(_("编码"), max_length=30, unique=True, validators=[validate_code])
+    name = models.CharField(_("名称"), max_length=50)
+    response_amount = models.PositiveIntegerField(_("响应时限"))
+    response_unit = models.CharField(_("响应时限单位"), max_length=10, choices=LimitUnit.choices)
+    completion_amount = models.PositiveIntegerField(_("办结时限"))
+    completion_unit = models.CharField(_("办结时限单位"), max_length=10, choices=LimitUnit.choices)
+    clock = models.CharField(
+        _("计时方式"),
+        max_length=10,
+        choices=ClockKind.choices,
+        default=ClockKind.WORKING,
+        help_text=_("工作时间：按工作日和办公时间计时；自然时间：7×24 小时计时"),
+    )
+    urgency = models.PositiveSmallIntegerField(
+        _("紧急程度"), default=0, help_text=_("数值越大越紧急；派单员只能把时限类别调高，不能调低")
+    )
+
+    class Meta:
+        verbose_name = _("时限类别")
+        verbose_name_plural = _("时限类别")
+        ordering = ["-urgency", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def describe(self) -> str:
+        return _("%(r)s%(ru)s内响应，%(c)s%(cu)s内办结（%(clock)s）") % {
+            "r": self.response_amount,
+            "ru": self.get_response_unit_display(),
+            "c": self.completion_amount,
+            "cu": self.get_completion_unit_display(),
+            "clock": self.get_clock_display(),
+        }
+
+
+class CatalogItem(models.Model):
+    """A node of the 3-level catalog: domain (1) → category (2) → item (3)."""
+
+    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code])
+    name = models.CharField(_("名称"), max_length=100)
+    level = models.PositiveSmallIntegerField(_("级别"), choices=CatalogLevel.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    path = models.CharField(_("路径"), max_length=200, editable=False, db_index=True)
+    keywords = models.TextField(_("关键词"), blank=True, help_text=_("用顿号、逗号或空格分隔"))
+    appeal_kinds = models.JSONField(
+        _("适用诉求类型"), default=list, blank=True, help_text=_("空表示适用全部诉求类型")
+    )
+    time_limit_class = models.ForeignKey(
+        TimeLimitClass,
+        verbose_name=_("时限类别"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="items",
+        help_text=_("事项必填；领域和类别可留空"),
+    )
+    description = models.TextField(_("说明"), blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("目录事项")
+        verbose_name_plural = _("目录事项")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.level == CatalogLevel.DOMAIN:
+            if self.parent_id:
+                errors["parent"] = _("一级领域不能有上级")
+        elif not self.parent_id:
+            errors["parent"] = _("二级类别和三级事项必须有上级")
+        elif self.parent.level != self.level - 1:
+            errors["parent"] = _("上级必须正好高一级")
+        if self.level == CatalogLevel.ITEM and not self.time_limit_class_id:
+            errors["time_limit_class"] = _("三级事项必须指定时限类别")
+        kinds = self.appeal_kinds
+        if not isinstance(kinds, list) or any(kind not in AppealKind.values for kind in kinds):
+            errors["appeal_kinds"] = _("诉求类型只能是：%(kinds)s") % {"kinds": "、".join(AppealKind.values)}
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+    def keyword_list(self) -> list[str]:
+        text = self.keywords
+        for sep in "、，,;；\n":
+            text = text.replace(sep, " ")
+        return [word for word in text.split(" ") if word]
+
+    def lineage(self) -> list[CatalogItem]:
+        """This node and its ancestors, nearest first (item, category, domain)."""
+        codes = [code for code in self.path.strip("/").split("/") if code]
+        by_code = {node.code: node for node in CatalogItem.objects.filter(code__in=codes)}
+        return [by_code[code] for code in reversed(codes) if code in by_code]
+
+    def effective_time_limit_class(self) -> TimeLimitClass | None:
+        for node in self.lineage():
+            if node.time_limit_class_id:
+                return node.time_limit_class
+        return None
+
+
+class RuleQuerySet(models.QuerySet):
+    def in_force(self, at):
+        """Rules valid at the moment `at`: valid_from <= at < valid_until."""
+        return self.filter(valid_from__lte=at).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+
+
+class ResponsibilityRule(models.Model):
+    """One version of 'who answers for this matter in this area' (权责清单 entry).
+
+    Rows are never edited in place: a change closes the rule in force (valid_until) and creates
+    its successor (replaces), each with who, when and why, so the rule in force at any past
+    moment can be found again and figures can be recomputed.
+    """
+
+    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="rules")
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("适用区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="responsibility_rules",
+        help_text=_("留空表示全辖区；更具体的区域优先"),
+    )
+    target = models.CharField(_("责任方式"), max_length=20, choices=RuleTarget.choices)
+    level = models.CharField(
+        _("责任层级"), max_length=20, choices=[c for c in Level.choices if c[0] != Level.GRID], blank=True
+    )
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("职能领域"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("指定单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+    )
+    valid_from = models.DateTimeField(_("生效时间"))
+    valid_until = models.DateTimeField(_("失效时间"), null=True, blank=True)
+    replaces = models.OneToOneField(
+        "self",
+        verbose_name=_("取代的规则"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="replaced_by",
+    )
+    reason = models.TextField(_("变更依据"), help_text=_("会商决定、文件编号或其他依据"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("设定人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("设定时间"), auto_now_add=True)
+    retired_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("停用人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    retired_reason = models.TextField(_("停用原因"), blank=True)
+
+    objects = RuleQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("责任规则")
+        verbose_name_plural = _("责任规则（权责清单）")
+        ordering = ["item__path", "area__path", "valid_from"]
+        indexes = [models.Index(fields=["item", "valid_from"], name="rule_item_from")]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} → {self.describe_target()}"
+
+    def describe_target(self) -> str:
+        if self.target == RuleTarget.UNIT:
+            return str(self.unit)
+        level = Level(self.level).label if self.level else ""
+        if self.target == RuleTarget.SECTOR:
+            return _("诉求所在地的%(level)s%(sector)s部门") % {"level": level, "sector": self.sector}
+        return _("诉求所在地的%(level)s") % {"level": level}
+
+    @property
+    def in_force_now(self) -> bool:
+        from django.utils import timezone
+
+        now = timezone.now()
+        return self.valid_from <= now and (self.valid_until is None or self.valid_until > now)
+
+
+class AccessList(models.Model):
+    """The community work-item access list (社区工作事项准入清单) of a jurisdiction: the closed list of
+    catalog items that may be given to a community. Changes only through an approved AccessListChange."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    area = models.OneToOneField(
+        Area, verbose_name=_("适用辖区"), on_delete=models.PROTECT, related_name="access_list"
+    )
+    cap = models.PositiveIntegerField(
+        _("事项总量上限"),
+        null=True,
+        blank=True,
+        help_text=_("“总量不增”：设定后，批准新增事项不得使清单超过此数；留空表示不设上限"),
+    )
+    last_reviewed = models.DateField(_("最近年度调整日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("社区工作事项准入清单")
+        verbose_name_plural = _("社区工作事项准入清单")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessListEntry(models.Model):
+    access_list = models.ForeignKey(
+        AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="entries"
+    )
+    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+")
+    added_by_change = models.ForeignKey(
+        "AccessListChange", verbose_name=_("批准记录"), on_delete=models.PROTECT, related_name="+"
+    )
+    added_at = models.DateTimeField(_("列入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("准入事项")
+        verbose_name_plural = _("准入事项")
+        ordering = ["item__path"]
+        constraints = [
+            models.UniqueConstraint(fields=["access_list", "item"], name="accesslistentry_unique_item"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.item)
+
+
+class AccessListChange(models.Model):
+    """A proposal to add an item to, or remove one from, an access list, and its decision."""
+
+    access_list = models.ForeignKey(
+        AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="changes"
+    )
+    action = models.CharField(_("变更"), max_length=10, choices=AccessChangeAction.choices)
+    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField(_("申请理由"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=AccessChangeStatus.choices, default=AccessChangeStatus.PROPOSED
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    proposed_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("准入清单变更")
+        verbose_name_plural = _("准入清单变更（分级审批）")
+        ordering = ["-proposed_at", "-id"]
+        constraints = [
+            # One open proposal per item and list, so two approvals cannot race each other.
+            models.UniqueConstraint(
+                fields=["access_list", "item"],
+                condition=Q(status="proposed"),
+                name="accesslistchange_one_open_per_item",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.item.name}（{self.get_status_display()}）"

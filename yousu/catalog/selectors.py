@@ -1,0 +1,117 @@
+"""Reads of the catalog, above all: who is responsible for item X at place Y at moment T."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yousu.core.errors import DomainError, PushDownRefused, ResponsibilityNotFound
+from yousu.org.choices import LEVEL_DEPTH, TERRITORIAL_KIND, Level, UnitKind
+from yousu.org.models import Area, Unit
+
+from .choices import RuleTarget
+from .models import AccessList, CatalogItem, ResponsibilityRule
+
+
+@dataclass(frozen=True)
+class Responsibility:
+    """The answer of the lookup: the unit, the rule that named it, and the dispatch chain."""
+
+    unit: Unit
+    rule: ResponsibilityRule
+    item: CatalogItem
+    area: Area
+    at: dt.datetime
+    chain: list[Unit] = field(default_factory=list)
+
+
+def access_lists_covering(area: Area | None) -> list[AccessList]:
+    """The access lists that apply to places in `area` (every list when `area` is None)."""
+    if area is None:
+        return list(AccessList.objects.all())
+    root_path = "/" + area.path.strip("/").split("/")[0] + "/"
+    return list(AccessList.objects.filter(area__path=root_path))
+
+
+def item_on_access_list(*, item: CatalogItem, access_list: AccessList) -> bool:
+    return access_list.entries.filter(item=item).exists()
+
+
+def community_may_receive(*, item: CatalogItem, community: Unit) -> bool:
+    """The no-push-down rule: a community may be given only items on its access list."""
+    if community.kind != UnitKind.COMMUNITY:
+        return True
+    lists = access_lists_covering(community.area)
+    return bool(lists) and all(item_on_access_list(item=item, access_list=lst) for lst in lists)
+
+
+def rules_in_force(at: dt.datetime | None = None) -> QuerySet[ResponsibilityRule]:
+    return ResponsibilityRule.objects.in_force(at or timezone.now())
+
+
+def rule_history(item: CatalogItem) -> QuerySet[ResponsibilityRule]:
+    """Every version of every rule of the item, oldest first."""
+    return (
+        ResponsibilityRule.objects.filter(item=item)
+        .select_related("area", "sector", "unit", "created_by", "retired_by", "replaces")
+        .order_by("area__path", "valid_from", "id")
+    )
+
+
+def responsible_unit(*, item: CatalogItem, area: Area, at: dt.datetime | None = None) -> Responsibility:
+    """Who must handle `item` for a place in `area`, by the rules in force at `at` (default now).
+
+    The nearest catalog node wins (an item's own rule beats its category's), then the most
+    specific area (a district's rule beats the city-wide one). Raises ResponsibilityNotFound when
+    no rule applies or the place is too coarse to resolve it, PushDownRefused when the result
+    would be a community and the item is not on the community access list.
+    """
+    at = at or timezone.now()
+    lineage = item.lineage()
+    places = area.ancestors()
+    depth = {node.pk: index for index, node in enumerate(lineage)}
+    area_depth = {place.pk: LEVEL_DEPTH[place.level] for place in places}
+    candidates = list(
+        ResponsibilityRule.objects.in_force(at)
+        .filter(item__in=lineage)
+        .filter(Q(area__isnull=True) | Q(area__in=places))
+        .select_related("item", "area", "sector", "unit")
+    )
+    if not candidates:
+        raise ResponsibilityNotFound(f"职责目录中没有规定“{item.name}”在{area.name}由哪个单位承办", field="item")
+    candidates.sort(key=lambda rule: (depth[rule.item_id], -area_depth.get(rule.area_id, -1)))
+    rule = candidates[0]
+    unit = _resolve_target(rule, area, places)
+    if not community_may_receive(item=item, community=unit):
+        raise PushDownRefused(
+            f"事项“{item.name}”不在社区工作事项准入清单内，不能交由{unit.name}承办", field="item"
+        )
+    return Responsibility(unit=unit, rule=rule, item=item, area=area, at=at, chain=unit.chain())
+
+
+def _resolve_target(rule: ResponsibilityRule, area: Area, places: list[Area]) -> Unit:
+    if rule.target == RuleTarget.UNIT:
+        return rule.unit
+    level = rule.level
+    place = next((p for p in places if p.level == level), None)
+    if place is None:
+        raise ResponsibilityNotFound(
+            f"“{rule.item.name}”由{Level(level).label}级单位承办，但诉求地点只精确到{area.get_level_display()}，"
+            "需要先明确到该层级",
+            field="area",
+        )
+    if rule.target == RuleTarget.SECTOR:
+        units = Unit.objects.filter(sector=rule.sector, level=level, area=place, is_active=True)
+        what = f"{place.name}的{rule.sector.name}部门"
+    else:
+        units = Unit.objects.filter(kind=TERRITORIAL_KIND[level], area=place, is_active=True)
+        what = f"{place.name}的属地单位"
+    found = list(units[:2])
+    if not found:
+        raise ResponsibilityNotFound(f"找不到{what}（请在组织机构中设立该单位）", field="area")
+    if len(found) > 1:
+        raise DomainError(f"{what}不止一个，责任不明确；请会商后在职责目录中指定单位", field="area")
+    return found[0]

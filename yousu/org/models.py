@@ -1,0 +1,301 @@
+"""Who is where: areas (city → district → street → community → grid), units, people and roles.
+
+A city is described here as data: nothing in the shared code names a particular city.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from yousu.core.geo import validate_boundary
+
+from .choices import (
+    AREA_KIND_LEVEL,
+    DEPARTMENT_DUTIES,
+    GRID_ONLY_DUTIES,
+    LEVEL_DEPTH,
+    UNIT_KIND_LEVELS,
+    AreaKind,
+    GridDuty,
+    Level,
+    RoleCode,
+    UnitKind,
+)
+
+CODE_HELP = _("字母、数字、点、横线或下划线，全局唯一")
+
+
+def validate_code(value: str) -> None:
+    # Codes become parts of materialised paths and of file rows, so they stay plain.
+    if not value or any(ch in value for ch in "/,; \t\n"):
+        raise ValidationError(_("编码不能为空，也不能含有斜杠、逗号、分号或空白"), code="invalid_code")
+
+
+class TreeQuerySet(models.QuerySet):
+    def within(self, node):
+        """The node and everything below it."""
+        return self.filter(path__startswith=node.path)
+
+
+class Area(models.Model):
+    """An administrative area: city, district/county/park, street/township, community/village or grid."""
+
+    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("类型"), max_length=20, choices=AreaKind.choices)
+    level = models.CharField(_("层级"), max_length=20, choices=Level.choices, editable=False)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    # "/<root code>/<child code>/.../": a prefix match finds a whole subtree in one indexed query.
+    path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
+    boundary = models.JSONField(
+        _("边界 (GeoJSON)"), null=True, blank=True, help_text=_("GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)")
+    )
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["path"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        level = AREA_KIND_LEVEL.get(self.kind)
+        if level is None:
+            raise ValidationError({"kind": _("未知的区域类型")})
+        if level == Level.CITY:
+            if self.parent_id is not None:
+                raise ValidationError({"parent": _("市级区域不能有上级区域")})
+        else:
+            if self.parent is None:
+                raise ValidationError({"parent": _("除市级外，区域必须有上级区域")})
+            if LEVEL_DEPTH[self.parent.level] != LEVEL_DEPTH[level] - 1:
+                raise ValidationError(
+                    {"parent": _("上级区域的层级应紧邻本区域的上一级（%(parent)s 不能管辖 %(kind)s）")
+                     % {"parent": self.parent.get_level_display(), "kind": AreaKind(self.kind).label}}
+                )
+            if self.pk and self.parent.path.startswith(self.path or "\0"):
+                raise ValidationError({"parent": _("上级区域不能是本区域或其下级")})
+        if self.boundary is not None:
+            try:
+                validate_boundary(self.boundary)
+            except ValueError as exc:
+                raise ValidationError({"boundary": str(exc)}) from None
+        elif level == Level.GRID:
+            raise ValidationError({"boundary": _("网格必须有边界多边形")})
+
+    def save(self, *args, **kwargs):
+        # level and path are derived, never typed in, so they cannot disagree with kind and parent.
+        self.level = AREA_KIND_LEVEL[self.kind]
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+    def ancestors(self, include_self: bool = True) -> list[Area]:
+        """From the root down to this area, in one query."""
+        codes = [code for code in self.path.strip("/").split("/") if code]
+        if not include_self:
+            codes = codes[:-1]
+        by_code = {area.code: area for area in Area.objects.filter(code__in=codes)}
+        return [by_code[code] for code in codes if code in by_code]
+
+    def ancestor_at(self, level: str) -> Area | None:
+        """This area's ancestor (or itself) at the given level, or None if this area is coarser."""
+        if LEVEL_DEPTH[level] > LEVEL_DEPTH[self.level]:
+            return None
+        for area in self.ancestors():
+            if area.level == level:
+                return area
+        return None
+
+    @property
+    def root(self) -> Area:
+        return self.ancestors()[0]
+
+
+class Sector(models.Model):
+    """A line of work (生态环境, 市场监管, 供水 ...) so that a rule can name 'the district X department'."""
+
+    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code])
+    name = models.CharField(_("名称"), max_length=100)
+
+    class Meta:
+        verbose_name = _("职能领域")
+        verbose_name_plural = _("职能领域")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Unit(models.Model):
+    """A unit that receives orders: platform, department, government, street, community or enterprise."""
+
+    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP)
+    name = models.CharField(_("名称"), max_length=100)
+    kind = models.CharField(_("单位类型"), max_length=30, choices=UnitKind.choices)
+    level = models.CharField(_("层级"), max_length=20, choices=[c for c in Level.choices if c[0] != Level.GRID])
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("派单链上的上一级单位，例如区级部门的上级是区平台"),
+    )
+    area = models.ForeignKey(Area, verbose_name=_("服务区域"), on_delete=models.PROTECT, related_name="units")
+    sector = models.ForeignKey(
+        Sector, verbose_name=_("职能领域"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+    )
+    phone = models.CharField(_("联系电话"), max_length=40, blank=True)
+    path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    objects = TreeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["path"]
+        indexes = [models.Index(fields=["sector", "level", "area"], name="unit_sector_lookup")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        errors = {}
+        allowed = UNIT_KIND_LEVELS.get(self.kind)
+        if allowed is None:
+            errors["kind"] = _("未知的单位类型")
+        elif self.level not in allowed:
+            errors["level"] = _("%(kind)s 不能设在 %(level)s 层级") % {
+                "kind": UnitKind(self.kind).label,
+                "level": Level(self.level).label if self.level in Level.values else self.level,
+            }
+        if self.area_id and self.area.level != self.level:
+            errors["area"] = _("服务区域的层级（%(area)s）与单位层级不一致") % {"area": self.area.get_level_display()}
+        if self.parent_id:
+            if self.pk and self.parent.path.startswith(self.path or "\0"):
+                errors["parent"] = _("上级单位不能是本单位或其下级")
+            elif LEVEL_DEPTH[self.parent.level] > LEVEL_DEPTH[self.level]:
+                errors["parent"] = _("上级单位的层级不能低于本单位")
+        elif self.kind != UnitKind.CITY_PLATFORM:
+            errors["parent"] = _("除市级平台外，单位必须有上级单位")
+        if self.kind == UnitKind.DEPARTMENT and not self.sector_id:
+            errors["sector"] = _("职能部门必须注明职能领域")
+        if errors:
+            raise ValidationError(errors)
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
+    @property
+    def is_community(self) -> bool:
+        return self.kind == UnitKind.COMMUNITY
+
+    def chain(self) -> list[Unit]:
+        """The dispatch chain from the top unit down to this one."""
+        codes = [code for code in self.path.strip("/").split("/") if code]
+        by_code = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)}
+        return [by_code[code] for code in codes if code in by_code]
+
+
+class Role(models.Model):
+    """A role a person holds; the eight codes are created by a migration."""
+
+    code = models.CharField(_("编码"), max_length=30, unique=True, choices=RoleCode.choices)
+
+    class Meta:
+        verbose_name = _("角色")
+        verbose_name_plural = _("角色")
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return str(RoleCode(self.code).label) if self.code in RoleCode.values else self.code
+
+
+class Person(AbstractUser):
+    """A member of staff: belongs to one unit and holds roles. Citizens are not people here."""
+
+    full_name = models.CharField(_("姓名"), max_length=60, blank=True)
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+    )
+    roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="people")
+    is_demo = models.BooleanField(_("演示账号"), default=False)
+
+    class Meta:
+        verbose_name = _("人员")
+        verbose_name_plural = _("人员")
+        ordering = ["username"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+    def role_codes(self) -> set[str]:
+        # Cached per instance: visibility checks ask for it many times in one request.
+        if not hasattr(self, "_role_codes"):
+            self._role_codes = set(self.roles.values_list("code", flat=True))
+        return self._role_codes
+
+    def has_role(self, *codes: str) -> bool:
+        return bool(self.role_codes() & set(codes))
+
+
+class GridAssignment(models.Model):
+    """A person's duty on an area: grid chief (any level: the four-level grid-chief system),
+    grid worker, or department staff stationed on or patrolling a grid (驻格/巡格)."""
+
+    area = models.ForeignKey(Area, verbose_name=_("区域/网格"), on_delete=models.PROTECT, related_name="assignments")
+    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="assignments")
+    duty = models.CharField(_("职责"), max_length=20, choices=GridDuty.choices)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("派出部门"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="grid_assignments",
+        help_text=_("驻格/巡格人员的所属部门"),
+    )
+    since = models.DateField(_("起始日期"), null=True, blank=True)
+    until = models.DateField(_("截止日期"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("网格职责")
+        verbose_name_plural = _("网格职责")
+        constraints = [
+            models.UniqueConstraint(fields=["area", "person", "duty"], name="gridassignment_unique_duty"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.area} · {self.get_duty_display()} · {self.person}"
+
+    def clean(self) -> None:
+        if self.duty in GRID_ONLY_DUTIES and self.area_id and self.area.level != Level.GRID:
+            raise ValidationError({"area": _("网格员、驻格和巡格人员只能安排到网格")})
+        if self.duty in DEPARTMENT_DUTIES:
+            if not self.unit_id:
+                raise ValidationError({"unit": _("驻格/巡格人员必须注明所属部门")})
+            if self.unit.kind != UnitKind.DEPARTMENT:
+                raise ValidationError({"unit": _("驻格/巡格人员的所属单位必须是职能部门")})
+        if self.since and self.until and self.until < self.since:
+            raise ValidationError({"until": _("截止日期不能早于起始日期")})

@@ -1,0 +1,20 @@
+"""URL map: the start page, the catalog pages, the admin, and language switching."""
+
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+
+from yousu.web import views
+
+urlpatterns = [
+    path("", views.start, name="start"),
+    path("healthz", views.healthz, name="healthz"),
+    path("catalog/", views.catalog_tree, name="catalog-tree"),
+    path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
+    path("catalog/access-list/", views.access_list, name="catalog-access-list"),
+    path("admin/", admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -1,0 +1,102 @@
+"""Server-rendered pages: the start page, the published catalog, the responsibility lookup."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+from django.http import JsonResponse
+from django.shortcuts import render
+
+from yousu.catalog.models import AccessList, AccessListEntry, CatalogItem, ResponsibilityRule
+from yousu.catalog.selectors import responsible_unit, rules_in_force
+from yousu.core.errors import DomainError
+from yousu.demo.people import DEMO_PASSWORD
+from yousu.org.choices import Level
+from yousu.org.models import Area, Person, Unit
+
+from .forms import ResponsibilityLookupForm
+
+
+def start(request):
+    """Say what the platform is, show what this installation holds, and link to its parts."""
+    areas_by_level = dict(Area.objects.values_list("level").annotate(n=Count("id")))
+    items_by_level = dict(CatalogItem.objects.values_list("level").annotate(n=Count("id")))
+    demo_people = []
+    if settings.DEBUG:
+        # Only on a development server: newcomers need the demo accounts to look around.
+        demo_people = list(
+            Person.objects.filter(is_demo=True, is_active=True)
+            .select_related("unit")
+            .prefetch_related("roles")
+            .order_by("id")[:40]
+        )
+    context = {
+        "areas": [(Level(level).label, areas_by_level.get(level, 0)) for level in Level.values],
+        "unit_count": Unit.objects.count(),
+        "domain_count": items_by_level.get(1, 0),
+        "category_count": items_by_level.get(2, 0),
+        "item_count": items_by_level.get(3, 0),
+        "rule_count": ResponsibilityRule.objects.filter(valid_until__isnull=True).count(),
+        "access_lists": AccessList.objects.annotate(n=Count("entries")).select_related("area"),
+        "demo_people": demo_people,
+        "demo_password": DEMO_PASSWORD if demo_people else None,
+    }
+    return render(request, "web/start.html", context)
+
+
+def healthz(request):
+    """Liveness of the web process and its database."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        return JsonResponse({"status": "ok", "database": "ok"})
+    except Exception as exc:  # report, do not crash: this is what a load balancer polls
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+
+
+def catalog_tree(request):
+    """The responsibility catalog as published: every item, its time limit and who answers for it."""
+    nodes = list(CatalogItem.objects.filter(is_active=True).select_related("time_limit_class").order_by("path"))
+    rules = {}
+    for rule in rules_in_force().select_related("sector", "unit", "area"):
+        rules.setdefault(rule.item_id, []).append(rule)
+    on_list = set(AccessListEntry.objects.values_list("item_id", flat=True))
+    query = request.GET.get("q", "").strip()
+    if query:
+        matched = {n.pk for n in nodes if query in n.name or query in n.keywords or query == n.code}
+        keep = {code for n in nodes if n.pk in matched for code in n.path.strip("/").split("/")}
+        nodes = [n for n in nodes if n.code in keep]
+    rows = [
+        {"node": n, "rules": rules.get(n.pk, []), "on_access_list": n.pk in on_list, "indent": (n.level - 1) * 1.5}
+        for n in nodes
+    ]
+    return render(request, "web/catalog_tree.html", {"rows": rows, "query": query})
+
+
+def responsibility_lookup(request):
+    """Ask the catalog: who is responsible for item X at place Y (now, or at a past moment)?"""
+    form = ResponsibilityLookupForm(request.GET or None)
+    answer = error = None
+    if form.is_bound and form.is_valid():
+        try:
+            answer = responsible_unit(
+                item=form.cleaned_data["item"], area=form.cleaned_data["area"], at=form.cleaned_data["at"]
+            )
+        except DomainError as exc:
+            error = exc.message
+    return render(request, "web/lookup.html", {"form": form, "answer": answer, "error": error})
+
+
+def access_list(request):
+    """The community work-item access list and its recorded changes."""
+    lists = []
+    for lst in AccessList.objects.select_related("area").order_by("id"):
+        lists.append(
+            {
+                "list": lst,
+                "entries": lst.entries.select_related("item", "item__parent", "added_by_change").order_by("item__path"),
+                "changes": lst.changes.select_related("item", "proposed_by", "decided_by")[:50],
+            }
+        )
+    return render(request, "web/access_list.html", {"lists": lists})
