@@ -68,7 +68,12 @@ class CatalogItem(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     level = models.PositiveSmallIntegerField(_("级别"), choices=CatalogLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     path = models.CharField(_("路径"), max_length=200, editable=False, db_index=True)
     keywords = models.TextField(_("关键词"), blank=True, help_text=_("用顿号、逗号或空格分隔"))
@@ -97,6 +102,14 @@ class CatalogItem(models.Model):
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
 
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
     def clean(self) -> None:
         errors = {}
         if self.level == CatalogLevel.DOMAIN:
@@ -113,14 +126,6 @@ class CatalogItem(models.Model):
             errors["appeal_kinds"] = _("诉求类型只能是：%(kinds)s") % {"kinds": "、".join(AppealKind.values)}
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     def keyword_list(self) -> list[str]:
         text = self.keywords
@@ -155,7 +160,9 @@ class ResponsibilityRule(models.Model):
     moment can be found again and figures can be recomputed.
     """
 
-    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="rules")
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="rules"
+    )
     area = models.ForeignKey(
         Area,
         verbose_name=_("适用区域"),
@@ -170,10 +177,20 @@ class ResponsibilityRule(models.Model):
         _("责任层级"), max_length=20, choices=[c for c in Level.choices if c[0] != Level.GRID], blank=True
     )
     sector = models.ForeignKey(
-        Sector, verbose_name=_("职能领域"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+        Sector,
+        verbose_name=_("职能领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rules",
     )
     unit = models.ForeignKey(
-        Unit, verbose_name=_("指定单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules"
+        Unit,
+        verbose_name=_("指定单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="rules",
     )
     valid_from = models.DateTimeField(_("生效时间"))
     valid_until = models.DateTimeField(_("失效时间"), null=True, blank=True)
@@ -187,7 +204,11 @@ class ResponsibilityRule(models.Model):
     )
     reason = models.TextField(_("变更依据"), help_text=_("会商决定、文件编号或其他依据"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("设定人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设定人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     created_at = models.DateTimeField(_("设定时间"), auto_now_add=True)
     retired_by = models.ForeignKey(
@@ -255,7 +276,9 @@ class AccessListEntry(models.Model):
     access_list = models.ForeignKey(
         AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="entries"
     )
-    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+"
+    )
     added_by_change = models.ForeignKey(
         "AccessListChange", verbose_name=_("批准记录"), on_delete=models.PROTECT, related_name="+"
     )
@@ -280,13 +303,19 @@ class AccessListChange(models.Model):
         AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="changes"
     )
     action = models.CharField(_("变更"), max_length=10, choices=AccessChangeAction.choices)
-    item = models.ForeignKey(CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("申请理由"))
     status = models.CharField(
         _("状态"), max_length=10, choices=AccessChangeStatus.choices, default=AccessChangeStatus.PROPOSED
     )
     proposed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), null=True, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("申请人"),
+        null=True,
+        on_delete=models.PROTECT,
+        related_name="+",
     )
     proposed_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
     decided_by = models.ForeignKey(

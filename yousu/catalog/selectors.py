@@ -81,7 +81,9 @@ def responsible_unit(*, item: CatalogItem, area: Area, at: dt.datetime | None = 
         .select_related("item", "area", "sector", "unit")
     )
     if not candidates:
-        raise ResponsibilityNotFound(f"职责目录中没有规定“{item.name}”在{area.name}由哪个单位承办", field="item")
+        raise ResponsibilityNotFound(
+            f"职责目录中没有规定“{item.name}”在{area.name}由哪个单位承办", field="item"
+        )
     candidates.sort(key=lambda rule: (depth[rule.item_id], -area_depth.get(rule.area_id, -1)))
     rule = candidates[0]
     unit = _resolve_target(rule, area, places)

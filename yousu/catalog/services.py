@@ -284,11 +284,11 @@ def _may_approve(by: Person) -> bool:
 
 
 @transaction.atomic
-def access_list_decide(
-    *, change: AccessListChange, approve: bool, note: str, by: Person
-) -> AccessListChange:
+def access_list_decide(*, change: AccessListChange, approve: bool, note: str, by: Person) -> AccessListChange:
     # Lock the proposal so that two reviewers cannot both decide it.
-    change = AccessListChange.objects.select_for_update().select_related("access_list", "item").get(pk=change.pk)
+    change = (
+        AccessListChange.objects.select_for_update().select_related("access_list", "item").get(pk=change.pk)
+    )
     if change.status != AccessChangeStatus.PROPOSED:
         raise DomainError(f"该申请已{change.get_status_display()}，不能再次审批", field="status")
     if not _may_approve(by):
@@ -303,8 +303,7 @@ def access_list_decide(
             count = access_list.entries.count()
             if access_list.cap is not None and count >= access_list.cap:
                 raise DomainError(
-                    f"准入清单已有 {count} 项，达到上限 {access_list.cap} 项（总量不增）；"
-                    "请先移出一项再新增",
+                    f"准入清单已有 {count} 项，达到上限 {access_list.cap} 项（总量不增）；请先移出一项再新增",
                     field="cap",
                 )
             AccessListEntry.objects.create(access_list=access_list, item=change.item, added_by_change=change)
@@ -325,8 +324,11 @@ def _refuse_removal_while_rules_give_to_communities(item: CatalogItem, access_li
     to_community = in_force.filter(
         Q(target=RuleTarget.TERRITORIAL, level=Level.COMMUNITY)
         | Q(target=RuleTarget.UNIT, unit__kind=UnitKind.COMMUNITY)
-    ).filter(Q(area__isnull=True) | Q(area__path__startswith=access_list.area.path)
-             | Q(unit__area__path__startswith=access_list.area.path))
+    ).filter(
+        Q(area__isnull=True)
+        | Q(area__path__startswith=access_list.area.path)
+        | Q(unit__area__path__startswith=access_list.area.path)
+    )
     count = to_community.count()
     if count:
         raise DomainError(

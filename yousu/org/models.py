@@ -43,17 +43,27 @@ class TreeQuerySet(models.QuerySet):
 class Area(models.Model):
     """An administrative area: city, district/county/park, street/township, community/village or grid."""
 
-    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP)
+    code = models.CharField(
+        _("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("类型"), max_length=20, choices=AreaKind.choices)
     level = models.CharField(_("层级"), max_length=20, choices=Level.choices, editable=False)
     parent = models.ForeignKey(
-        "self", verbose_name=_("上级区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+        "self",
+        verbose_name=_("上级区域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
     )
     # "/<root code>/<child code>/.../": a prefix match finds a whole subtree in one indexed query.
     path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
     boundary = models.JSONField(
-        _("边界 (GeoJSON)"), null=True, blank=True, help_text=_("GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)")
+        _("边界 (GeoJSON)"),
+        null=True,
+        blank=True,
+        help_text=_("GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)"),
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
@@ -67,6 +77,16 @@ class Area(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        # level and path are derived, never typed in, so they cannot disagree with kind and parent.
+        self.level = AREA_KIND_LEVEL[self.kind]
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
     def clean(self) -> None:
         level = AREA_KIND_LEVEL.get(self.kind)
         if level is None:
@@ -79,8 +99,10 @@ class Area(models.Model):
                 raise ValidationError({"parent": _("除市级外，区域必须有上级区域")})
             if LEVEL_DEPTH[self.parent.level] != LEVEL_DEPTH[level] - 1:
                 raise ValidationError(
-                    {"parent": _("上级区域的层级应紧邻本区域的上一级（%(parent)s 不能管辖 %(kind)s）")
-                     % {"parent": self.parent.get_level_display(), "kind": AreaKind(self.kind).label}}
+                    {
+                        "parent": _("上级区域的层级应紧邻本区域的上一级（%(parent)s 不能管辖 %(kind)s）")
+                        % {"parent": self.parent.get_level_display(), "kind": AreaKind(self.kind).label}
+                    }
                 )
             if self.pk and self.parent.path.startswith(self.path or "\0"):
                 raise ValidationError({"parent": _("上级区域不能是本区域或其下级")})
@@ -91,16 +113,6 @@ class Area(models.Model):
                 raise ValidationError({"boundary": str(exc)}) from None
         elif level == Level.GRID:
             raise ValidationError({"boundary": _("网格必须有边界多边形")})
-
-    def save(self, *args, **kwargs):
-        # level and path are derived, never typed in, so they cannot disagree with kind and parent.
-        self.level = AREA_KIND_LEVEL[self.kind]
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     def ancestors(self, include_self: bool = True) -> list[Area]:
         """From the root down to this area, in one query."""
@@ -142,10 +154,14 @@ class Sector(models.Model):
 class Unit(models.Model):
     """A unit that receives orders: platform, department, government, street, community or enterprise."""
 
-    code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP)
+    code = models.CharField(
+        _("编码"), max_length=40, unique=True, validators=[validate_code], help_text=CODE_HELP
+    )
     name = models.CharField(_("名称"), max_length=100)
     kind = models.CharField(_("单位类型"), max_length=30, choices=UnitKind.choices)
-    level = models.CharField(_("层级"), max_length=20, choices=[c for c in Level.choices if c[0] != Level.GRID])
+    level = models.CharField(
+        _("层级"), max_length=20, choices=[c for c in Level.choices if c[0] != Level.GRID]
+    )
     parent = models.ForeignKey(
         "self",
         verbose_name=_("上级单位"),
@@ -157,7 +173,12 @@ class Unit(models.Model):
     )
     area = models.ForeignKey(Area, verbose_name=_("服务区域"), on_delete=models.PROTECT, related_name="units")
     sector = models.ForeignKey(
-        Sector, verbose_name=_("职能领域"), null=True, blank=True, on_delete=models.PROTECT, related_name="units"
+        Sector,
+        verbose_name=_("职能领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="units",
     )
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
     path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
@@ -174,6 +195,14 @@ class Unit(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
+        super().save(*args, **kwargs)
+        if old_path and old_path != self.path:
+            for child in self.children.all():
+                child.save()
+
     def clean(self) -> None:
         errors = {}
         allowed = UNIT_KIND_LEVELS.get(self.kind)
@@ -185,7 +214,9 @@ class Unit(models.Model):
                 "level": Level(self.level).label if self.level in Level.values else self.level,
             }
         if self.area_id and self.area.level != self.level:
-            errors["area"] = _("服务区域的层级（%(area)s）与单位层级不一致") % {"area": self.area.get_level_display()}
+            errors["area"] = _("服务区域的层级（%(area)s）与单位层级不一致") % {
+                "area": self.area.get_level_display()
+            }
         if self.parent_id:
             if self.pk and self.parent.path.startswith(self.path or "\0"):
                 errors["parent"] = _("上级单位不能是本单位或其下级")
@@ -197,14 +228,6 @@ class Unit(models.Model):
             errors["sector"] = _("职能部门必须注明职能领域")
         if errors:
             raise ValidationError(errors)
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     @property
     def is_community(self) -> bool:
@@ -237,7 +260,12 @@ class Person(AbstractUser):
     full_name = models.CharField(_("姓名"), max_length=60, blank=True)
     phone = models.CharField(_("手机号"), max_length=20, blank=True)
     unit = models.ForeignKey(
-        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="people"
+        Unit,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="people",
     )
     roles = models.ManyToManyField(Role, verbose_name=_("角色"), blank=True, related_name="people")
     is_demo = models.BooleanField(_("演示账号"), default=False)
@@ -264,8 +292,12 @@ class GridAssignment(models.Model):
     """A person's duty on an area: grid chief (any level: the four-level grid-chief system),
     grid worker, or department staff stationed on or patrolling a grid (驻格/巡格)."""
 
-    area = models.ForeignKey(Area, verbose_name=_("区域/网格"), on_delete=models.PROTECT, related_name="assignments")
-    person = models.ForeignKey(Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="assignments")
+    area = models.ForeignKey(
+        Area, verbose_name=_("区域/网格"), on_delete=models.PROTECT, related_name="assignments"
+    )
+    person = models.ForeignKey(
+        Person, verbose_name=_("人员"), on_delete=models.PROTECT, related_name="assignments"
+    )
     duty = models.CharField(_("职责"), max_length=20, choices=GridDuty.choices)
     unit = models.ForeignKey(
         Unit,

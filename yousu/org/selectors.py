@@ -54,8 +54,11 @@ def area_for_point(longitude: float, latitude: float, *, within: Area | None = N
     Walks down the tree, so only the children of a matched area are tested; an area without a
     boundary is looked through to its children.
     """
-    candidates = list(Area.objects.filter(is_active=True, parent=within) if within else
-                      Area.objects.filter(is_active=True, level=Level.CITY))
+    candidates = list(
+        Area.objects.filter(is_active=True, parent=within)
+        if within
+        else Area.objects.filter(is_active=True, level=Level.CITY)
+    )
     best = None
     while candidates:
         found = None

@@ -66,7 +66,9 @@ def unit_create(
     sector: Sector | None = None,
     phone: str = "",
 ) -> Unit:
-    unit = Unit(code=code, name=name, kind=kind, level=level, area=area, parent=parent, sector=sector, phone=phone)
+    unit = Unit(
+        code=code, name=name, kind=kind, level=level, area=area, parent=parent, sector=sector, phone=phone
+    )
     full_clean_or_raise(unit, exclude=["path"])
     unit.save()
     return unit

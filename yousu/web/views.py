@@ -57,7 +57,9 @@ def healthz(request):
 
 def catalog_tree(request):
     """The responsibility catalog as published: every item, its time limit and who answers for it."""
-    nodes = list(CatalogItem.objects.filter(is_active=True).select_related("time_limit_class").order_by("path"))
+    nodes = list(
+        CatalogItem.objects.filter(is_active=True).select_related("time_limit_class").order_by("path")
+    )
     rules = {}
     for rule in rules_in_force().select_related("sector", "unit", "area"):
         rules.setdefault(rule.item_id, []).append(rule)
@@ -68,7 +70,12 @@ def catalog_tree(request):
         keep = {code for n in nodes if n.pk in matched for code in n.path.strip("/").split("/")}
         nodes = [n for n in nodes if n.code in keep]
     rows = [
-        {"node": n, "rules": rules.get(n.pk, []), "on_access_list": n.pk in on_list, "indent": (n.level - 1) * 1.5}
+        {
+            "node": n,
+            "rules": rules.get(n.pk, []),
+            "on_access_list": n.pk in on_list,
+            "indent": (n.level - 1) * 1.5,
+        }
         for n in nodes
     ]
     return render(request, "web/catalog_tree.html", {"rows": rows, "query": query})
@@ -95,7 +102,9 @@ def access_list(request):
         lists.append(
             {
                 "list": lst,
-                "entries": lst.entries.select_related("item", "item__parent", "added_by_change").order_by("item__path"),
+                "entries": lst.entries.select_related("item", "item__parent", "added_by_change").order_by(
+                    "item__path"
+                ),
                 "changes": lst.changes.select_related("item", "proposed_by", "decided_by")[:50],
             }
         )

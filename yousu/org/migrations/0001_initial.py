@@ -4,142 +4,434 @@ import django.contrib.auth.models
 import django.contrib.auth.validators
 import django.db.models.deletion
 import django.utils.timezone
-import yousu.org.models
 from django.conf import settings
 from django.db import migrations, models
 
+import yousu.org.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Role',
+            name="Role",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(choices=[('operator', '接线员'), ('dispatcher', '派单员'), ('unit_handler', '承办人'), ('unit_leader', '单位负责人'), ('supervisor', '督办员'), ('grid_worker', '网格员'), ('administrator', '系统管理员'), ('leader', '领导（只读看板）')], max_length=30, unique=True, verbose_name='编码')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        choices=[
+                            ("operator", "接线员"),
+                            ("dispatcher", "派单员"),
+                            ("unit_handler", "承办人"),
+                            ("unit_leader", "单位负责人"),
+                            ("supervisor", "督办员"),
+                            ("grid_worker", "网格员"),
+                            ("administrator", "系统管理员"),
+                            ("leader", "领导（只读看板）"),
+                        ],
+                        max_length=30,
+                        unique=True,
+                        verbose_name="编码",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '角色',
-                'verbose_name_plural': '角色',
-                'ordering': ['id'],
+                "verbose_name": "角色",
+                "verbose_name_plural": "角色",
+                "ordering": ["id"],
             },
         ),
         migrations.CreateModel(
-            name='Sector',
+            name="Sector",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=40, unique=True, validators=[yousu.org.models.validate_code], verbose_name='编码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        max_length=40,
+                        unique=True,
+                        validators=[yousu.org.models.validate_code],
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
             ],
             options={
-                'verbose_name': '职能领域',
-                'verbose_name_plural': '职能领域',
-                'ordering': ['code'],
+                "verbose_name": "职能领域",
+                "verbose_name_plural": "职能领域",
+                "ordering": ["code"],
             },
         ),
         migrations.CreateModel(
-            name='Person',
+            name="Person",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('full_name', models.CharField(blank=True, max_length=60, verbose_name='姓名')),
-                ('phone', models.CharField(blank=True, max_length=20, verbose_name='手机号')),
-                ('is_demo', models.BooleanField(default=False, verbose_name='演示账号')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
-                ('roles', models.ManyToManyField(blank=True, related_name='people', to='org.role', verbose_name='角色')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("full_name", models.CharField(blank=True, max_length=60, verbose_name="姓名")),
+                ("phone", models.CharField(blank=True, max_length=20, verbose_name="手机号")),
+                ("is_demo", models.BooleanField(default=False, verbose_name="演示账号")),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
+                (
+                    "roles",
+                    models.ManyToManyField(
+                        blank=True, related_name="people", to="org.role", verbose_name="角色"
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '人员',
-                'verbose_name_plural': '人员',
-                'ordering': ['username'],
+                "verbose_name": "人员",
+                "verbose_name_plural": "人员",
+                "ordering": ["username"],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
         migrations.CreateModel(
-            name='Area',
+            name="Area",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='字母、数字、点、横线或下划线，全局唯一', max_length=40, unique=True, validators=[yousu.org.models.validate_code], verbose_name='编码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('city', '市'), ('district', '区'), ('county', '县'), ('park', '园区'), ('street', '街道'), ('township', '乡镇'), ('community', '社区'), ('village', '村'), ('grid', '网格')], max_length=20, verbose_name='类型')),
-                ('level', models.CharField(choices=[('city', '市'), ('district', '区/县/园区'), ('street', '街道/乡镇'), ('community', '社区/村'), ('grid', '网格')], editable=False, max_length=20, verbose_name='层级')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=400, verbose_name='路径')),
-                ('boundary', models.JSONField(blank=True, help_text='GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)', null=True, verbose_name='边界 (GeoJSON)')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.area', verbose_name='上级区域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="字母、数字、点、横线或下划线，全局唯一",
+                        max_length=40,
+                        unique=True,
+                        validators=[yousu.org.models.validate_code],
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city", "市"),
+                            ("district", "区"),
+                            ("county", "县"),
+                            ("park", "园区"),
+                            ("street", "街道"),
+                            ("township", "乡镇"),
+                            ("community", "社区"),
+                            ("village", "村"),
+                            ("grid", "网格"),
+                        ],
+                        max_length=20,
+                        verbose_name="类型",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("city", "市"),
+                            ("district", "区/县/园区"),
+                            ("street", "街道/乡镇"),
+                            ("community", "社区/村"),
+                            ("grid", "网格"),
+                        ],
+                        editable=False,
+                        max_length=20,
+                        verbose_name="层级",
+                    ),
+                ),
+                (
+                    "path",
+                    models.CharField(db_index=True, editable=False, max_length=400, verbose_name="路径"),
+                ),
+                (
+                    "boundary",
+                    models.JSONField(
+                        blank=True,
+                        help_text="GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)",
+                        null=True,
+                        verbose_name="边界 (GeoJSON)",
+                    ),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.area",
+                        verbose_name="上级区域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '区域',
-                'verbose_name_plural': '区域',
-                'ordering': ['path'],
+                "verbose_name": "区域",
+                "verbose_name_plural": "区域",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='Unit',
+            name="Unit",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(help_text='字母、数字、点、横线或下划线，全局唯一', max_length=40, unique=True, validators=[yousu.org.models.validate_code], verbose_name='编码')),
-                ('name', models.CharField(max_length=100, verbose_name='名称')),
-                ('kind', models.CharField(choices=[('city_platform', '市级平台/指挥中心'), ('district_platform', '区县/园区平台'), ('department', '职能部门'), ('district_government', '区县政府'), ('street', '街道/乡镇'), ('community', '社区/村'), ('enterprise', '企事业单位')], max_length=30, verbose_name='单位类型')),
-                ('level', models.CharField(choices=[('city', '市'), ('district', '区/县/园区'), ('street', '街道/乡镇'), ('community', '社区/村')], max_length=20, verbose_name='层级')),
-                ('phone', models.CharField(blank=True, max_length=40, verbose_name='联系电话')),
-                ('path', models.CharField(db_index=True, editable=False, max_length=400, verbose_name='路径')),
-                ('is_active', models.BooleanField(default=True, verbose_name='启用')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='units', to='org.area', verbose_name='服务区域')),
-                ('parent', models.ForeignKey(blank=True, help_text='派单链上的上一级单位，例如区级部门的上级是区平台', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='children', to='org.unit', verbose_name='上级单位')),
-                ('sector', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='units', to='org.sector', verbose_name='职能领域')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "code",
+                    models.CharField(
+                        help_text="字母、数字、点、横线或下划线，全局唯一",
+                        max_length=40,
+                        unique=True,
+                        validators=[yousu.org.models.validate_code],
+                        verbose_name="编码",
+                    ),
+                ),
+                ("name", models.CharField(max_length=100, verbose_name="名称")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("city_platform", "市级平台/指挥中心"),
+                            ("district_platform", "区县/园区平台"),
+                            ("department", "职能部门"),
+                            ("district_government", "区县政府"),
+                            ("street", "街道/乡镇"),
+                            ("community", "社区/村"),
+                            ("enterprise", "企事业单位"),
+                        ],
+                        max_length=30,
+                        verbose_name="单位类型",
+                    ),
+                ),
+                (
+                    "level",
+                    models.CharField(
+                        choices=[
+                            ("city", "市"),
+                            ("district", "区/县/园区"),
+                            ("street", "街道/乡镇"),
+                            ("community", "社区/村"),
+                        ],
+                        max_length=20,
+                        verbose_name="层级",
+                    ),
+                ),
+                ("phone", models.CharField(blank=True, max_length=40, verbose_name="联系电话")),
+                (
+                    "path",
+                    models.CharField(db_index=True, editable=False, max_length=400, verbose_name="路径"),
+                ),
+                ("is_active", models.BooleanField(default=True, verbose_name="启用")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="org.area",
+                        verbose_name="服务区域",
+                    ),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="派单链上的上一级单位，例如区级部门的上级是区平台",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="children",
+                        to="org.unit",
+                        verbose_name="上级单位",
+                    ),
+                ),
+                (
+                    "sector",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="units",
+                        to="org.sector",
+                        verbose_name="职能领域",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '单位',
-                'verbose_name_plural': '单位',
-                'ordering': ['path'],
+                "verbose_name": "单位",
+                "verbose_name_plural": "单位",
+                "ordering": ["path"],
             },
         ),
         migrations.CreateModel(
-            name='GridAssignment',
+            name="GridAssignment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('duty', models.CharField(choices=[('chief', '网格长'), ('full_time', '专职网格员'), ('part_time', '兼职网格员'), ('stationed', '驻格人员'), ('patrol', '巡格人员')], max_length=20, verbose_name='职责')),
-                ('since', models.DateField(blank=True, null=True, verbose_name='起始日期')),
-                ('until', models.DateField(blank=True, null=True, verbose_name='截止日期')),
-                ('area', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to='org.area', verbose_name='区域/网格')),
-                ('person', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='assignments', to=settings.AUTH_USER_MODEL, verbose_name='人员')),
-                ('unit', models.ForeignKey(blank=True, help_text='驻格/巡格人员的所属部门', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='grid_assignments', to='org.unit', verbose_name='派出部门')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "duty",
+                    models.CharField(
+                        choices=[
+                            ("chief", "网格长"),
+                            ("full_time", "专职网格员"),
+                            ("part_time", "兼职网格员"),
+                            ("stationed", "驻格人员"),
+                            ("patrol", "巡格人员"),
+                        ],
+                        max_length=20,
+                        verbose_name="职责",
+                    ),
+                ),
+                ("since", models.DateField(blank=True, null=True, verbose_name="起始日期")),
+                ("until", models.DateField(blank=True, null=True, verbose_name="截止日期")),
+                (
+                    "area",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to="org.area",
+                        verbose_name="区域/网格",
+                    ),
+                ),
+                (
+                    "person",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="assignments",
+                        to=settings.AUTH_USER_MODEL,
+                        verbose_name="人员",
+                    ),
+                ),
+                (
+                    "unit",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="驻格/巡格人员的所属部门",
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="grid_assignments",
+                        to="org.unit",
+                        verbose_name="派出部门",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': '网格职责',
-                'verbose_name_plural': '网格职责',
+                "verbose_name": "网格职责",
+                "verbose_name_plural": "网格职责",
             },
         ),
         migrations.AddField(
-            model_name='person',
-            name='unit',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='people', to='org.unit', verbose_name='所属单位'),
+            model_name="person",
+            name="unit",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="people",
+                to="org.unit",
+                verbose_name="所属单位",
+            ),
         ),
         migrations.AddIndex(
-            model_name='unit',
-            index=models.Index(fields=['sector', 'level', 'area'], name='unit_sector_lookup'),
+            model_name="unit",
+            index=models.Index(fields=["sector", "level", "area"], name="unit_sector_lookup"),
         ),
         migrations.AddConstraint(
-            model_name='gridassignment',
-            constraint=models.UniqueConstraint(fields=('area', 'person', 'duty'), name='gridassignment_unique_duty'),
+            model_name="gridassignment",
+            constraint=models.UniqueConstraint(
+                fields=("area", "person", "duty"), name="gridassignment_unique_duty"
+            ),
         ),
     ]
