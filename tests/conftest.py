@@ -7,10 +7,12 @@ market department per district; four catalog items; an access list with one item
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 from dataclasses import dataclass
 from types import SimpleNamespace
 
 import pytest
+from django.apps import apps as django_apps
 from django.utils import timezone
 
 from yousu.catalog.choices import AccessChangeAction, RuleTarget
@@ -44,8 +46,19 @@ class World:
     sectors: SimpleNamespace
 
 
+def _migration(app: str, name: str):
+    return importlib.import_module(f"yousu.{app}.migrations.{name}")
+
+
 @pytest.fixture
-def world(db) -> World:
+def defaults(db):
+    """The rows data migrations create; a transactional test's flush removes them, so restore them."""
+    _migration("org", "0002_roles").create_roles(django_apps, None)
+    _migration("catalog", "0003_time_limit_classes").create_classes(django_apps, None)
+
+
+@pytest.fixture
+def world(defaults) -> World:
     a = SimpleNamespace()
     a.city = area_create(code="C", name="测试市", kind="city", boundary=box(100, 30, 102, 32))
     a.east = area_create(
