@@ -74,3 +74,18 @@ def test_english_is_available(client, world):
 
 def test_healthz(client, db):
     assert client.get("/healthz").json() == {"status": "ok", "database": "ok"}
+
+
+def test_model_names_and_choices_have_english_translations():
+    from django.utils import translation
+
+    from yousu.catalog.models import CatalogItem
+    from yousu.org.choices import RoleCode
+    from yousu.org.models import Unit
+
+    with translation.override("en"):
+        assert str(Unit._meta.verbose_name_plural) == "Units"
+        assert str(CatalogItem._meta.verbose_name) == "Catalog item"
+        assert str(RoleCode.DISPATCHER.label) == "Dispatcher"
+    with translation.override("zh-hans"):
+        assert str(Unit._meta.verbose_name_plural) == "单位"

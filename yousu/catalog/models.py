@@ -8,9 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
+from yousu.core.tree import TreeNode
 from yousu.org.choices import Level
-from yousu.org.models import Area, Sector, TreeQuerySet, Unit, validate_code
+from yousu.org.models import Area, Sector, Unit, validate_code
 
 from .choices import (
     AccessChangeAction,
@@ -45,7 +47,7 @@ class TimeLimitClass(models.Model):
 
     class Meta:
         verbose_name = _("时限类别")
-        verbose_name_plural = _("时限类别")
+        verbose_name_plural = pgettext_lazy("plural", "时限类别")
         ordering = ["-urgency", "code"]
 
     def __str__(self) -> str:
@@ -61,7 +63,7 @@ class TimeLimitClass(models.Model):
         }
 
 
-class CatalogItem(models.Model):
+class CatalogItem(TreeNode):
     """A node of the 3-level catalog: domain (1) → category (2) → item (3)."""
 
     code = models.CharField(_("编码"), max_length=40, unique=True, validators=[validate_code])
@@ -75,7 +77,6 @@ class CatalogItem(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(_("路径"), max_length=200, editable=False, db_index=True)
     keywords = models.TextField(_("关键词"), blank=True, help_text=_("用顿号、逗号或空格分隔"))
     appeal_kinds = models.JSONField(
         _("适用诉求类型"), default=list, blank=True, help_text=_("空表示适用全部诉求类型")
@@ -92,23 +93,13 @@ class CatalogItem(models.Model):
     description = models.TextField(_("说明"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = TreeQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("目录事项")
-        verbose_name_plural = _("目录事项")
+        verbose_name_plural = pgettext_lazy("plural", "目录事项")
         ordering = ["path"]
 
     def __str__(self) -> str:
         return f"{self.code} {self.name}"
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     def clean(self) -> None:
         errors = {}
@@ -135,9 +126,7 @@ class CatalogItem(models.Model):
 
     def lineage(self) -> list[CatalogItem]:
         """This node and its ancestors, nearest first (item, category, domain)."""
-        codes = [code for code in self.path.strip("/").split("/") if code]
-        by_code = {node.code: node for node in CatalogItem.objects.filter(code__in=codes)}
-        return [by_code[code] for code in reversed(codes) if code in by_code]
+        return list(reversed(self.path_nodes()))
 
     def effective_time_limit_class(self) -> TimeLimitClass | None:
         for node in self.lineage():
@@ -225,7 +214,7 @@ class ResponsibilityRule(models.Model):
 
     class Meta:
         verbose_name = _("责任规则")
-        verbose_name_plural = _("责任规则（权责清单）")
+        verbose_name_plural = pgettext_lazy("plural", "责任规则（权责清单）")
         ordering = ["item__path", "area__path", "valid_from"]
         indexes = [models.Index(fields=["item", "valid_from"], name="rule_item_from")]
 
@@ -266,7 +255,7 @@ class AccessList(models.Model):
 
     class Meta:
         verbose_name = _("社区工作事项准入清单")
-        verbose_name_plural = _("社区工作事项准入清单")
+        verbose_name_plural = pgettext_lazy("plural", "社区工作事项准入清单")
 
     def __str__(self) -> str:
         return self.name
@@ -286,7 +275,7 @@ class AccessListEntry(models.Model):
 
     class Meta:
         verbose_name = _("准入事项")
-        verbose_name_plural = _("准入事项")
+        verbose_name_plural = pgettext_lazy("plural", "准入事项")
         ordering = ["item__path"]
         constraints = [
             models.UniqueConstraint(fields=["access_list", "item"], name="accesslistentry_unique_item"),
@@ -331,7 +320,7 @@ class AccessListChange(models.Model):
 
     class Meta:
         verbose_name = _("准入清单变更")
-        verbose_name_plural = _("准入清单变更（分级审批）")
+        verbose_name_plural = pgettext_lazy("plural", "准入清单变更（分级审批）")
         ordering = ["-proposed_at", "-id"]
         constraints = [
             # One open proposal per item and list, so two approvals cannot race each other.

@@ -9,8 +9,10 @@ from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from yousu.core.geo import validate_boundary
+from yousu.core.tree import TreeNode
 
 from .choices import (
     AREA_KIND_LEVEL,
@@ -34,13 +36,7 @@ def validate_code(value: str) -> None:
         raise ValidationError(_("编码不能为空，也不能含有斜杠、逗号、分号或空白"), code="invalid_code")
 
 
-class TreeQuerySet(models.QuerySet):
-    def within(self, node):
-        """The node and everything below it."""
-        return self.filter(path__startswith=node.path)
-
-
-class Area(models.Model):
+class Area(TreeNode):
     """An administrative area: city, district/county/park, street/township, community/village or grid."""
 
     code = models.CharField(
@@ -57,8 +53,6 @@ class Area(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    # "/<root code>/<child code>/.../": a prefix match finds a whole subtree in one indexed query.
-    path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
     boundary = models.JSONField(
         _("边界 (GeoJSON)"),
         null=True,
@@ -67,25 +61,18 @@ class Area(models.Model):
     )
     is_active = models.BooleanField(_("启用"), default=True)
 
-    objects = TreeQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("区域")
-        verbose_name_plural = _("区域")
+        verbose_name_plural = pgettext_lazy("plural", "区域")
         ordering = ["path"]
 
     def __str__(self) -> str:
         return self.name
 
     def save(self, *args, **kwargs):
-        # level and path are derived, never typed in, so they cannot disagree with kind and parent.
+        # The level is derived from the kind, never typed in, so the two cannot disagree.
         self.level = AREA_KIND_LEVEL[self.kind]
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
         super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     def clean(self) -> None:
         level = AREA_KIND_LEVEL.get(self.kind)
@@ -116,11 +103,8 @@ class Area(models.Model):
 
     def ancestors(self, include_self: bool = True) -> list[Area]:
         """From the root down to this area, in one query."""
-        codes = [code for code in self.path.strip("/").split("/") if code]
-        if not include_self:
-            codes = codes[:-1]
-        by_code = {area.code: area for area in Area.objects.filter(code__in=codes)}
-        return [by_code[code] for code in codes if code in by_code]
+        nodes = self.path_nodes()
+        return nodes if include_self else nodes[:-1]
 
     def ancestor_at(self, level: str) -> Area | None:
         """This area's ancestor (or itself) at the given level, or None if this area is coarser."""
@@ -144,14 +128,14 @@ class Sector(models.Model):
 
     class Meta:
         verbose_name = _("职能领域")
-        verbose_name_plural = _("职能领域")
+        verbose_name_plural = pgettext_lazy("plural", "职能领域")
         ordering = ["code"]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Unit(models.Model):
+class Unit(TreeNode):
     """A unit that receives orders: platform, department, government, street, community or enterprise."""
 
     code = models.CharField(
@@ -181,27 +165,16 @@ class Unit(models.Model):
         related_name="units",
     )
     phone = models.CharField(_("联系电话"), max_length=40, blank=True)
-    path = models.CharField(_("路径"), max_length=400, editable=False, db_index=True)
     is_active = models.BooleanField(_("启用"), default=True)
-
-    objects = TreeQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("单位")
-        verbose_name_plural = _("单位")
+        verbose_name_plural = pgettext_lazy("plural", "单位")
         ordering = ["path"]
         indexes = [models.Index(fields=["sector", "level", "area"], name="unit_sector_lookup")]
 
     def __str__(self) -> str:
         return self.name
-
-    def save(self, *args, **kwargs):
-        old_path = self.path
-        self.path = (self.parent.path if self.parent_id else "/") + f"{self.code}/"
-        super().save(*args, **kwargs)
-        if old_path and old_path != self.path:
-            for child in self.children.all():
-                child.save()
 
     def clean(self) -> None:
         errors = {}
@@ -235,9 +208,7 @@ class Unit(models.Model):
 
     def chain(self) -> list[Unit]:
         """The dispatch chain from the top unit down to this one."""
-        codes = [code for code in self.path.strip("/").split("/") if code]
-        by_code = {unit.code: unit for unit in Unit.objects.filter(code__in=codes)}
-        return [by_code[code] for code in codes if code in by_code]
+        return self.path_nodes()
 
 
 class Role(models.Model):
@@ -247,7 +218,7 @@ class Role(models.Model):
 
     class Meta:
         verbose_name = _("角色")
-        verbose_name_plural = _("角色")
+        verbose_name_plural = pgettext_lazy("plural", "角色")
         ordering = ["id"]
 
     def __str__(self) -> str:
@@ -272,7 +243,7 @@ class Person(AbstractUser):
 
     class Meta:
         verbose_name = _("人员")
-        verbose_name_plural = _("人员")
+        verbose_name_plural = pgettext_lazy("plural", "人员")
         ordering = ["username"]
 
     def __str__(self) -> str:
@@ -313,7 +284,7 @@ class GridAssignment(models.Model):
 
     class Meta:
         verbose_name = _("网格职责")
-        verbose_name_plural = _("网格职责")
+        verbose_name_plural = pgettext_lazy("plural", "网格职责")
         constraints = [
             models.UniqueConstraint(fields=["area", "person", "duty"], name="gridassignment_unique_duty"),
         ]
