@@ -11,12 +11,25 @@ import os
 import sys
 
 
+def _one_line_usage_error(parser, message: str):
+    # argparse prints the whole usage block before the error; a person at a terminal needs the
+    # reason in one line and where to look for the rest.
+    if getattr(parser, "called_from_command_line", False):
+        parser.exit(2, f"{parser.prog}: error: {message} (see: {parser.prog} --help)\n")
+    from django.core.management.base import CommandError
+
+    raise CommandError(f"Error: {message}")
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "yousu.settings.development")
     want_traceback = "--traceback" in argv
     try:
         from django.core.management import execute_from_command_line
+        from django.core.management.base import CommandParser
+
+        CommandParser.error = _one_line_usage_error
 
         execute_from_command_line(["yousu", *argv])
     except SystemExit as exc:

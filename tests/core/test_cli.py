@@ -42,6 +42,9 @@ def assert_one_line_error(code, err):
         ("export", "rules", "x.csv", "--at", "yesterday"),
         ("import", "rules", "x.csv"),
         ("import", "rules", "x.csv", "--by", "nobody"),
+        ("import", "nonsense", "x.csv"),
+        ("export", "catalog"),
+        ("demo", "--no-such-option"),
     ],
 )
 def test_bad_arguments(capsys, defaults, args):
