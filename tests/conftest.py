@@ -194,6 +194,19 @@ def world(defaults) -> World:
         username="erin", full_name="东区派单员", unit=u.east_platform, roles=["dispatcher"]
     )
     p.supervisor = person_create(username="sam", full_name="督办员", unit=u.platform, roles=["supervisor"])
+    p.dispatcher = person_create(
+        username="dina", full_name="市平台派单员", unit=u.platform, roles=["dispatcher"]
+    )
+    p.operator = person_create(username="otto", full_name="接线员", unit=u.platform, roles=["operator"])
+    p.east_eco_handler = person_create(
+        username="eve", full_name="东区环境局承办人", unit=u.east_eco, roles=["unit_handler"]
+    )
+    p.east_street_handler = person_create(
+        username="stan", full_name="东一街道承办人", unit=u.east_street, roles=["unit_handler"]
+    )
+    p.east_community_handler = person_create(
+        username="cora", full_name="东一社区承办人", unit=u.east_community, roles=["unit_handler"]
+    )
 
     normal = TimeLimitClass.objects.get(code="normal")
     i = SimpleNamespace()

@@ -19,9 +19,9 @@ from yousu.catalog.services import access_list_create, access_list_decide, acces
 from yousu.core.tabular import Table, read_table
 from yousu.org.io import import_areas, import_units
 from yousu.org.models import Area, Person, Unit
-from yousu.org.services import grid_assign, person_create
+from yousu.org.services import area_set_appeal_code_prefix, grid_assign, person_create
 
-from .city import CITY, area_rows, unit_rows
+from .city import CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
 from .people import DEMO_GRID_DUTIES, DEMO_PASSWORD, DEMO_PEOPLE
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -48,6 +48,7 @@ def _table(rows: list[dict]) -> Table:
 @transaction.atomic
 def build_demo() -> DemoSummary:
     import_areas(_table(area_rows()))
+    area_set_appeal_code_prefix(Area.objects.get(code=CITY[0]), CITY_APPEAL_PREFIX)
     import_units(_table(unit_rows()))
     import_catalog(read_table(DATA_DIR / "catalog.csv"))
     people = _ensure_people()

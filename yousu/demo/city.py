@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 
 CITY = ("630100", "西宁市", "city")
+CITY_APPEAL_PREFIX = "XN"
 CITY_BOX = (101.55, 36.50, 101.95, 36.78)  # lon_min, lat_min, lon_max, lat_max
 
 # code, name, kind

@@ -59,6 +59,12 @@ class Area(TreeNode):
         blank=True,
         help_text=_("GeoJSON Polygon 或 MultiPolygon，经纬度 (WGS84)"),
     )
+    appeal_code_prefix = models.CharField(
+        _("诉求编号前缀"),
+        max_length=6,
+        blank=True,
+        help_text=_("市级区域填写，例如 XN，诉求编号形如 XN20261122000123"),
+    )
     is_active = models.BooleanField(_("启用"), default=True)
 
     class Meta:

@@ -159,3 +159,16 @@ def grid_assign(
     full_clean_or_raise(assignment)
     assignment.save()
     return assignment
+
+
+@transaction.atomic
+def area_set_appeal_code_prefix(area: Area, prefix: str) -> Area:
+    """The letters that start every appeal code of this jurisdiction (XN → XN20261122000123)."""
+    prefix = (prefix or "").strip().upper()
+    if area.parent_id is not None:
+        raise DomainError("只有市级区域（辖区）设诉求编号前缀", field="appeal_code_prefix")
+    if not (1 <= len(prefix) <= 6 and prefix.isascii() and prefix.isalpha()):
+        raise DomainError("前缀应为 1 到 6 个英文字母", field="appeal_code_prefix")
+    area.appeal_code_prefix = prefix
+    area.save(update_fields=["appeal_code_prefix"])
+    return area

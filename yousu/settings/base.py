@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "yousu.core",
     "yousu.org",
     "yousu.catalog",
+    "yousu.appeals",
+    "yousu.dispatch",
     "yousu.demo",
     "yousu.web",
 ]

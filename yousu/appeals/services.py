@@ -1,0 +1,296 @@
+"""Intake services: create an appeal on any channel, answer an inquiry on the spot, link a duplicate,
+attach files. Each service validates first, writes in one transaction, and records an Event."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import filetype
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yousu.catalog.choices import AppealKind
+from yousu.catalog.models import CatalogItem
+from yousu.core.errors import DomainError
+from yousu.org.models import Area, Person, Unit
+from yousu.org.selectors import area_for_point
+
+from .choices import AppealStatus, Channel
+from .events import record_event
+from .models import Appeal, Attachment, DailySequence
+
+MAX_TITLE = 200
+MAX_CONTENT = 4000
+# Extension → MIME types the file's own bytes may show; text-like files have no signature.
+ALLOWED_ATTACHMENTS = {
+    "jpg": {"image/jpeg"},
+    "jpeg": {"image/jpeg"},
+    "png": {"image/png"},
+    "gif": {"image/gif"},
+    "webp": {"image/webp"},
+    "pdf": {"application/pdf"},
+    "mp3": {"audio/mpeg"},
+    "amr": {"audio/amr"},
+    "wav": {"audio/x-wav", "audio/wav"},
+    "mp4": {"video/mp4"},
+    "docx": {"application/zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
+    "xlsx": {"application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
+}
+
+
+def max_attachment_bytes() -> int:
+    return getattr(settings, "YOUSU_MAX_ATTACHMENT_BYTES", 10 * 1024 * 1024)
+
+
+@dataclass
+class AttachmentIn:
+    name: str
+    data: bytes
+
+
+def _next_code(*, prefix: str, day: dt.date) -> str:
+    # Lock the day's counter row so that two intakes in the same second get different numbers.
+    DailySequence.objects.get_or_create(prefix=prefix, day=day)
+    sequence = DailySequence.objects.select_for_update().get(prefix=prefix, day=day)
+    sequence.last += 1
+    sequence.save(update_fields=["last"])
+    return f"{prefix}{day:%Y%m%d}{sequence.last:06d}"
+
+
+def code_prefix_for(unit: Unit) -> str:
+    root = unit.area.root
+    return root.appeal_code_prefix or "YS"
+
+
+def _text(value, field: str, *, limit: int, required: bool = True) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise DomainError("应为文本", field=field)
+    value = value.strip()
+    if required and not value:
+        raise DomainError("不能为空", field=field)
+    if len(value) > limit:
+        raise DomainError(f"不能超过 {limit} 个字符（现有 {len(value)} 个）", field=field)
+    return value
+
+
+def _phone(value: str) -> str:
+    value = (value or "").strip().replace(" ", "").replace("-", "")
+    if value and (not value.lstrip("+").isdigit() or not 5 <= len(value) <= 15):
+        raise DomainError("电话号码格式不对", field="citizen_phone")
+    return value
+
+
+@transaction.atomic
+def appeal_create(
+    *,
+    kind: str,
+    channel: str,
+    title: str,
+    content: str,
+    intake_unit: Unit,
+    received_by: Person | None = None,
+    address: str = "",
+    longitude: float | None = None,
+    latitude: float | None = None,
+    area: Area | None = None,
+    item: CatalogItem | None = None,
+    citizen_name: str = "",
+    citizen_phone: str = "",
+    anonymous: bool = False,
+    confidential: bool = False,
+    received_at: dt.datetime | None = None,
+    idempotency_key: str = "",
+    attachments: list[AttachmentIn] | None = None,
+) -> Appeal:
+    """Receive an appeal once. With an idempotency key already used on this channel, the first
+    appeal is returned unchanged (a resubmission is not a new appeal)."""
+    if channel not in Channel.values:
+        raise DomainError(f"未知的渠道：{channel}", field="channel")
+    if kind not in AppealKind.values:
+        raise DomainError(f"未知的诉求类型：{kind}", field="kind")
+    idempotency_key = _text(idempotency_key, "idempotency_key", limit=100, required=False)
+    if idempotency_key:
+        existing = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+        if existing:
+            return existing
+    title = _text(title, "title", limit=MAX_TITLE)
+    content = _text(content, "content", limit=MAX_CONTENT)
+    address = _text(address, "address", limit=300, required=False)
+    citizen_name = _text(citizen_name, "citizen_name", limit=60, required=False)
+    citizen_phone = _phone(citizen_phone)
+    if anonymous:
+        citizen_name = citizen_phone = ""
+    elif not citizen_phone and channel == Channel.HOTLINE:
+        raise DomainError("热线来电须记录回访电话（或标记为匿名）", field="citizen_phone")
+    if (longitude is None) != (latitude is None):
+        raise DomainError("经纬度须同时填写", field="longitude" if longitude is None else "latitude")
+    if longitude is not None:
+        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
+            raise DomainError("经纬度超出范围", field="longitude")
+        if area is None:
+            area = area_for_point(longitude, latitude)
+    if item is not None and item.level != 3:
+        raise DomainError("请选择三级事项", field="item")
+    received_at = received_at or timezone.now()
+    appeal = Appeal(
+        code=_next_code(prefix=code_prefix_for(intake_unit), day=timezone.localdate(received_at)),
+        kind=kind,
+        channel=channel,
+        title=title,
+        content=content,
+        address=address,
+        longitude=longitude,
+        latitude=latitude,
+        area=area,
+        item=item,
+        citizen_name=citizen_name,
+        citizen_phone=citizen_phone,
+        anonymous=anonymous,
+        confidential=confidential,
+        received_at=received_at,
+        idempotency_key=idempotency_key,
+        received_by=received_by,
+        intake_unit=intake_unit,
+    )
+    try:
+        with transaction.atomic():
+            appeal.save()
+    except IntegrityError:
+        # Two submissions with one key raced; the other one won and is the appeal.
+        existing = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+        if idempotency_key and existing:
+            return existing
+        raise
+    record_event(
+        appeal,
+        "received",
+        actor=received_by,
+        to_state=appeal.status,
+        payload={"channel": channel, "kind": kind},
+    )
+    for attachment in attachments or []:
+        attachment_add(appeal=appeal, attachment=attachment, by=received_by)
+    return appeal
+
+
+@transaction.atomic
+def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -> Appeal:
+    """直接办结: the operator answered an inquiry on the spot; no order is created."""
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    answer = _text(answer, "answer", limit=MAX_CONTENT)
+    if appeal.kind != AppealKind.INQUIRY:
+        raise DomainError("只有咨询类诉求可以当场答复办结", field="kind")
+    if appeal.status != AppealStatus.RECEIVED:
+        raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能当场办结", field="status")
+    before = appeal.status
+    appeal.intake_answer = answer
+    appeal.status = AppealStatus.ANSWERED_AT_INTAKE
+    appeal.save(update_fields=["intake_answer", "status", "updated_at"])
+    record_event(
+        appeal,
+        "answered_at_intake",
+        actor=by,
+        from_state=before,
+        to_state=appeal.status,
+        payload={"answer": answer},
+    )
+    return appeal
+
+
+@transaction.atomic
+def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None, reason: str = "") -> Appeal:
+    """The new appeal follows the open one: no second dispatch, its own callback later."""
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    original = Appeal.objects.get(pk=original.pk)
+    if appeal.pk == original.pk:
+        raise DomainError("不能与自身并案", field="original")
+    if appeal.status != AppealStatus.RECEIVED:
+        raise DomainError("只有尚未派单的诉求可以并案", field="status")
+    while original.duplicate_of_id:  # always link to the appeal that is actually handled
+        original = original.duplicate_of
+    if not original.is_open:
+        raise DomainError(
+            f"诉求 {original.code} 已{original.get_status_display()}，不能并入", field="original"
+        )
+    appeal.duplicate_of = original
+    before = appeal.status
+    appeal.status = AppealStatus.LINKED
+    if appeal.item_id is None and original.item_id:
+        appeal.item = original.item
+    appeal.save(update_fields=["duplicate_of", "status", "item", "updated_at"])
+    record_event(
+        appeal,
+        "linked_duplicate",
+        actor=by,
+        from_state=before,
+        to_state=appeal.status,
+        reason=reason,
+        payload={"original": original.code},
+    )
+    record_event(original, "duplicate_attached", actor=by, payload={"duplicate": appeal.code})
+    return appeal
+
+
+@transaction.atomic
+def appeal_set_item(*, appeal: Appeal, item: CatalogItem, by: Person | None) -> Appeal:
+    if item.level != 3:
+        raise DomainError("请选择三级事项", field="item")
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    old = appeal.item.code if appeal.item else ""
+    appeal.item = item
+    appeal.save(update_fields=["item", "updated_at"])
+    record_event(appeal, "item_set", actor=by, payload={"from": old, "to": item.code})
+    return appeal
+
+
+def attachment_add(
+    *, appeal: Appeal, attachment: AttachmentIn | UploadedFile, by: Person | None, order_id: int | None = None
+) -> Attachment:
+    """Store a file after checking its size, its extension and that its bytes match the extension."""
+    from django.core.files.base import ContentFile
+
+    if isinstance(attachment, UploadedFile):
+        name, data = attachment.name or "", attachment.read()
+    else:
+        name, data = attachment.name, attachment.data
+    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not name or "." not in name:
+        raise DomainError("附件须有带扩展名的文件名", field="attachments")
+    extension = name.rsplit(".", 1)[1].lower()
+    if extension not in ALLOWED_ATTACHMENTS:
+        raise DomainError(
+            f"不接受 .{extension} 文件；可上传：{'、'.join(sorted(ALLOWED_ATTACHMENTS))}", field="attachments"
+        )
+    if not data:
+        raise DomainError(f"附件 {name} 是空文件", field="attachments")
+    if len(data) > max_attachment_bytes():
+        raise DomainError(
+            f"附件 {name} 超过 {max_attachment_bytes() // (1024 * 1024)} MB", field="attachments"
+        )
+    guessed = filetype.guess(data)
+    if guessed is None or guessed.mime not in ALLOWED_ATTACHMENTS[extension]:
+        raise DomainError(f"附件 {name} 的内容与扩展名 .{extension} 不符", field="attachments")
+    with transaction.atomic():
+        stored = Attachment(
+            appeal=appeal,
+            order_id=order_id,
+            name=name,
+            content_type=guessed.mime,
+            size=len(data),
+            uploaded_by=by,
+        )
+        stored.file.save(name, ContentFile(data), save=False)
+        stored.save()
+        record_event(
+            appeal,
+            "attachment_added",
+            actor=by,
+            order_id=order_id,
+            payload={"name": name, "size": len(data), "type": guessed.mime},
+        )
+    return stored

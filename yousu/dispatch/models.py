@@ -1,0 +1,344 @@
+"""Dispatch and handling (派、办): orders, return and extension requests, consultations, whistles and
+report-ins, and criticism notices. Rows are never deleted; every change also writes an Event."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from yousu.appeals.models import Appeal
+from yousu.catalog.models import CatalogItem, ResponsibilityRule, TimeLimitClass
+from yousu.org.models import Sector, Unit
+
+from .choices import OrderRole, OrderStatus, ReplyResult, RequestStatus, ReturnReason
+
+USER = settings.AUTH_USER_MODEL
+
+
+class Order(models.Model):
+    """One appeal sent to one unit (工单). The unit that first receives it owns it (首接负责)."""
+
+    appeal = models.ForeignKey(
+        Appeal, verbose_name=_("诉求"), on_delete=models.PROTECT, related_name="orders"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("承办单位"), on_delete=models.PROTECT, related_name="orders"
+    )
+    role = models.CharField(_("办理方式"), max_length=10, choices=OrderRole.choices, default=OrderRole.LEAD)
+    status = models.CharField(
+        _("状态"), max_length=20, choices=OrderStatus.choices, default=OrderStatus.DISPATCHED
+    )
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级工单"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+        help_text=_("三级派单：由哪个平台或街道的工单转派而来"),
+    )
+    dispatched_by = models.ForeignKey(
+        USER, verbose_name=_("派单人"), null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    dispatched_from = models.ForeignKey(
+        Unit, verbose_name=_("派单单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    dispatched_at = models.DateTimeField(_("派单时间"))
+    proposed_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("目录建议单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    rule = models.ForeignKey(
+        ResponsibilityRule,
+        verbose_name=_("依据规则"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    override_reason = models.TextField(_("改派理由"), blank=True, help_text=_("未按目录建议派单时必填"))
+    time_limit_class = models.ForeignKey(
+        TimeLimitClass, verbose_name=_("时限类别"), on_delete=models.PROTECT, related_name="+"
+    )
+    response_due = models.DateTimeField(_("签收时限"))
+    completion_due = models.DateTimeField(_("办结时限"), db_index=True)
+    accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        USER, verbose_name=_("签收人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reply_text = models.TextField(_("答复内容"), blank=True)
+    reply_result = models.CharField(_("办理结果"), max_length=20, choices=ReplyResult.choices, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    replied_by = models.ForeignKey(
+        USER, verbose_name=_("答复人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    send_back_count = models.PositiveSmallIntegerField(_("退回重办次数"), default=0)
+    version = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = pgettext_lazy("plural", "工单")
+        ordering = ["-dispatched_at", "-id"]
+        constraints = [
+            # At most one active lead order per appeal: exactly one unit is responsible at a time.
+            models.UniqueConstraint(
+                fields=["appeal"],
+                condition=Q(role="lead", status__in=["dispatched", "accepted", "replied", "completed"]),
+                name="order_one_live_lead_per_appeal",
+            ),
+        ]
+        indexes = [models.Index(fields=["unit", "status"], name="order_unit_status")]
+
+    def __str__(self) -> str:
+        return f"{self.appeal.code} → {self.unit}（{self.get_status_display()}）"
+
+
+class ReturnRequest(models.Model):
+    """退单: a unit asks to give back an order it has not accepted; in principle refused."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="return_requests"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("申请单位"), on_delete=models.PROTECT, related_name="return_requests"
+    )
+    reason = models.CharField(_("退单理由"), max_length=20, choices=ReturnReason.choices)
+    explanation = models.TextField(_("说明"))
+    suggested_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("建议承办单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    reviewed_by = models.ForeignKey(
+        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("退单申请")
+        verbose_name_plural = pgettext_lazy("plural", "退单申请")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} · {self.get_reason_display()}（{self.get_status_display()}）"
+
+    @property
+    def counts_against_unit(self) -> bool:
+        """A refused return (by the dispatcher or by rule) counts against the unit that filed it."""
+        return self.status in (RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE)
+
+
+class ExtensionRequest(models.Model):
+    """延期: more time asked before the deadline; the platform decides."""
+
+    order = models.ForeignKey(
+        Order, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="extension_requests"
+    )
+    requested_until = models.DateTimeField(_("申请延至"))
+    reason = models.TextField(_("理由"))
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    reviewed_by = models.ForeignKey(
+        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = pgettext_lazy("plural", "延期申请")
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.order} → {self.requested_until:%Y-%m-%d}（{self.get_status_display()}）"
+
+
+class AssistPart(models.Model):
+    """What an assisting (协办) or joint (联办) unit contributed; the lead unit replies to the citizen."""
+
+    order = models.OneToOneField(
+        Order, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="assist_part"
+    )
+    text = models.TextField(_("办理情况"))
+    submitted_by = models.ForeignKey(
+        USER, verbose_name=_("提交人"), on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("提交时间"))
+
+    class Meta:
+        verbose_name = _("协办意见")
+        verbose_name_plural = pgettext_lazy("plural", "协办意见")
+
+    def __str__(self) -> str:
+        return str(self.order)
+
+
+class Consultation(models.Model):
+    """会商: the platform convenes disputing units, records the decision, and proposes a catalog change."""
+
+    appeal = models.ForeignKey(
+        Appeal,
+        verbose_name=_("诉求"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="consultations",
+    )
+    item = models.ForeignKey(
+        CatalogItem, verbose_name=_("目录事项"), on_delete=models.PROTECT, related_name="+"
+    )
+    topic = models.CharField(_("议题"), max_length=200)
+    convened_by = models.ForeignKey(
+        USER, verbose_name=_("召集人"), on_delete=models.PROTECT, related_name="+"
+    )
+    convening_unit = models.ForeignKey(
+        Unit, verbose_name=_("召集单位"), on_delete=models.PROTECT, related_name="+"
+    )
+    parties = models.ManyToManyField(Unit, verbose_name=_("参加单位"), related_name="consultations")
+    opened_at = models.DateTimeField(_("发起时间"))
+    meeting_record = models.TextField(_("会商记录"), blank=True)
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        USER, verbose_name=_("决定人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    assisting_units = models.ManyToManyField(Unit, verbose_name=_("协办单位"), blank=True, related_name="+")
+    # The proposed responsibility rule: "from now on this item goes to the <level> <sector> department".
+    proposed_target = models.CharField(_("建议责任方式"), max_length=20, blank=True)
+    proposed_level = models.CharField(_("建议责任层级"), max_length=20, blank=True)
+    proposed_sector = models.ForeignKey(
+        Sector,
+        verbose_name=_("建议职能领域"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proposed_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("建议指定单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adopted_rule = models.ForeignKey(
+        ResponsibilityRule,
+        verbose_name=_("采纳后的规则"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    adopted_by = models.ForeignKey(
+        USER, verbose_name=_("采纳人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("会商")
+        verbose_name_plural = pgettext_lazy("plural", "会商")
+        ordering = ["-opened_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.topic
+
+
+class Whistle(models.Model):
+    """吹哨: a street or community summons departments to a problem; each must report in."""
+
+    blown_by_unit = models.ForeignKey(
+        Unit, verbose_name=_("吹哨单位"), on_delete=models.PROTECT, related_name="whistles"
+    )
+    blown_by = models.ForeignKey(USER, verbose_name=_("吹哨人"), on_delete=models.PROTECT, related_name="+")
+    appeal = models.ForeignKey(
+        Appeal,
+        verbose_name=_("诉求"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="whistles",
+    )
+    problem = models.TextField(_("问题"))
+    blown_at = models.DateTimeField(_("吹哨时间"))
+    report_in_due = models.DateTimeField(_("报到时限"))
+
+    class Meta:
+        verbose_name = _("吹哨")
+        verbose_name_plural = pgettext_lazy("plural", "吹哨")
+        ordering = ["-blown_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.blown_by_unit} · {self.problem[:30]}"
+
+
+class ReportIn(models.Model):
+    """报到: one summoned department's answer to a whistle."""
+
+    whistle = models.ForeignKey(
+        Whistle, verbose_name=_("吹哨"), on_delete=models.PROTECT, related_name="report_ins"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("报到部门"), on_delete=models.PROTECT, related_name="report_ins"
+    )
+    reported_at = models.DateTimeField(_("报到时间"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        USER, verbose_name=_("报到人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_site = models.TextField(_("到场人员"), blank=True)
+    note = models.TextField(_("处置情况"), blank=True)
+
+    class Meta:
+        verbose_name = _("报到")
+        verbose_name_plural = pgettext_lazy("plural", "报到")
+        constraints = [models.UniqueConstraint(fields=["whistle", "unit"], name="reportin_one_per_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.whistle} · {self.unit}"
+
+
+class CriticismNotice(models.Model):
+    """通报批评: recorded against a unit, e.g. for failing first-receiver duty; published later."""
+
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("被通报单位"), on_delete=models.PROTECT, related_name="criticism_notices"
+    )
+    order = models.ForeignKey(
+        Order, verbose_name=_("相关工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("通报事由"))
+    issued_by = models.ForeignKey(USER, verbose_name=_("通报人"), on_delete=models.PROTECT, related_name="+")
+    issued_at = models.DateTimeField(_("通报时间"))
+
+    class Meta:
+        verbose_name = _("通报批评")
+        verbose_name_plural = pgettext_lazy("plural", "通报批评")
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.issued_at:%Y-%m-%d}"

@@ -1,0 +1,737 @@
+"""Dispatch and handling services: the order state machine and the seeds' rules.
+
+- Three-level dispatch: city platform → city department / enterprise / district platform;
+  district platform → district department / street / district government; street → community,
+  and only for items on the community access list (no push-down).
+- First-receiver responsibility: a department, enterprise or community that receives an order
+  cannot pass it on; it may ask to return it before accepting, for a listed reason, and the
+  dispatcher decides. A return that pushes a department's item down to a street or community is
+  refused by rule. Refused returns count against the unit.
+- Every transition is checked against ORDER_TRANSITIONS, claimed with a conditional update (so
+  two people acting at once get one success and one clear conflict), and written to the event log.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from yousu.appeals.choices import AppealStatus
+from yousu.appeals.events import record_event
+from yousu.appeals.models import Appeal
+from yousu.appeals.services import AttachmentIn, attachment_add
+from yousu.catalog.models import TimeLimitClass
+from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
+from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.org.choices import Level, RoleCode, UnitKind
+from yousu.org.models import Person, Unit
+
+from .choices import (
+    ACTIVE_ORDER_STATUSES,
+    ORDER_TRANSITIONS,
+    OrderRole,
+    OrderStatus,
+    ReplyResult,
+    RequestStatus,
+    ReturnReason,
+)
+from .deadlines import order_deadlines
+from .models import AssistPart, CriticismNotice, ExtensionRequest, Order, ReturnRequest
+
+PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
+# Units that hand orders further down; every other kind must handle what it receives.
+FORWARDING_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM, UnitKind.STREET)
+HANDLER_ROLES = (RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)
+
+
+class Conflict(DomainError):
+    """Someone else changed the order first; reload and try again."""
+
+    code = "conflict"
+
+
+# ---------------------------------------------------------------- who may act
+
+
+def _member(by: Person, unit: Unit, roles, what: str) -> None:
+    if by is None or not by.is_active:
+        raise PermissionRefused("必须由在岗人员操作", field="by")
+    if by.is_superuser:
+        return
+    if by.unit_id != unit.pk or not by.has_role(*roles):
+        raise PermissionRefused(f"只有{unit.name}的相应人员可以{what}", field="by")
+
+
+def _dispatcher_of(by: Person, unit: Unit, what: str) -> None:
+    roles = (
+        (RoleCode.DISPATCHER,)
+        if unit.kind in PLATFORM_KINDS
+        else (RoleCode.UNIT_LEADER, RoleCode.UNIT_HANDLER)
+    )
+    _member(by, unit, roles, what)
+
+
+def reviewing_platform(order: Order) -> Unit:
+    """The platform that answers for an order: the one that dispatched it, or above a street."""
+    current = order
+    while current.dispatched_from.kind not in PLATFORM_KINDS and current.parent_id:
+        current = current.parent
+    return current.dispatched_from
+
+
+# ---------------------------------------------------------------- transitions
+
+
+def _transition(
+    order: Order,
+    to: str,
+    *,
+    by: Person | None,
+    action: str,
+    reason: str = "",
+    payload: dict | None = None,
+    **fields,
+) -> Order:
+    """Move `order` to `to` if nobody moved it since it was read; write the event."""
+    if to not in ORDER_TRANSITIONS[OrderStatus(order.status)]:
+        raise DomainError(
+            f"工单当前为“{order.get_status_display()}”，不能{OrderStatus(to).label}", field="status"
+        )
+    claimed = Order.objects.filter(pk=order.pk, status=order.status, version=order.version).update(
+        status=to, version=order.version + 1, **fields
+    )
+    if claimed != 1:
+        raise Conflict("工单刚刚被他人处理过，请刷新后再试", field="status")
+    before = order.status
+    order.refresh_from_db()
+    record_event(
+        order.appeal,
+        action,
+        actor=by,
+        order_id=order.pk,
+        from_state=before,
+        to_state=to,
+        reason=reason,
+        payload={"unit": order.unit.code, **(payload or {})},
+    )
+    return order
+
+
+def _set_appeal_status(
+    appeal: Appeal, status: str, *, by: Person | None, action: str, reason: str = ""
+) -> None:
+    before = appeal.status
+    if before == status:
+        return
+    Appeal.objects.filter(pk=appeal.pk).update(status=status, updated_at=timezone.now())
+    appeal.status = status
+    record_event(appeal, action, actor=by, from_state=before, to_state=status, reason=reason)
+    for duplicate in appeal.duplicates.exclude(status=status):
+        # Linked appeals follow the one that is handled, each keeping its own trail.
+        if status in (AppealStatus.COMPLETED, AppealStatus.CLOSED) or duplicate.status != AppealStatus.LINKED:
+            _set_appeal_status(duplicate, status, by=by, action=f"follows_{action}", reason=appeal.code)
+
+
+# ---------------------------------------------------------------- dispatch
+
+
+def proposal(appeal: Appeal) -> Responsibility:
+    """What the catalog says: the responsible unit for the appeal's item and place."""
+    if appeal.item_id is None:
+        raise DomainError("请先为诉求选定目录事项", field="item")
+    if appeal.area_id is None:
+        raise DomainError("请先确定诉求所在区域", field="area")
+    return responsible_unit(item=appeal.item, area=appeal.area)
+
+
+def next_hop(from_unit: Unit, target: Unit) -> Unit:
+    """The unit `from_unit` sends to on the way to `target` (three-level dispatch)."""
+    chain = target.chain()
+    if from_unit not in chain:
+        raise DomainError(f"{target.name}不在{from_unit.name}的派单范围内", field="unit")
+    index = chain.index(from_unit)
+    if index == len(chain) - 1:
+        raise DomainError("不能派给本单位自己", field="unit")
+    return chain[index + 1]
+
+
+def _check_receiver(from_unit: Unit, unit: Unit, appeal: Appeal) -> None:
+    if not unit.is_active:
+        raise DomainError(f"{unit.name}已停用", field="unit")
+    if unit.parent_id != from_unit.pk:
+        raise DomainError(
+            f"三级派单：{from_unit.name}只能派给直属下级单位，{unit.name}不是其直属下级", field="unit"
+        )
+    if unit.kind == UnitKind.COMMUNITY and (
+        appeal.item is None or not community_may_receive(item=appeal.item, community=unit)
+    ):
+        raise PushDownRefused(
+            f"事项“{appeal.item.name if appeal.item else '（未定）'}”不在社区工作事项准入清单内，"
+            f"不能派给{unit.name}；请派给负责的职能部门",
+            field="unit",
+        )
+
+
+def _create_order(
+    *,
+    appeal: Appeal,
+    unit: Unit,
+    from_unit: Unit,
+    by: Person,
+    role: str,
+    parent: Order | None,
+    responsibility: Responsibility | None,
+    override_reason: str,
+    time_limit_class: TimeLimitClass,
+) -> Order:
+    now = timezone.now()
+    if parent is not None:
+        # The clock started when the appeal was first dispatched; forwarding down does not reset it.
+        response_due, completion_due = parent.response_due, parent.completion_due
+    else:
+        response_due, completion_due = order_deadlines(time_limit_class, now)
+    try:
+        with transaction.atomic():
+            order = Order.objects.create(
+                appeal=appeal,
+                unit=unit,
+                role=role,
+                parent=parent,
+                dispatched_by=by,
+                dispatched_from=from_unit,
+                dispatched_at=now,
+                proposed_unit=responsibility.unit if responsibility else None,
+                rule=responsibility.rule if responsibility else None,
+                override_reason=override_reason,
+                time_limit_class=time_limit_class,
+                response_due=response_due,
+                completion_due=completion_due,
+            )
+    except IntegrityError:
+        raise Conflict("该诉求已有在办的主办工单", field="appeal") from None
+    record_event(
+        appeal,
+        "dispatched",
+        actor=by,
+        order_id=order.pk,
+        to_state=order.status,
+        reason=override_reason,
+        payload={
+            "unit": unit.code,
+            "from": from_unit.code,
+            "role": role,
+            "proposed": responsibility.unit.code if responsibility else None,
+            "completion_due": completion_due.isoformat(),
+        },
+    )
+    return order
+
+
+def _target_and_reason(from_unit: Unit, appeal: Appeal, unit: Unit | None, reason: str):
+    try:
+        responsibility = proposal(appeal)
+    except DomainError:
+        if unit is None:
+            raise
+        responsibility = None
+    proposed_hop = next_hop(from_unit, responsibility.unit) if responsibility else None
+    unit = unit or proposed_hop
+    reason = (reason or "").strip()
+    if unit != proposed_hop and not reason:
+        raise DomainError(
+            f"职责目录建议派给{proposed_hop.name if proposed_hop else '（无建议）'}；改派{unit.name}须写明理由",
+            field="reason",
+        )
+    return unit, responsibility, reason
+
+
+@transaction.atomic
+def appeal_dispatch(
+    *,
+    appeal: Appeal,
+    by: Person,
+    unit: Unit | None = None,
+    reason: str = "",
+    time_limit_class: TimeLimitClass | None = None,
+) -> Order:
+    """The city platform sends a received appeal to the next unit toward the responsible one."""
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if appeal.status != AppealStatus.RECEIVED:
+        raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能派单", field="status")
+    platform = by.unit if by is not None else None
+    if platform is None or platform.kind not in PLATFORM_KINDS:
+        raise PermissionRefused("只有平台派单员可以派单", field="by")
+    _dispatcher_of(by, platform, "派单")
+    unit, responsibility, reason = _target_and_reason(platform, appeal, unit, reason)
+    _check_receiver(platform, unit, appeal)
+    time_limit_class = _raise_only(appeal, time_limit_class)
+    order = _create_order(
+        appeal=appeal,
+        unit=unit,
+        from_unit=platform,
+        by=by,
+        role=OrderRole.LEAD,
+        parent=None,
+        responsibility=responsibility,
+        override_reason=reason,
+        time_limit_class=time_limit_class,
+    )
+    _set_appeal_status(appeal, AppealStatus.DISPATCHED, by=by, action="appeal_dispatched")
+    return order
+
+
+def _raise_only(appeal: Appeal, requested: TimeLimitClass | None) -> TimeLimitClass:
+    default = appeal.item.effective_time_limit_class() if appeal.item_id else None
+    default = default or TimeLimitClass.objects.filter(code="normal").first()
+    if requested is None:
+        return default
+    if default is not None and requested.urgency < default.urgency:
+        raise DomainError(f"时限类别只能调高，不能低于“{default.name}”", field="time_limit_class")
+    return requested
+
+
+@transaction.atomic
+def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason: str = "") -> Order:
+    """A district platform or a street sends its order one level down; nobody else may pass one on."""
+    order = Order.objects.select_for_update().select_related("appeal", "unit").get(pk=order.pk)
+    if order.unit.kind not in FORWARDING_KINDS:
+        raise DomainError(
+            f"首接负责：{order.unit.name}收到的工单须自行办理，不能转派；确属派错可在签收前申请退单",
+            field="unit",
+        )
+    _dispatcher_of(by, order.unit, "转派")
+    if order.role != OrderRole.LEAD:
+        raise DomainError("协办工单不能转派", field="role")
+    unit, responsibility, reason = _target_and_reason(order.unit, order.appeal, unit, reason)
+    _check_receiver(order.unit, unit, order.appeal)
+    _transition(
+        order, OrderStatus.FORWARDED, by=by, action="forwarded", reason=reason, payload={"to": unit.code}
+    )
+    return _create_order(
+        appeal=order.appeal,
+        unit=unit,
+        from_unit=order.unit,
+        by=by,
+        role=OrderRole.LEAD,
+        parent=order,
+        responsibility=responsibility,
+        override_reason=reason,
+        time_limit_class=order.time_limit_class,
+    )
+
+
+@transaction.atomic
+def order_add_assist(
+    *, order: Order, by: Person, unit: Unit, role: str = OrderRole.ASSIST, reason: str = ""
+) -> Order:
+    """The dispatching platform (or the lead unit's leader) brings in an assisting or joint unit."""
+    order = Order.objects.select_related("appeal", "unit").get(pk=order.pk)
+    if role not in (OrderRole.ASSIST, OrderRole.JOINT):
+        raise DomainError("办理方式只能是协办或联办", field="role")
+    if order.role != OrderRole.LEAD or order.status not in ACTIVE_ORDER_STATUSES:
+        raise DomainError("只能为在办的主办工单增加协办单位", field="order")
+    platform = reviewing_platform(order)
+    if not (
+        by.is_superuser
+        or (by.unit_id == platform.pk and by.has_role(RoleCode.DISPATCHER))
+        or (by.unit_id == order.unit_id and by.has_role(RoleCode.UNIT_LEADER))
+    ):
+        raise PermissionRefused("只有派单平台或主办单位负责人可以增加协办单位", field="by")
+    if (
+        unit.pk == order.unit_id
+        or order.appeal.orders.filter(unit=unit, status__in=ACTIVE_ORDER_STATUSES).exists()
+    ):
+        raise DomainError(f"{unit.name}已在办理此诉求", field="unit")
+    if unit.kind in PLATFORM_KINDS:
+        raise DomainError("平台不能作为协办单位", field="unit")
+    if unit.kind == UnitKind.COMMUNITY and not community_may_receive(item=order.appeal.item, community=unit):
+        raise PushDownRefused(f"事项不在社区工作事项准入清单内，不能请{unit.name}协办", field="unit")
+    return _create_order(
+        appeal=order.appeal,
+        unit=unit,
+        from_unit=by.unit or platform,
+        by=by,
+        role=role,
+        parent=order,
+        responsibility=None,
+        override_reason=reason or "",
+        time_limit_class=order.time_limit_class,
+    )
+
+
+# ---------------------------------------------------------------- handling
+
+
+@transaction.atomic
+def order_accept(*, order: Order, by: Person) -> Order:
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    roles = (RoleCode.DISPATCHER,) if order.unit.kind in PLATFORM_KINDS else HANDLER_ROLES
+    _member(by, order.unit, roles, "签收")
+    if order.return_requests.filter(status=RequestStatus.PENDING).exists():
+        raise DomainError("退单申请审核中，暂不能签收", field="status")
+    now = timezone.now()
+    return _transition(
+        order,
+        OrderStatus.ACCEPTED,
+        by=by,
+        action="accepted",
+        accepted_at=now,
+        accepted_by=by,
+        payload={"on_time": now <= order.response_due},
+    )
+
+
+@transaction.atomic
+def order_reply(
+    *, order: Order, by: Person, text: str, result: str, attachments: list[AttachmentIn] | None = None
+) -> Order:
+    """办结申请: the lead unit answers the citizen; the platform reviews it."""
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    _member(by, order.unit, HANDLER_ROLES, "答复")
+    if order.role != OrderRole.LEAD:
+        raise DomainError("协办单位提交协办意见，由主办单位答复群众", field="role")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("不能为空", field="text")
+    if len(text) > 4000:
+        raise DomainError("不能超过 4000 个字符", field="text")
+    if result not in ReplyResult.values:
+        raise DomainError(f"办理结果只能是：{'、'.join(ReplyResult.values)}", field="result")
+    order = _transition(
+        order,
+        OrderStatus.REPLIED,
+        by=by,
+        action="replied",
+        reply_text=text,
+        reply_result=result,
+        replied_at=timezone.now(),
+        replied_by=by,
+        payload={"result": result},
+    )
+    for attachment in attachments or []:
+        attachment_add(appeal=order.appeal, attachment=attachment, by=by, order_id=order.pk)
+    return order
+
+
+@transaction.atomic
+def order_submit_assist_part(*, order: Order, by: Person, text: str) -> Order:
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    _member(by, order.unit, HANDLER_ROLES, "提交协办意见")
+    if order.role == OrderRole.LEAD:
+        raise DomainError("主办工单请直接答复", field="role")
+    text = (text or "").strip()
+    if not text:
+        raise DomainError("不能为空", field="text")
+    order = _transition(
+        order,
+        OrderStatus.REPLIED,
+        by=by,
+        action="assist_part_submitted",
+        replied_at=timezone.now(),
+        replied_by=by,
+    )
+    AssistPart.objects.create(order=order, text=text, submitted_by=by, submitted_at=timezone.now())
+    return order
+
+
+@transaction.atomic
+def order_review(*, order: Order, by: Person, approve: bool, note: str = "") -> Order:
+    """The dispatching platform approves the reply (办结) or sends it back (退回重办)."""
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    platform = reviewing_platform(order)
+    _member(by, platform, (RoleCode.DISPATCHER,), "审核答复")
+    if order.role != OrderRole.LEAD:
+        raise DomainError("协办工单随主办工单办结", field="role")
+    if order.status != OrderStatus.REPLIED:
+        raise DomainError(f"工单当前为“{order.get_status_display()}”，没有待审核的答复", field="status")
+    if not approve:
+        if not (note or "").strip():
+            raise DomainError("退回重办须写明理由", field="note")
+        return _transition(
+            order,
+            OrderStatus.ACCEPTED,
+            by=by,
+            action="sent_back",
+            reason=note.strip(),
+            send_back_count=order.send_back_count + 1,
+        )
+    now = timezone.now()
+    order = _transition(
+        order,
+        OrderStatus.COMPLETED,
+        by=by,
+        action="completed",
+        reason=(note or "").strip(),
+        completed_at=now,
+        payload={"on_time": now <= order.completion_due},
+    )
+    for helper in order.children.filter(
+        role__in=(OrderRole.ASSIST, OrderRole.JOINT), status__in=(OrderStatus.ACCEPTED, OrderStatus.REPLIED)
+    ):
+        _transition(helper, OrderStatus.COMPLETED, by=by, action="completed_with_lead", completed_at=now)
+    _set_appeal_status(order.appeal, AppealStatus.COMPLETED, by=by, action="appeal_completed")
+    return order
+
+
+@transaction.atomic
+def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
+    """Reopen a completed order (e.g. after an unsatisfied callback)."""
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    platform = reviewing_platform(order)
+    _member(by, platform, (RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR), "退回重办")
+    if not (reason or "").strip():
+        raise DomainError("退回重办须写明理由", field="reason")
+    if order.status != OrderStatus.COMPLETED:
+        raise DomainError("只有已办结的工单可以退回重办", field="status")
+    order = _transition(
+        order,
+        OrderStatus.ACCEPTED,
+        by=by,
+        action="sent_back",
+        reason=reason.strip(),
+        send_back_count=order.send_back_count + 1,
+        completed_at=None,
+    )
+    _set_appeal_status(order.appeal, AppealStatus.DISPATCHED, by=by, action="appeal_reopened", reason=reason)
+    return order
+
+
+@transaction.atomic
+def order_close(*, order: Order, by: Person | None, reason: str = "") -> Order:
+    """Close a completed order after its callback; the appeal is closed with it."""
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    order = _transition(order, OrderStatus.CLOSED, by=by, action="closed", reason=reason)
+    if order.role == OrderRole.LEAD:
+        _set_appeal_status(order.appeal, AppealStatus.CLOSED, by=by, action="appeal_closed")
+    return order
+
+
+# ---------------------------------------------------------------- extensions
+
+
+@transaction.atomic
+def order_extension_request(*, order: Order, by: Person, until: dt.datetime, reason: str) -> ExtensionRequest:
+    order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    _member(by, order.unit, HANDLER_ROLES, "申请延期")
+    now = timezone.now()
+    if order.status not in (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED):
+        raise DomainError("只有在办工单可以申请延期", field="status")
+    if now >= order.completion_due:
+        raise DomainError("已超过办结时限，不能再申请延期", field="until")
+    if timezone.is_naive(until):
+        until = timezone.make_aware(until)
+    if until <= order.completion_due:
+        raise DomainError("申请延至的时间须晚于现在的办结时限", field="until")
+    if not (reason or "").strip():
+        raise DomainError("必须写明延期理由", field="reason")
+    if order.extension_requests.filter(status=RequestStatus.PENDING).exists():
+        raise DomainError("已有待审核的延期申请", field="order")
+    request = ExtensionRequest.objects.create(
+        order=order, requested_until=until, reason=reason.strip(), requested_by=by, requested_at=now
+    )
+    record_event(
+        order.appeal,
+        "extension_requested",
+        actor=by,
+        order_id=order.pk,
+        reason=reason.strip(),
+        payload={"until": until.isoformat(), "request": request.pk},
+    )
+    return request
+
+
+@transaction.atomic
+def extension_request_review(
+    *, request: ExtensionRequest, by: Person, approve: bool, note: str = ""
+) -> ExtensionRequest:
+    request = (
+        ExtensionRequest.objects.select_for_update()
+        .select_related("order", "order__appeal")
+        .get(pk=request.pk)
+    )
+    order = request.order
+    _member(by, reviewing_platform(order), (RoleCode.DISPATCHER,), "审核延期")
+    if request.status != RequestStatus.PENDING:
+        raise DomainError(f"该申请已{request.get_status_display()}", field="status")
+    if not approve and not (note or "").strip():
+        raise DomainError("驳回须写明理由", field="note")
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+    request.reviewed_by, request.reviewed_at, request.review_note = by, timezone.now(), (note or "").strip()
+    request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    payload = {"request": request.pk}
+    if approve:
+        payload["from"] = order.completion_due.isoformat()
+        Order.objects.filter(pk=order.pk).update(
+            completion_due=request.requested_until, version=order.version + 1
+        )
+        payload["to"] = request.requested_until.isoformat()
+    record_event(
+        order.appeal,
+        "extension_approved" if approve else "extension_refused",
+        actor=by,
+        order_id=order.pk,
+        reason=request.review_note,
+        payload=payload,
+    )
+    return request
+
+
+# ---------------------------------------------------------------- returns (退单)
+
+
+def _return_refused_by_rule(order: Order, reason: str, suggested: Unit | None) -> str:
+    """The reason a return is refused without review, or '' when the dispatcher must decide."""
+    appeal = order.appeal
+    try:
+        answer = proposal(appeal)
+    except DomainError:
+        return ""
+    owner = answer.unit
+    catalog_gives_department = owner.kind not in (UnitKind.STREET, UnitKind.COMMUNITY)
+    if (
+        suggested is not None
+        and suggested.kind in (UnitKind.STREET, UnitKind.COMMUNITY)
+        and catalog_gives_department
+    ):
+        return (
+            f"职责目录规定“{appeal.item.name}”由{owner.name}负责，不得推给{suggested.name}"
+            "（防止层层向基层转嫁责任）"
+        )
+    if reason == ReturnReason.NOT_OUR_DUTY and owner.pk == order.unit_id:
+        return f"职责目录规定“{appeal.item.name}”正是{order.unit.name}的职责"
+    return ""
+
+
+@transaction.atomic
+def order_return_request(
+    *, order: Order, by: Person, reason: str, explanation: str, suggested_unit: Unit | None = None
+) -> ReturnRequest:
+    order = Order.objects.select_related("unit", "appeal", "appeal__item").get(pk=order.pk)
+    _member(by, order.unit, HANDLER_ROLES, "申请退单")
+    if reason not in ReturnReason.values:
+        raise DomainError(f"退单理由只能是：{'、'.join(str(r.label) for r in ReturnReason)}", field="reason")
+    if not (explanation or "").strip():
+        raise DomainError("必须说明退单理由", field="explanation")
+    if order.status != OrderStatus.DISPATCHED:
+        raise DomainError("首接负责：已签收的工单不能退单", field="status")
+    if order.return_requests.filter(status=RequestStatus.PENDING).exists():
+        raise DomainError("已有待审核的退单申请", field="order")
+    now = timezone.now()
+    request = ReturnRequest.objects.create(
+        order=order,
+        unit=order.unit,
+        reason=reason,
+        explanation=explanation.strip(),
+        suggested_unit=suggested_unit,
+        requested_by=by,
+        requested_at=now,
+    )
+    record_event(
+        order.appeal,
+        "return_requested",
+        actor=by,
+        order_id=order.pk,
+        reason=explanation.strip(),
+        payload={
+            "request": request.pk,
+            "reason": reason,
+            "suggested": suggested_unit.code if suggested_unit else None,
+        },
+    )
+    refusal = _return_refused_by_rule(order, reason, suggested_unit)
+    if refusal:
+        request.status = RequestStatus.REFUSED_BY_RULE
+        request.reviewed_at, request.review_note = now, refusal
+        request.save(update_fields=["status", "reviewed_at", "review_note"])
+        record_event(
+            order.appeal,
+            "return_refused_by_rule",
+            order_id=order.pk,
+            reason=refusal,
+            payload={"request": request.pk, "unit": order.unit.code},
+        )
+    return request
+
+
+@transaction.atomic
+def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, note: str) -> ReturnRequest:
+    request = (
+        ReturnRequest.objects.select_for_update().select_related("order", "order__appeal").get(pk=request.pk)
+    )
+    order = request.order
+    reviewer_unit = order.dispatched_from
+    _dispatcher_of(by, reviewer_unit, "审核退单")
+    if request.status != RequestStatus.PENDING:
+        raise DomainError(f"该退单申请已{request.get_status_display()}", field="status")
+    if not (note or "").strip():
+        raise DomainError("必须填写审核意见", field="note")
+    request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
+    request.reviewed_by, request.reviewed_at, request.review_note = by, timezone.now(), note.strip()
+    request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
+    record_event(
+        order.appeal,
+        "return_approved" if approve else "return_refused",
+        actor=by,
+        order_id=order.pk,
+        reason=note.strip(),
+        payload={"request": request.pk, "unit": order.unit.code},
+    )
+    if approve:
+        _transition(order, OrderStatus.RETURNED, by=by, action="returned", reason=note.strip())
+        if order.parent_id:
+            # The unit that forwarded it has it again and must send it on correctly.
+            _reopen_parent(order.parent, by=by)
+        elif order.role == OrderRole.LEAD:
+            _set_appeal_status(
+                order.appeal,
+                AppealStatus.RECEIVED,
+                by=by,
+                action="appeal_back_to_dispatch",
+                reason=note.strip(),
+            )
+    return request
+
+
+def _reopen_parent(parent: Order, *, by: Person) -> None:
+    parent = Order.objects.select_related("appeal", "unit").get(pk=parent.pk)
+    if parent.status == OrderStatus.FORWARDED:
+        _transition(parent, OrderStatus.ACCEPTED, by=by, action="forward_undone")
+
+
+# ---------------------------------------------------------------- criticism notices
+
+
+@transaction.atomic
+def criticism_notice_issue(
+    *, unit: Unit, reason: str, by: Person, order: Order | None = None
+) -> CriticismNotice:
+    if not (
+        by.is_superuser
+        or by.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
+        or (by.has_role(RoleCode.DISPATCHER) and by.unit and by.unit.kind in PLATFORM_KINDS)
+    ):
+        raise PermissionRefused("只有督办员、平台派单员或系统管理员可以通报批评", field="by")
+    if not (reason or "").strip():
+        raise DomainError("必须写明通报事由", field="reason")
+    if (
+        by.unit
+        and by.unit.level != Level.CITY
+        and not unit.path.startswith(by.unit.area.path)
+        and not unit.area.path.startswith(by.unit.area.path)
+    ):
+        raise PermissionRefused("只能通报本辖区的单位", field="unit")
+    notice = CriticismNotice.objects.create(
+        unit=unit, order=order, reason=reason.strip(), issued_by=by, issued_at=timezone.now()
+    )
+    if order is not None:
+        record_event(
+            order.appeal,
+            "criticism_notice",
+            actor=by,
+            order_id=order.pk,
+            reason=reason.strip(),
+            payload={"unit": unit.code, "notice": notice.pk},
+        )
+    return notice
