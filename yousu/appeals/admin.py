@@ -1,0 +1,78 @@
+"""Read-only admin of appeals and the event log: appeals change only through the services, and the
+citizen's personal data is shown masked here (the intake and handling desks show it in full, logged)."""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from .models import Appeal, Attachment, Event, PersonalDataAccess
+from .selectors import mask_name, mask_phone
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    fields = ["at", "action", "order_id", "from_state", "to_state", "actor", "actor_unit", "reason"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    ordering = ["at", "id"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    model = Attachment
+    fields = ["name", "content_type", "size", "order_id", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["code", "title", "kind", "channel", "status", "item", "area", "received_at"]
+    list_filter = ["status", "kind", "channel", "confidential"]
+    search_fields = ["code", "title", "content", "address"]
+    date_hierarchy = "received_at"
+    list_select_related = ["item", "area"]
+    exclude = ["citizen_name", "citizen_phone"]
+    readonly_fields = ["masked_citizen", "masked_phone"]
+    inlines = [AttachmentInline, EventInline]
+
+    @admin.display(description=_("诉求人"))
+    def masked_citizen(self, obj):
+        return _("（保密）") if obj.confidential else mask_name(obj.citizen_name)
+
+    @admin.display(description=_("联系电话"))
+    def masked_phone(self, obj):
+        return _("（保密）") if obj.confidential else mask_phone(obj.citizen_phone)
+
+
+@admin.register(Event)
+class EventAdmin(ReadOnlyAdmin):
+    list_display = ["at", "appeal", "order_id", "action", "from_state", "to_state", "actor", "actor_unit"]
+    list_filter = ["action"]
+    search_fields = ["appeal__code", "action", "reason"]
+    list_select_related = ["appeal", "actor", "actor_unit"]
+    date_hierarchy = "at"
+
+
+@admin.register(PersonalDataAccess)
+class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    list_display = ["at", "person", "appeal", "purpose"]
+    search_fields = ["person__username", "appeal__code"]
+    list_select_related = ["person", "appeal"]

@@ -1,0 +1,74 @@
+"""Read-only admin of orders, requests, consultations, whistles and criticism notices; every change
+goes through the dispatch services (the desks and the API), so the admin only shows."""
+
+from django.contrib import admin
+
+from yousu.appeals.admin import ReadOnlyAdmin
+
+from .models import (
+    Consultation,
+    CriticismNotice,
+    ExtensionRequest,
+    Order,
+    ReportIn,
+    ReturnRequest,
+    Whistle,
+)
+
+
+@admin.register(Order)
+class OrderAdmin(ReadOnlyAdmin):
+    list_display = ["appeal", "unit", "role", "status", "dispatched_at", "response_due", "completion_due"]
+    list_filter = ["status", "role", "time_limit_class"]
+    search_fields = ["appeal__code", "unit__name", "unit__code"]
+    list_select_related = ["appeal", "unit"]
+    date_hierarchy = "dispatched_at"
+
+
+@admin.register(ReturnRequest)
+class ReturnRequestAdmin(ReadOnlyAdmin):
+    list_display = ["order", "unit", "reason", "status", "requested_at", "reviewed_by"]
+    list_filter = ["status", "reason"]
+    search_fields = ["order__appeal__code", "unit__name", "explanation"]
+    list_select_related = ["order__appeal", "unit", "reviewed_by"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(ReadOnlyAdmin):
+    list_display = ["order", "requested_until", "status", "requested_at", "reviewed_by"]
+    list_filter = ["status"]
+    search_fields = ["order__appeal__code"]
+    list_select_related = ["order__appeal", "reviewed_by"]
+
+
+@admin.register(Consultation)
+class ConsultationAdmin(ReadOnlyAdmin):
+    list_display = ["topic", "item", "appeal", "opened_at", "lead_unit", "decided_at", "adopted_rule"]
+    search_fields = ["topic", "item__name", "appeal__code"]
+    list_select_related = ["item", "appeal", "lead_unit", "adopted_rule"]
+
+
+class ReportInInline(admin.TabularInline):
+    model = ReportIn
+    fields = ["unit", "reported_at", "reported_by", "on_site", "note"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Whistle)
+class WhistleAdmin(ReadOnlyAdmin):
+    list_display = ["blown_by_unit", "problem", "appeal", "blown_at", "report_in_due"]
+    search_fields = ["problem", "blown_by_unit__name", "appeal__code"]
+    list_select_related = ["blown_by_unit", "appeal"]
+    inlines = [ReportInInline]
+
+
+@admin.register(CriticismNotice)
+class CriticismNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["unit", "reason", "order", "issued_by", "issued_at"]
+    search_fields = ["unit__name", "reason"]
+    list_select_related = ["unit", "order__appeal", "issued_by"]
