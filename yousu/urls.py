@@ -1,4 +1,4 @@
-"""URL map: the start page, the catalog pages, the admin, and language switching."""
+"""URL map: the start page, the catalog pages, the REST API, the admin, and language switching."""
 
 from django.conf import settings
 from django.conf.urls.static import static
@@ -13,6 +13,7 @@ urlpatterns = [
     path("catalog/", views.catalog_tree, name="catalog-tree"),
     path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
     path("catalog/access-list/", views.access_list, name="catalog-access-list"),
+    path("api/", include("yousu.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -187,6 +187,8 @@ class Event(models.Model):
         verbose_name = _("事件")
         verbose_name_plural = pgettext_lazy("plural", "事件")
         ordering = ["at", "id"]
+        # Django's internal manager must refuse bulk updates and deletes too.
+        base_manager_name = "objects"
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action}"

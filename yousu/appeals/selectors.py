@@ -82,9 +82,9 @@ def may_see_citizen_in_full(
     unit = person.unit
     if unit is None:
         return False
-    if person.has_role(RoleCode.DISPATCHER) and unit.kind in (
-        UnitKind.CITY_PLATFORM,
-        UnitKind.DISTRICT_PLATFORM,
+    if person.has_role(RoleCode.DISPATCHER) and (
+        unit.kind == UnitKind.CITY_PLATFORM
+        or (unit.kind == UnitKind.DISTRICT_PLATFORM and _dispatches(unit, appeal, handling_unit_ids))
     ):
         return True
     if appeal.confidential:
@@ -94,6 +94,12 @@ def may_see_citizen_in_full(
         and unit.pk in handling_unit_ids
         and person.has_role(RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)
     )
+
+
+def _dispatches(platform, appeal: Appeal, handling_unit_ids: set[int] | None) -> bool:
+    # A district platform dispatches the appeals of its own territory, not those of its neighbours.
+    in_territory = appeal.area_id is not None and appeal.area.path.startswith(platform.area.path)
+    return in_territory or bool(handling_unit_ids and platform.pk in handling_unit_ids)
 
 
 def citizen_for(

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
-from yousu.core.errors import DomainError
+from yousu.core.errors import DomainError, PermissionRefused
+from yousu.org.choices import RoleCode, UnitKind
 from yousu.org.models import Area, Person, Unit
 from yousu.org.selectors import area_for_point
 
@@ -78,6 +79,41 @@ def _text(value, field: str, *, limit: int, required: bool = True) -> str:
     return value
 
 
+def _coordinate(value, field: str, *, limit: float) -> float:
+    try:
+        value = float(value)
+    except (TypeError, ValueError):
+        raise DomainError("经纬度应为数字", field=field) from None
+    if not -limit <= value <= limit:  # NaN fails this too
+        raise DomainError("经纬度超出范围", field=field)
+    return value
+
+
+PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
+INTAKE_ROLES = (RoleCode.OPERATOR, RoleCode.ADMINISTRATOR)
+# Who else may record an appeal on a channel of their own: grid workers report from their grids,
+# unit staff record what they found themselves (未诉先办).
+CHANNEL_ROLES = {
+    Channel.GRID_REPORT: (RoleCode.GRID_WORKER,),
+    Channel.PROACTIVE: (RoleCode.GRID_WORKER, RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER),
+}
+
+
+def _may_take_in(person: Person, channel: str | None = None) -> bool:
+    if person.is_superuser or person.has_role(*INTAKE_ROLES):
+        return True
+    if person.has_role(RoleCode.DISPATCHER) and person.unit and person.unit.kind in PLATFORM_KINDS:
+        return True
+    return bool(channel) and person.has_role(*CHANNEL_ROLES.get(channel, ()))
+
+
+def _check_intake_person(person: Person | None, channel: str | None, what: str) -> None:
+    if person is None:
+        return
+    if not person.is_active or not _may_take_in(person, channel):
+        raise PermissionRefused(f"只有接线员、平台派单员或系统管理员可以{what}", field="by")
+
+
 def _phone(value: str) -> str:
     value = (value or "").strip().replace(" ", "").replace("-", "")
     if value and (not value.lstrip("+").isdigit() or not 5 <= len(value) <= 15):
@@ -113,6 +149,9 @@ def appeal_create(
         raise DomainError(f"未知的渠道：{channel}", field="channel")
     if kind not in AppealKind.values:
         raise DomainError(f"未知的诉求类型：{kind}", field="kind")
+    _check_intake_person(received_by, channel, "受理诉求")
+    if received_by is None and channel == Channel.HOTLINE:
+        raise DomainError("热线诉求须记录受理的接线员", field="received_by")
     idempotency_key = _text(idempotency_key, "idempotency_key", limit=100, required=False)
     if idempotency_key:
         existing = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
@@ -130,12 +169,14 @@ def appeal_create(
     if (longitude is None) != (latitude is None):
         raise DomainError("经纬度须同时填写", field="longitude" if longitude is None else "latitude")
     if longitude is not None:
-        if not (-180 <= longitude <= 180 and -90 <= latitude <= 90):
-            raise DomainError("经纬度超出范围", field="longitude")
+        longitude = _coordinate(longitude, "longitude", limit=180)
+        latitude = _coordinate(latitude, "latitude", limit=90)
         if area is None:
             area = area_for_point(longitude, latitude)
     if item is not None and item.level != 3:
         raise DomainError("请选择三级事项", field="item")
+    # Every file is checked before anything is written, so a bad one leaves no stray file behind.
+    attachments = attachments_check(attachments)
     received_at = received_at or timezone.now()
     appeal = Appeal(
         code=_next_code(prefix=code_prefix_for(intake_unit), day=timezone.localdate(received_at)),
@@ -173,7 +214,7 @@ def appeal_create(
         to_state=appeal.status,
         payload={"channel": channel, "kind": kind},
     )
-    for attachment in attachments or []:
+    for attachment in attachments:
         attachment_add(appeal=appeal, attachment=attachment, by=received_by)
     return appeal
 
@@ -181,6 +222,9 @@ def appeal_create(
 @transaction.atomic
 def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -> Appeal:
     """直接办结: the operator answered an inquiry on the spot; no order is created."""
+    if by is None:
+        raise PermissionRefused("当场答复须记录答复人", field="by")
+    _check_intake_person(by, None, "当场答复办结")
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     answer = _text(answer, "answer", limit=MAX_CONTENT)
     if appeal.kind != AppealKind.INQUIRY:
@@ -205,14 +249,16 @@ def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -
 @transaction.atomic
 def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None, reason: str = "") -> Appeal:
     """The new appeal follows the open one: no second dispatch, its own callback later."""
+    _check_intake_person(by, None, "并案")
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     original = Appeal.objects.get(pk=original.pk)
-    if appeal.pk == original.pk:
-        raise DomainError("不能与自身并案", field="original")
     if appeal.status != AppealStatus.RECEIVED:
         raise DomainError("只有尚未派单的诉求可以并案", field="status")
     while original.duplicate_of_id:  # always link to the appeal that is actually handled
         original = original.duplicate_of
+    # Checked after following the links: linking to one of its own duplicates would make a cycle.
+    if appeal.pk == original.pk:
+        raise DomainError("不能与自身并案", field="original")
     if not original.is_open:
         raise DomainError(
             f"诉求 {original.code} 已{original.get_status_display()}，不能并入", field="original"
@@ -248,17 +294,25 @@ def appeal_set_item(*, appeal: Appeal, item: CatalogItem, by: Person | None) -> 
     return appeal
 
 
-def attachment_add(
-    *, appeal: Appeal, attachment: AttachmentIn | UploadedFile, by: Person | None, order_id: int | None = None
-) -> Attachment:
-    """Store a file after checking its size, its extension and that its bytes match the extension."""
-    from django.core.files.base import ContentFile
-
+def _attachment_in(attachment: AttachmentIn | UploadedFile) -> AttachmentIn:
     if isinstance(attachment, UploadedFile):
-        name, data = attachment.name or "", attachment.read()
-    else:
-        name, data = attachment.name, attachment.data
-    name = (name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+        attachment.seek(0)
+        return AttachmentIn(name=attachment.name or "", data=attachment.read())
+    return attachment
+
+
+def attachments_check(attachments: list[AttachmentIn | UploadedFile] | None) -> list[AttachmentIn]:
+    """Check every file (as attachment_add does) before any is stored; the files, read once."""
+    files = [_attachment_in(attachment) for attachment in attachments or []]
+    for attachment in files:
+        _checked(attachment)
+    return files
+
+
+def _checked(attachment: AttachmentIn) -> tuple[str, bytes, str]:
+    """(file name, bytes, detected type) after checking size, extension and that the bytes match it."""
+    data = attachment.data
+    name = (attachment.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
     if not name or "." not in name:
         raise DomainError("附件须有带扩展名的文件名", field="attachments")
     extension = name.rsplit(".", 1)[1].lower()
@@ -275,12 +329,22 @@ def attachment_add(
     guessed = filetype.guess(data)
     if guessed is None or guessed.mime not in ALLOWED_ATTACHMENTS[extension]:
         raise DomainError(f"附件 {name} 的内容与扩展名 .{extension} 不符", field="attachments")
+    return name, data, guessed.mime
+
+
+def attachment_add(
+    *, appeal: Appeal, attachment: AttachmentIn | UploadedFile, by: Person | None, order_id: int | None = None
+) -> Attachment:
+    """Store a file after checking its size, its extension and that its bytes match the extension."""
+    from django.core.files.base import ContentFile
+
+    name, data, mime = _checked(_attachment_in(attachment))
     with transaction.atomic():
         stored = Attachment(
             appeal=appeal,
             order_id=order_id,
             name=name,
-            content_type=guessed.mime,
+            content_type=mime,
             size=len(data),
             uploaded_by=by,
         )
@@ -291,6 +355,6 @@ def attachment_add(
             "attachment_added",
             actor=by,
             order_id=order_id,
-            payload={"name": name, "size": len(data), "type": guessed.mime},
+            payload={"name": name, "size": len(data), "type": mime},
         )
     return stored

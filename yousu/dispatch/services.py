@@ -21,7 +21,7 @@ from django.utils import timezone
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
-from yousu.appeals.services import AttachmentIn, attachment_add
+from yousu.appeals.services import AttachmentIn, attachment_add, attachments_check
 from yousu.catalog.models import TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
@@ -95,6 +95,9 @@ def _transition(
     **fields,
 ) -> Order:
     """Move `order` to `to` if nobody moved it since it was read; write the event."""
+    if order.status == to:
+        # The same action arrived twice (two people, or one double click): the second one conflicts.
+        raise Conflict(f"工单已经是“{order.get_status_display()}”，请刷新", field="status")
     if to not in ORDER_TRANSITIONS[OrderStatus(order.status)]:
         raise DomainError(
             f"工单当前为“{order.get_status_display()}”，不能{OrderStatus(to).label}", field="status"
@@ -129,9 +132,14 @@ def _set_appeal_status(
     appeal.status = status
     record_event(appeal, action, actor=by, from_state=before, to_state=status, reason=reason)
     for duplicate in appeal.duplicates.exclude(status=status):
-        # Linked appeals follow the one that is handled, each keeping its own trail.
-        if status in (AppealStatus.COMPLETED, AppealStatus.CLOSED) or duplicate.status != AppealStatus.LINKED:
+        # Linked appeals follow the one that is handled, each keeping its own trail; when it is
+        # reopened they are linked to it again, not in handling of their own (they have no orders).
+        if status in (AppealStatus.COMPLETED, AppealStatus.CLOSED):
             _set_appeal_status(duplicate, status, by=by, action=f"follows_{action}", reason=appeal.code)
+        elif duplicate.status != AppealStatus.LINKED:
+            _set_appeal_status(
+                duplicate, AppealStatus.LINKED, by=by, action=f"follows_{action}", reason=appeal.code
+            )
 
 
 # ---------------------------------------------------------------- dispatch
@@ -236,7 +244,15 @@ def _target_and_reason(from_unit: Unit, appeal: Appeal, unit: Unit | None, reaso
         if unit is None:
             raise
         responsibility = None
-    proposed_hop = next_hop(from_unit, responsibility.unit) if responsibility else None
+    proposed_hop = None
+    if responsibility is not None:
+        try:
+            proposed_hop = next_hop(from_unit, responsibility.unit)
+        except DomainError:
+            # The catalog's unit is not below this one (an earlier override) or is this unit itself
+            # (a street asked to push its own item down): a unit named with a reason may still be tried.
+            if unit is None:
+                raise
     unit = unit or proposed_hop
     reason = (reason or "").strip()
     if unit != proposed_hop and not reason:
@@ -371,6 +387,12 @@ def order_accept(*, order: Order, by: Person) -> Order:
     _member(by, order.unit, roles, "签收")
     if order.return_requests.filter(status=RequestStatus.PENDING).exists():
         raise DomainError("退单申请审核中，暂不能签收", field="status")
+    if order.status == OrderStatus.ACCEPTED:
+        # The other handler of a simultaneous pair who arrives after the winner has committed.
+        raise Conflict(f"工单已由{order.accepted_by}签收", field="status")
+    if order.status != OrderStatus.DISPATCHED:
+        # FORWARDED → ACCEPTED exists only for an undone forward, never for signing for it.
+        raise DomainError(f"工单当前为“{order.get_status_display()}”，不能签收", field="status")
     now = timezone.now()
     return _transition(
         order,
@@ -399,6 +421,7 @@ def order_reply(
         raise DomainError("不能超过 4000 个字符", field="text")
     if result not in ReplyResult.values:
         raise DomainError(f"办理结果只能是：{'、'.join(ReplyResult.values)}", field="result")
+    attachments = attachments_check(attachments)  # before anything is written
     order = _transition(
         order,
         OrderStatus.REPLIED,
@@ -410,7 +433,7 @@ def order_reply(
         replied_by=by,
         payload={"result": result},
     )
-    for attachment in attachments or []:
+    for attachment in attachments:
         attachment_add(appeal=order.appeal, attachment=attachment, by=by, order_id=order.pk)
     return order
 
@@ -483,6 +506,8 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
     _member(by, platform, (RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR), "退回重办")
     if not (reason or "").strip():
         raise DomainError("退回重办须写明理由", field="reason")
+    if order.role != OrderRole.LEAD:
+        raise DomainError("协办工单随主办工单退回重办", field="role")
     if order.status != OrderStatus.COMPLETED:
         raise DomainError("只有已办结的工单可以退回重办", field="status")
     order = _transition(
@@ -502,6 +527,13 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
 def order_close(*, order: Order, by: Person | None, reason: str = "") -> Order:
     """Close a completed order after its callback; the appeal is closed with it."""
     order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
+    if by is not None and not (
+        by.is_superuser
+        or by.has_role(RoleCode.OPERATOR, RoleCode.SUPERVISOR)
+        or (by.unit_id == reviewing_platform(order).pk and by.has_role(RoleCode.DISPATCHER))
+    ):
+        # Closing ends the appeal after its callback: never the handling unit's own decision.
+        raise PermissionRefused("只有回访、督办人员或派单平台可以结案", field="by")
     order = _transition(order, OrderStatus.CLOSED, by=by, action="closed", reason=reason)
     if order.role == OrderRole.LEAD:
         _set_appeal_status(order.appeal, AppealStatus.CLOSED, by=by, action="appeal_closed")
@@ -680,10 +712,12 @@ def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, 
     )
     if approve:
         _transition(order, OrderStatus.RETURNED, by=by, action="returned", reason=note.strip())
-        if order.parent_id:
+        if order.role != OrderRole.LEAD:
+            pass  # an assisting unit leaves; the lead order and the appeal stay as they are
+        elif order.parent_id:
             # The unit that forwarded it has it again and must send it on correctly.
             _reopen_parent(order.parent, by=by)
-        elif order.role == OrderRole.LEAD:
+        else:
             _set_appeal_status(
                 order.appeal,
                 AppealStatus.RECEIVED,

@@ -31,11 +31,15 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
     "yousu.core",
     "yousu.org",
     "yousu.catalog",
     "yousu.appeals",
     "yousu.dispatch",
+    "yousu.api",
     "yousu.demo",
     "yousu.web",
 ]
@@ -97,6 +101,44 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
+
+# The REST API (yousu.api): token or session, JSON errors that name the field, an OpenAPI schema.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "yousu.api.permissions.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "DEFAULT_PARSER_CLASSES": [
+        "yousu.api.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "yousu.api.exceptions.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "有诉 Yousu API",
+    "DESCRIPTION": "诉求受理、派单、办理、会商与吹哨报到的 REST 接口（令牌或会话认证）。",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, where several fields share it or share a field name.
+    "ENUM_NAME_OVERRIDES": {
+        "AppealStatusEnum": "yousu.appeals.choices.AppealStatus",
+        "OrderStatusEnum": "yousu.dispatch.choices.OrderStatus",
+        "RequestStatusEnum": "yousu.dispatch.choices.RequestStatus",
+        "ReplyResultEnum": "yousu.dispatch.choices.ReplyResult",
+        "RuleTargetEnum": "yousu.catalog.choices.RuleTarget",
+        "RuleLevelEnum": "yousu.api.serializers.RULE_LEVELS",
+    },
+}
 
 LOGGING = {
     "version": 1,

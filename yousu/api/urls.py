@@ -1,0 +1,24 @@
+"""URLs of the API: /api/v1/ (the endpoints), /api/schema/ (OpenAPI), /api/docs/ (browsable list)."""
+
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView
+from rest_framework.routers import DefaultRouter
+
+from . import views
+
+router = DefaultRouter()
+router.register("appeals", views.AppealViewSet, basename="appeal")
+router.register("orders", views.OrderViewSet, basename="order")
+router.register("return-requests", views.ReturnRequestViewSet, basename="return-request")
+router.register("extension-requests", views.ExtensionRequestViewSet, basename="extension-request")
+router.register("consultations", views.ConsultationViewSet, basename="consultation")
+router.register("whistles", views.WhistleViewSet, basename="whistle")
+router.register("criticism-notices", views.CriticismNoticeViewSet, basename="criticism-notice")
+
+urlpatterns = [
+    path("v1/", include(router.urls)),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", views.ApiDocs.as_view(), name="api-docs"),
+    path("auth/", include("rest_framework.urls")),
+    re_path(r"^(?P<path>.*)$", views.not_found),
+]
