@@ -594,3 +594,15 @@ def test_a_community_return_is_reviewed_by_the_street_and_reopens_the_streets_or
     assert reload(community_order).status == OrderStatus.RETURNED
     assert reload(street_order).status == OrderStatus.ACCEPTED
     assert reload(city_order).status == OrderStatus.FORWARDED
+
+
+def test_the_city_callback_desk_may_send_back_a_district_order_but_a_handler_may_not(world):
+    p = world.people
+    _city_order, order = at_eco(world)
+    order_accept(order=order, by=p.east_eco_handler)
+    order_reply(order=order, by=p.east_eco_handler, text="已整改", result="solved")
+    order_review(order=order, by=p.east_dispatcher, approve=True)
+    with pytest.raises(PermissionRefused):
+        order_send_back(order=order, by=p.east_eco_handler, reason="自己重开")
+    reopened = order_send_back(order=order, by=p.operator, reason="回访不满意：油烟仍然很大")
+    assert reopened.status == "accepted" and reopened.send_back_count == 1

@@ -503,7 +503,19 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
     """Reopen a completed order (e.g. after an unsatisfied callback)."""
     order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
     platform = reviewing_platform(order)
-    _member(by, platform, (RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR), "退回重办")
+    # The callback desk sits at the city platform: its staff may reopen orders of any platform below.
+    above = [unit for unit in platform.chain() if unit.kind in PLATFORM_KINDS]
+    if not (
+        by.is_superuser
+        or (
+            by.is_active
+            and by.unit in above
+            and by.has_role(RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR)
+        )
+    ):
+        raise PermissionRefused(
+            f"只有{platform.name}或上级平台的派单员、督办员、接线员可以退回重办", field="by"
+        )
     if not (reason or "").strip():
         raise DomainError("退回重办须写明理由", field="reason")
     if order.role != OrderRole.LEAD:
