@@ -101,7 +101,27 @@ class Order(models.Model):
         return f"{self.appeal.code} → {self.unit}（{self.get_status_display()}）"
 
 
-class ReturnRequest(models.Model):
+class ReviewedRequest(models.Model):
+    """A unit's request that a platform reviews: who asked and when, who decided, when and why."""
+
+    status = models.CharField(
+        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    reviewed_by = models.ForeignKey(
+        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class ReturnRequest(ReviewedRequest):
     """退单: a unit asks to give back an order it has not accepted; in principle refused."""
 
     order = models.ForeignKey(
@@ -120,20 +140,8 @@ class ReturnRequest(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
     )
-    status = models.CharField(
-        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
-    requested_by = models.ForeignKey(
-        USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(_("申请时间"))
-    reviewed_by = models.ForeignKey(
-        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    review_note = models.TextField(_("审核意见"), blank=True)
 
-    class Meta:
+    class Meta(ReviewedRequest.Meta):
         verbose_name = _("退单申请")
         verbose_name_plural = pgettext_lazy("plural", "退单申请")
         ordering = ["-requested_at", "-id"]
@@ -147,7 +155,7 @@ class ReturnRequest(models.Model):
         return self.status in (RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE)
 
 
-class ExtensionRequest(models.Model):
+class ExtensionRequest(ReviewedRequest):
     """延期: more time asked before the deadline; the platform decides."""
 
     order = models.ForeignKey(
@@ -155,20 +163,8 @@ class ExtensionRequest(models.Model):
     )
     requested_until = models.DateTimeField(_("申请延至"))
     reason = models.TextField(_("理由"))
-    status = models.CharField(
-        _("状态"), max_length=20, choices=RequestStatus.choices, default=RequestStatus.PENDING
-    )
-    requested_by = models.ForeignKey(
-        USER, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
-    )
-    requested_at = models.DateTimeField(_("申请时间"))
-    reviewed_by = models.ForeignKey(
-        USER, verbose_name=_("审核人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
-    review_note = models.TextField(_("审核意见"), blank=True)
 
-    class Meta:
+    class Meta(ReviewedRequest.Meta):
         verbose_name = _("延期申请")
         verbose_name_plural = pgettext_lazy("plural", "延期申请")
         ordering = ["-requested_at", "-id"]
