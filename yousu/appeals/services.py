@@ -15,7 +15,7 @@ from django.utils import timezone
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
-from yousu.org.choices import RoleCode, UnitKind
+from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.models import Area, Person, Unit
 from yousu.org.selectors import area_for_point
 
@@ -89,7 +89,6 @@ def _coordinate(value, field: str, *, limit: float) -> float:
     return value
 
 
-PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
 INTAKE_ROLES = (RoleCode.OPERATOR, RoleCode.ADMINISTRATOR)
 # Who else may record an appeal on a channel of their own: grid workers report from their grids,
 # unit staff record what they found themselves (未诉先办).

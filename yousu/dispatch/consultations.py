@@ -17,6 +17,7 @@ from yousu.catalog.services import _check_target, _may_approve, rule_change, rul
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.org.choices import RoleCode
 from yousu.org.models import Person, Sector, Unit
+from yousu.org.selectors import distinct_units
 
 from .choices import ACTIVE_ORDER_STATUSES, OrderRole, OrderStatus
 from .models import Consultation, Order
@@ -33,15 +34,6 @@ RULE_TARGET_FIELDS = ("target", "level", "sector", "unit")
 def _active(by: Person | None) -> None:
     if by is None or not by.is_active:
         raise PermissionRefused("必须由在岗人员操作", field="by")
-
-
-def _distinct(units) -> list[Unit]:
-    seen, result = set(), []
-    for unit in units or []:
-        if unit is not None and unit.pk not in seen:
-            seen.add(unit.pk)
-            result.append(unit)
-    return result
 
 
 def _as_proposal_error(exc: DomainError) -> DomainError:
@@ -84,7 +76,7 @@ def consultation_open(
         raise DomainError("会商须针对一个三级事项", field="item")
     if not item.is_active:
         raise DomainError(f"事项“{item.name}”已停用", field="item")
-    parties = _distinct(parties)
+    parties = distinct_units(parties)
     if len(parties) < 2:
         raise DomainError("会商至少要有两个参加单位", field="parties")
     for unit in parties:
@@ -164,7 +156,7 @@ def consultation_decide(
         raise DomainError("必须确定主办单位", field="lead_unit")
     if lead_unit.pk not in party_ids:
         raise DomainError(f"主办单位须是会商的参加单位，{lead_unit.name}不是", field="lead_unit")
-    assisting_units = _distinct(assisting_units)
+    assisting_units = distinct_units(assisting_units)
     for unit in assisting_units:
         if unit.pk == lead_unit.pk:
             raise DomainError(f"{unit.name}已是主办单位，不能同时协办", field="assisting_units")

@@ -25,7 +25,7 @@ from yousu.appeals.services import AttachmentIn, attachment_add, attachments_che
 from yousu.catalog.models import TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
-from yousu.org.choices import Level, RoleCode, UnitKind
+from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Person, Unit
 
 from .choices import (
@@ -40,7 +40,6 @@ from .choices import (
 from .deadlines import order_deadlines
 from .models import AssistPart, CriticismNotice, ExtensionRequest, Order, ReturnRequest
 
-PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
 # Units that hand orders further down; every other kind must handle what it receives.
 FORWARDING_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM, UnitKind.STREET)
 HANDLER_ROLES = (RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)

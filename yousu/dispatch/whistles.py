@@ -14,6 +14,7 @@ from yousu.appeals.models import Appeal
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.org.choices import RoleCode, UnitKind
 from yousu.org.models import Person, Unit
+from yousu.org.selectors import distinct_units
 
 from .models import ReportIn, Whistle
 
@@ -37,15 +38,6 @@ def _staff(by: Person | None) -> bool:
     return by is not None and by.is_active and (by.is_superuser or by.has_role(*STAFF_ROLES))
 
 
-def _distinct(units) -> list[Unit]:
-    seen, result = set(), []
-    for unit in units or []:
-        if unit is not None and unit.pk not in seen:
-            seen.add(unit.pk)
-            result.append(unit)
-    return result
-
-
 @transaction.atomic
 def whistle_blow(
     *,
@@ -64,7 +56,7 @@ def whistle_blow(
         raise DomainError("必须写明要解决的问题", field="problem")
     if len(problem) > MAX_PROBLEM:
         raise DomainError(f"问题描述不能超过 {MAX_PROBLEM} 个字符", field="problem")
-    departments = _distinct(departments)
+    departments = distinct_units(departments)
     if not departments:
         raise DomainError("至少要召集一个部门", field="departments")
     for department in departments:

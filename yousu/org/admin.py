@@ -43,9 +43,14 @@ class ServiceFormMixin:
     # Service field names that this form calls differently.
     error_fields: dict[str, str] = {}
 
-    def write(self, instance):
-        """Call the service with cleaned_data: update `instance`, or create when it is None."""
-        raise NotImplementedError
+    # Set on a base class that concrete forms extend; every other form must define
+    # write(instance): call the service with cleaned_data, updating `instance` or creating when None.
+    service_form_base = False
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("service_form_base") and not callable(getattr(cls, "write", None)):
+            raise TypeError(f"{cls.__name__} must define write(instance) to save through a service")
 
     @property
     def actor(self):
@@ -76,7 +81,7 @@ class ServiceFormMixin:
 
 
 class ServiceModelForm(ServiceFormMixin, forms.ModelForm):
-    pass
+    service_form_base = True
 
 
 def adopt(obj, saved) -> None:

@@ -52,6 +52,9 @@ class UnitKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("企事业单位")
 
 
+# The units that dispatch: they send orders on and review the replies.
+PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
+
 # Which levels a unit of each kind may sit at; a department or enterprise exists at several.
 UNIT_KIND_LEVELS = {
     UnitKind.CITY_PLATFORM: {Level.CITY},

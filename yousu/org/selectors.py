@@ -11,11 +11,10 @@ from django.db.models import Q, QuerySet
 
 from yousu.core.geo import contains
 
-from .choices import Level, RoleCode, UnitKind
+from .choices import PLATFORM_KINDS, Level, RoleCode
 from .models import Area, Person, Unit
 
 CITY_WIDE_ROLES = (RoleCode.ADMINISTRATOR, RoleCode.SUPERVISOR, RoleCode.LEADER, RoleCode.OPERATOR)
-PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
 
 
 def units_visible_to(person: Person) -> QuerySet[Unit]:
@@ -34,6 +33,16 @@ def units_visible_to(person: Person) -> QuerySet[Unit]:
     if person.has_role(RoleCode.UNIT_LEADER, RoleCode.DISPATCHER):
         visible |= Q(path__startswith=own.path)
     return units.filter(visible)
+
+
+def distinct_units(units) -> list[Unit]:
+    """The units in their given order, each once, without Nones (a form may repeat or omit one)."""
+    seen, result = set(), []
+    for unit in units or []:
+        if unit is not None and unit.pk not in seen:
+            seen.add(unit.pk)
+            result.append(unit)
+    return result
 
 
 def can_see_unit(person: Person, unit: Unit) -> bool:
