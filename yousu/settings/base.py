@@ -8,6 +8,7 @@ from yousu.env import (
     env_bool,
     env_choice,
     env_database,
+    env_int,
     env_list,
     env_redis_url,
     env_str,
@@ -138,6 +139,19 @@ SPECTACULAR_SETTINGS = {
         "RuleTargetEnum": "yousu.catalog.choices.RuleTarget",
         "RuleLevelEnum": "yousu.api.serializers.RULE_LEVELS",
     },
+}
+
+# Background jobs (yousu.celery). With a broker (Redis in production), Celery workers run the jobs and
+# Celery beat runs the schedule; without one, `yousu serve` runs the same jobs in-process.
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "")
+CELERY_TIMEZONE = TIME_ZONE
+CELERY_TASK_ACKS_LATE = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_IGNORE_RESULT = True
+# Seconds between two runs of the periodic job (time nodes, notification retries).
+YOUSU_SWEEP_INTERVAL = env_int("YOUSU_SWEEP_INTERVAL", 60, minimum=1)
+CELERY_BEAT_SCHEDULE = {
+    "sweep": {"task": "yousu.supervision.tasks.sweep", "schedule": float(YOUSU_SWEEP_INTERVAL)},
 }
 
 LOGGING = {
