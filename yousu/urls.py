@@ -1,11 +1,12 @@
-"""URL map: the start page, the catalog pages, the REST API, the admin, and language switching."""
+"""URL map: the start page, the catalog pages, the supervision desk, the REST API, the admin, and
+language switching."""
 
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
-from yousu.web import views
+from yousu.web import supervision, views
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -13,6 +14,9 @@ urlpatterns = [
     path("catalog/", views.catalog_tree, name="catalog-tree"),
     path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
     path("catalog/access-list/", views.access_list, name="catalog-access-list"),
+    path("supervision/", supervision.desk, name="supervision-desk"),
+    path("supervision/orders/<int:order_id>/urge/", supervision.urge, name="supervision-urge"),
+    path("supervision/orders/<int:order_id>/supervise/", supervision.supervise, name="supervision-supervise"),
     path("api/", include("yousu.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -10,9 +10,10 @@ from yousu.catalog.models import TimeLimitClass
 from yousu.catalog.selectors import responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
 from yousu.dispatch.choices import OrderRole, OrderStatus
-from yousu.dispatch.deadlines import order_deadlines
+from yousu.dispatch.deadlines import order_clock
 from yousu.dispatch.models import Order
 from yousu.dispatch.services import appeal_dispatch, order_accept, order_forward, proposal
+from yousu.org.calendar import calendar_for_unit
 
 
 def tlc(code: str) -> TimeLimitClass:
@@ -172,15 +173,20 @@ def test_override_below_a_platform_when_the_catalog_names_a_unit_elsewhere(world
     assert street_order.override_reason == "属地协调"
 
 
+def deadlines(order: Order):
+    clock = order_clock(order.time_limit_class, order.dispatched_at, calendar_for_unit(order.unit))
+    return clock.response_due, clock.completion_due
+
+
 def test_deadlines_come_from_the_items_time_limit_class(world):
     order = appeal_dispatch(appeal=new_appeal(world), by=world.people.dispatcher)
     assert order.time_limit_class == tlc("normal")
-    assert (order.response_due, order.completion_due) == order_deadlines(tlc("normal"), order.dispatched_at)
+    assert (order.response_due, order.completion_due) == deadlines(order)
     quick = appeal_dispatch(
         appeal=new_appeal(world, item=world.items.water_outage), by=world.people.dispatcher
     )
     assert quick.time_limit_class == tlc("quick")
-    assert (quick.response_due, quick.completion_due) == order_deadlines(tlc("quick"), quick.dispatched_at)
+    assert (quick.response_due, quick.completion_due) == deadlines(quick)
     assert quick.completion_due - quick.dispatched_at < order.completion_due - order.dispatched_at
 
 
@@ -192,7 +198,7 @@ def test_a_dispatcher_may_raise_the_class_but_not_lower_it(world):
     assert not Order.objects.exists()
     order = appeal_dispatch(appeal=appeal, by=world.people.dispatcher, time_limit_class=tlc("urgent"))
     assert order.time_limit_class == tlc("urgent")
-    assert (order.response_due, order.completion_due) == order_deadlines(tlc("urgent"), order.dispatched_at)
+    assert (order.response_due, order.completion_due) == deadlines(order)
 
 
 def test_forwarding_keeps_the_original_deadlines(world):

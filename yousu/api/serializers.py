@@ -14,7 +14,7 @@ from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.models import Appeal, Attachment, Event
 from yousu.catalog.choices import AppealKind, RuleTarget
 from yousu.catalog.models import CatalogItem, ResponsibilityRule, TimeLimitClass
-from yousu.dispatch.choices import OrderRole, OrderStatus, ReplyResult, ReturnReason
+from yousu.dispatch.choices import OrderRole, OrderStatus, PauseReason, ReplyResult, ReturnReason
 from yousu.dispatch.models import (
     Consultation,
     CriticismNotice,
@@ -26,6 +26,7 @@ from yousu.dispatch.models import (
 )
 from yousu.org.choices import Level
 from yousu.org.models import Area, Sector, Unit
+from yousu.supervision.models import SupervisionOrder, Urge
 
 from .permissions import appeals_visible_to, orders_visible_to
 
@@ -302,6 +303,11 @@ class OrderOut(serializers.ModelSerializer):
             "time_limit_class",
             "response_due",
             "completion_due",
+            "yellow_at",
+            "red_at",
+            "next_node",
+            "next_node_at",
+            "paused_at",
             "accepted_at",
             "reply_text",
             "reply_result",
@@ -543,3 +549,65 @@ class EndpointOut(serializers.Serializer):
 class DocsOut(serializers.Serializer):
     schema = serializers.URLField()
     endpoints = EndpointOut(many=True)
+
+
+# ---------------------------------------------------------------- supervision
+
+
+class UrgeIn(serializers.Serializer):
+    text = Text(help_text="催办内容")
+
+
+class SupervisionOrderIn(serializers.Serializer):
+    reason = Text(help_text="督办事由")
+    escalate = Flag(required=False, default=False, help_text="true 同时提级至上级单位")
+
+
+class PauseIn(serializers.Serializer):
+    reason = choice(PauseReason.choices)
+    explanation = Text()
+
+
+class ResumeIn(serializers.Serializer):
+    note = Text(required=False)
+
+
+class UrgeOut(serializers.ModelSerializer):
+    unit = code_of()
+    appeal = serializers.CharField(source="order.appeal.code")
+    issued_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = Urge
+        fields = ["id", "order", "appeal", "unit", "node", "text", "issued_by", "issued_at"]
+
+
+class SupervisionOrderOut(serializers.ModelSerializer):
+    unit = code_of()
+    unit_name = serializers.CharField(source="unit.name")
+    escalated_to = code_of()
+    appeal = serializers.CharField(source="order.appeal.code")
+    issued_by = serializers.StringRelatedField()
+    answered_by = serializers.StringRelatedField()
+
+    class Meta:
+        model = SupervisionOrder
+        fields = [
+            "id",
+            "order",
+            "appeal",
+            "unit",
+            "unit_name",
+            "escalated_to",
+            "node",
+            "reason",
+            "issued_by",
+            "issued_at",
+            "answer_due",
+            "status",
+            "answer",
+            "answered_by",
+            "answered_at",
+            "closed_at",
+            "close_note",
+        ]

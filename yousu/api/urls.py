@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
-from . import views
+from . import supervision, views
 
 router = DefaultRouter()
 router.register("appeals", views.AppealViewSet, basename="appeal")
@@ -14,6 +14,8 @@ router.register("extension-requests", views.ExtensionRequestViewSet, basename="e
 router.register("consultations", views.ConsultationViewSet, basename="consultation")
 router.register("whistles", views.WhistleViewSet, basename="whistle")
 router.register("criticism-notices", views.CriticismNoticeViewSet, basename="criticism-notice")
+router.register("supervision", supervision.SupervisionViewSet, basename="supervision")
+router.register("supervision-orders", supervision.SupervisionOrderViewSet, basename="supervision-order")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

@@ -33,13 +33,16 @@ from yousu.dispatch.services import (
     order_add_assist,
     order_extension_request,
     order_forward,
+    order_pause,
     order_reply,
+    order_resume,
     order_return_request,
     order_review,
     order_submit_assist_part,
     return_request_review,
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in, whistle_summary
+from yousu.supervision.services import supervision_order_issue, urge_issue
 
 from . import serializers as s
 from .exceptions import error_response
@@ -272,6 +275,10 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         "forward": s.ForwardIn,
         "assist_part": s.AssistPartIn,
         "review": s.ReviewIn,
+        "pause": s.PauseIn,
+        "resume": s.ResumeIn,
+        "urge": s.UrgeIn,
+        "supervision_order": s.SupervisionOrderIn,
     }
     lookup_url_kwarg = "id"
 
@@ -404,8 +411,43 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         )
         return self.done(reviewed)
 
+    # ---------------------------------------------------------------- requests
 
-# ---------------------------------------------------------------- requests
+    @extend_schema(
+        summary="挂起（停止计时）", request=s.PauseIn, responses={200: s.OrderOut, **ERRORS, **CONFLICT}
+    )
+    @action(detail=True, methods=["post"])
+    def pause(self, request, id=None):
+        data = self.read()
+        paused = order_pause(
+            order=self.get_object(), by=request.user, reason=data["reason"], explanation=data["explanation"]
+        )
+        return self.done(paused.order)
+
+    @extend_schema(summary="恢复计时", request=s.ResumeIn, responses={200: s.OrderOut, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, id=None):
+        note = self.read().get("note", "")
+        return self.done(order_resume(order=self.get_object(), by=request.user, note=note))
+
+    @extend_schema(summary="催办", request=s.UrgeIn, responses={201: s.UrgeOut, **ERRORS})
+    @action(detail=True, methods=["post"])
+    def urge(self, request, id=None):
+        made = urge_issue(order=self.get_object(), by=request.user, text=self.read()["text"])
+        return self.respond(s.UrgeOut, made, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="下发督办单（可提级）",
+        request=s.SupervisionOrderIn,
+        responses={201: s.SupervisionOrderOut, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="supervision-order")
+    def supervision_order(self, request, id=None):
+        data = self.read()
+        made = supervision_order_issue(
+            order=self.get_object(), by=request.user, reason=data["reason"], escalate=data["escalate"]
+        )
+        return self.respond(s.SupervisionOrderOut, made, status.HTTP_201_CREATED)
 
 
 class ReturnRequestViewSet(mixins.RetrieveModelMixin, ApiViewSet):

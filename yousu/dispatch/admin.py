@@ -6,6 +6,7 @@ from django.contrib import admin
 from yousu.appeals.admin import ReadOnlyAdmin
 
 from .models import (
+    ClockPause,
     Consultation,
     CriticismNotice,
     ExtensionRequest,
@@ -18,11 +19,29 @@ from .models import (
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
-    list_display = ["appeal", "unit", "role", "status", "dispatched_at", "response_due", "completion_due"]
-    list_filter = ["status", "role", "time_limit_class"]
+    list_display = [
+        "appeal",
+        "unit",
+        "role",
+        "status",
+        "dispatched_at",
+        "response_due",
+        "completion_due",
+        "next_node",
+        "next_node_at",
+    ]
+    list_filter = ["status", "role", "time_limit_class", "next_node"]
     search_fields = ["appeal__code", "unit__name", "unit__code"]
     list_select_related = ["appeal", "unit"]
     date_hierarchy = "dispatched_at"
+
+
+@admin.register(ClockPause)
+class ClockPauseAdmin(ReadOnlyAdmin):
+    list_display = ["order", "reason", "started_at", "started_by", "ended_at", "not_counted"]
+    list_filter = ["reason"]
+    search_fields = ["order__appeal__code", "explanation"]
+    list_select_related = ["order__appeal", "order__unit", "started_by"]
 
 
 @admin.register(ReturnRequest)

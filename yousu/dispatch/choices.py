@@ -16,7 +16,13 @@ class OrderStatus(models.TextChoices):
 
 # Which states an order may move to from each state; the one table the services consult.
 ORDER_TRANSITIONS = {
-    OrderStatus.DISPATCHED: {OrderStatus.ACCEPTED, OrderStatus.FORWARDED, OrderStatus.RETURNED},
+    # DISPATCHED → COMPLETED only for an assisting order its unit never signed for, when the lead ends.
+    OrderStatus.DISPATCHED: {
+        OrderStatus.ACCEPTED,
+        OrderStatus.FORWARDED,
+        OrderStatus.RETURNED,
+        OrderStatus.COMPLETED,
+    },
     OrderStatus.ACCEPTED: {OrderStatus.REPLIED, OrderStatus.FORWARDED},
     OrderStatus.REPLIED: {OrderStatus.COMPLETED, OrderStatus.ACCEPTED},
     OrderStatus.COMPLETED: {OrderStatus.CLOSED, OrderStatus.ACCEPTED},
@@ -27,6 +33,27 @@ ORDER_TRANSITIONS = {
 }
 ACTIVE_ORDER_STATUSES = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.REPLIED)
 FINAL_ORDER_STATUSES = (OrderStatus.CLOSED, OrderStatus.FORWARDED, OrderStatus.RETURNED)
+# The order's clock runs while its unit owes an answer: waiting to be signed for, or in handling. A reply
+# stops it (the platform reviews); a send-back starts it again.
+CLOCK_RUNNING_STATUSES = (OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
+
+
+class TimeNode(models.TextChoices):
+    """The four time nodes of an order (四个时间节点)."""
+
+    RESPONSE = "response", _("签收时限到期")
+    YELLOW = "yellow", _("黄色预警（时限过半）")
+    RED = "red", _("红色预警（临近时限）")
+    OVERDUE = "overdue", _("超期")
+
+
+class PauseReason(models.TextChoices):
+    """Why an order's clock may stop (挂起); time spent waiting on others does not count against it."""
+
+    WAITING_FOR_CITIZEN = "waiting_for_citizen", _("等待群众补充材料或确认")
+    CITIZEN_UNREACHABLE = "citizen_unreachable", _("群众无法联系")
+    CITIZEN_ASKED_TO_WAIT = "citizen_asked_to_wait", _("群众要求暂缓办理")
+    LEGAL_PROCEDURE = "legal_procedure", _("等待司法、仲裁等法定程序")
 
 
 class OrderRole(models.TextChoices):

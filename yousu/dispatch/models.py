@@ -13,7 +13,15 @@ from yousu.appeals.models import Appeal
 from yousu.catalog.models import CatalogItem, ResponsibilityRule, TimeLimitClass
 from yousu.org.models import Sector, Unit
 
-from .choices import OrderRole, OrderStatus, ReplyResult, RequestStatus, ReturnReason
+from .choices import (
+    OrderRole,
+    OrderStatus,
+    PauseReason,
+    ReplyResult,
+    RequestStatus,
+    ReturnReason,
+    TimeNode,
+)
 
 USER = settings.AUTH_USER_MODEL
 
@@ -67,8 +75,22 @@ class Order(models.Model):
     time_limit_class = models.ForeignKey(
         TimeLimitClass, verbose_name=_("时限类别"), on_delete=models.PROTECT, related_name="+"
     )
+    clock_start = models.DateTimeField(
+        _("计时起点"), help_text=_("诉求首次派单的时间；逐级转派和协办不重新计时")
+    )
     response_due = models.DateTimeField(_("签收时限"))
     completion_due = models.DateTimeField(_("办结时限"), db_index=True)
+    yellow_at = models.DateTimeField(_("黄色预警时间"), null=True, blank=True)
+    red_at = models.DateTimeField(_("红色预警时间"), null=True, blank=True)
+    response_fired_at = models.DateTimeField(_("签收超时触发时间"), null=True, blank=True)
+    yellow_fired_at = models.DateTimeField(_("黄色预警触发时间"), null=True, blank=True)
+    red_fired_at = models.DateTimeField(_("红色预警触发时间"), null=True, blank=True)
+    overdue_fired_at = models.DateTimeField(_("超期触发时间"), null=True, blank=True)
+    # What the supervision sweep looks at: the next unfired node and when it is due (empty while the
+    # clock is stopped). A partial index keeps the sweep's scan to orders that have one.
+    next_node = models.CharField(_("下一时间节点"), max_length=10, choices=TimeNode.choices, blank=True)
+    next_node_at = models.DateTimeField(_("下一时间节点时间"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("挂起时间"), null=True, blank=True)
     accepted_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
     accepted_by = models.ForeignKey(
         USER, verbose_name=_("签收人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -95,10 +117,43 @@ class Order(models.Model):
                 name="order_one_live_lead_per_appeal",
             ),
         ]
-        indexes = [models.Index(fields=["unit", "status"], name="order_unit_status")]
+        indexes = [
+            models.Index(fields=["unit", "status"], name="order_unit_status"),
+            models.Index(
+                fields=["next_node_at"], name="order_next_node_due", condition=Q(next_node_at__isnull=False)
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal.code} → {self.unit}（{self.get_status_display()}）"
+
+
+class ClockPause(models.Model):
+    """A stop of an order's clock (挂起) while the unit waits on the citizen or a legal procedure."""
+
+    order = models.ForeignKey(Order, verbose_name=_("工单"), on_delete=models.PROTECT, related_name="pauses")
+    reason = models.CharField(_("挂起原因"), max_length=30, choices=PauseReason.choices)
+    explanation = models.TextField(_("说明"))
+    started_at = models.DateTimeField(_("挂起时间"))
+    started_by = models.ForeignKey(USER, verbose_name=_("挂起人"), on_delete=models.PROTECT, related_name="+")
+    ended_at = models.DateTimeField(_("恢复时间"), null=True, blank=True)
+    ended_by = models.ForeignKey(
+        USER, verbose_name=_("恢复人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    not_counted = models.DurationField(_("不计入时限的时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("挂起记录")
+        verbose_name_plural = pgettext_lazy("plural", "挂起记录")
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["order"], condition=Q(ended_at__isnull=True), name="pause_one_open_per_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.order} {self.get_reason_display()}"
 
 
 class ReviewedRequest(models.Model):

@@ -25,20 +25,23 @@ from yousu.appeals.services import AttachmentIn, attachment_add, attachments_che
 from yousu.catalog.models import TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.org.calendar import calendar_for_unit
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Person, Unit
 
 from .choices import (
     ACTIVE_ORDER_STATUSES,
+    CLOCK_RUNNING_STATUSES,
     ORDER_TRANSITIONS,
     OrderRole,
     OrderStatus,
+    PauseReason,
     ReplyResult,
     RequestStatus,
     ReturnReason,
 )
-from .deadlines import order_deadlines
-from .models import AssistPart, CriticismNotice, ExtensionRequest, Order, ReturnRequest
+from .deadlines import order_clock, schedule, shift, warning_times
+from .models import AssistPart, ClockPause, CriticismNotice, ExtensionRequest, Order, ReturnRequest
 
 # Units that hand orders further down; every other kind must handle what it receives.
 FORWARDING_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM, UnitKind.STREET)
@@ -108,6 +111,7 @@ def _transition(
         raise Conflict("工单刚刚被他人处理过，请刷新后再试", field="status")
     before = order.status
     order.refresh_from_db()
+    _reschedule(order)
     record_event(
         order.appeal,
         action,
@@ -119,6 +123,14 @@ def _transition(
         payload={"unit": order.unit.code, **(payload or {})},
     )
     return order
+
+
+def _reschedule(order: Order) -> None:
+    """Put the order's next time node on the sweep's index after its state or clock changed."""
+    before = (order.next_node, order.next_node_at)
+    fields = schedule(order)
+    if (order.next_node, order.next_node_at) != before:
+        Order.objects.filter(pk=order.pk).update(**fields)
 
 
 def _set_appeal_status(
@@ -196,12 +208,26 @@ def _create_order(
     now = timezone.now()
     if parent is not None:
         # The clock started when the appeal was first dispatched; forwarding down does not reset it.
-        response_due, completion_due = parent.response_due, parent.completion_due
+        clock = {
+            "clock_start": parent.clock_start,
+            "response_due": parent.response_due,
+            "completion_due": parent.completion_due,
+            "yellow_at": parent.yellow_at,
+            "red_at": parent.red_at,
+        }
     else:
-        response_due, completion_due = order_deadlines(time_limit_class, now)
+        started = order_clock(time_limit_class, now, calendar_for_unit(unit))
+        clock = {
+            "clock_start": started.start,
+            "response_due": started.response_due,
+            "completion_due": started.completion_due,
+            "yellow_at": started.yellow_at,
+            "red_at": started.red_at,
+        }
+    completion_due = clock["completion_due"]
     try:
         with transaction.atomic():
-            order = Order.objects.create(
+            order = Order(
                 appeal=appeal,
                 unit=unit,
                 role=role,
@@ -213,9 +239,10 @@ def _create_order(
                 rule=responsibility.rule if responsibility else None,
                 override_reason=override_reason,
                 time_limit_class=time_limit_class,
-                response_due=response_due,
-                completion_due=completion_due,
+                **clock,
             )
+            schedule(order)
+            order.save(force_insert=True)
     except IntegrityError:
         raise Conflict("该诉求已有在办的主办工单", field="appeal") from None
     record_event(
@@ -421,6 +448,8 @@ def order_reply(
     if result not in ReplyResult.values:
         raise DomainError(f"办理结果只能是：{'、'.join(ReplyResult.values)}", field="result")
     attachments = attachments_check(attachments)  # before anything is written
+    if order.paused_at is not None:
+        order = order_resume(order=order, by=by, note="答复时自动恢复计时")
     order = _transition(
         order,
         OrderStatus.REPLIED,
@@ -489,8 +518,10 @@ def order_review(*, order: Order, by: Person, approve: bool, note: str = "") -> 
         completed_at=now,
         payload={"on_time": now <= order.completion_due},
     )
-    for helper in order.children.filter(
-        role__in=(OrderRole.ASSIST, OrderRole.JOINT), status__in=(OrderStatus.ACCEPTED, OrderStatus.REPLIED)
+    # Every assisting order of the appeal ends with the lead — also one added to an earlier lead whose
+    # return was approved, and one its unit never signed for (its clock must not run on alone).
+    for helper in order.appeal.orders.filter(
+        role__in=(OrderRole.ASSIST, OrderRole.JOINT), status__in=ACTIVE_ORDER_STATUSES
     ):
         _transition(helper, OrderStatus.COMPLETED, by=by, action="completed_with_lead", completed_at=now)
     _set_appeal_status(order.appeal, AppealStatus.COMPLETED, by=by, action="appeal_completed")
@@ -521,6 +552,10 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
         raise DomainError("协办工单随主办工单退回重办", field="role")
     if order.status != OrderStatus.COMPLETED:
         raise DomainError("只有已办结的工单可以退回重办", field="status")
+    # Redoing a completed order (退回重办) gets a completion period of its class from now; nodes that
+    # already fired for this order do not fire again.
+    now = timezone.now()
+    redo = order_clock(order.time_limit_class, now, calendar_for_unit(order.unit))
     order = _transition(
         order,
         OrderStatus.ACCEPTED,
@@ -529,6 +564,11 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
         reason=reason.strip(),
         send_back_count=order.send_back_count + 1,
         completed_at=None,
+        clock_start=now,
+        completion_due=max(order.completion_due, redo.completion_due),
+        yellow_at=redo.yellow_at,
+        red_at=redo.red_at,
+        payload={"completion_due": redo.completion_due.isoformat()},
     )
     _set_appeal_status(order.appeal, AppealStatus.DISPATCHED, by=by, action="appeal_reopened", reason=reason)
     return order
@@ -606,9 +646,7 @@ def extension_request_review(
     payload = {"request": request.pk}
     if approve:
         payload["from"] = order.completion_due.isoformat()
-        Order.objects.filter(pk=order.pk).update(
-            completion_due=request.requested_until, version=order.version + 1
-        )
+        _move_deadline(order, request.requested_until)
         payload["to"] = request.requested_until.isoformat()
     record_event(
         order.appeal,
@@ -619,6 +657,127 @@ def extension_request_review(
         payload=payload,
     )
     return request
+
+
+def _move_deadline(order: Order, completion_due: dt.datetime) -> None:
+    """A new completion deadline for an order and the orders that share its clock (those forwarded
+    below it and its assisting orders); warnings recompute, nodes already fired stay fired."""
+    yellow, red = warning_times(
+        order.time_limit_class, order.clock_start, completion_due, calendar_for_unit(order.unit)
+    )
+    sharing = [order, *_clock_sharers(order)]
+    for each in sharing:
+        each.completion_due, each.yellow_at, each.red_at = completion_due, yellow, red
+        Order.objects.filter(pk=each.pk).update(
+            completion_due=completion_due,
+            yellow_at=yellow,
+            red_at=red,
+            version=each.version + 1,
+            **schedule(each),
+        )
+
+
+def _clock_sharers(order: Order) -> list[Order]:
+    """Active orders below `order` that run on its clock (forwarded down, or assisting)."""
+    found, frontier = [], [order.pk]
+    while frontier:
+        children = list(Order.objects.filter(parent_id__in=frontier, status__in=CLOCK_RUNNING_STATUSES))
+        found.extend(children)
+        frontier = [child.pk for child in children]
+    return found
+
+
+# ---------------------------------------------------------------- pausing the clock (挂起)
+
+
+@transaction.atomic
+def order_pause(*, order: Order, by: Person, reason: str, explanation: str) -> ClockPause:
+    """Stop the order's clock while the unit waits on the citizen or a legal procedure (挂起).
+
+    The time until `order_resume` does not count against the unit; the pause, its reason and its
+    length are on record, and the dispatching platform may end it at any time.
+    """
+    order = Order.objects.select_for_update().select_related("unit", "appeal").get(pk=order.pk)
+    _member(by, order.unit, HANDLER_ROLES, "挂起")
+    if reason not in PauseReason.values:
+        raise DomainError(f"挂起原因只能是：{'、'.join(str(r.label) for r in PauseReason)}", field="reason")
+    explanation = (explanation or "").strip()
+    if not explanation:
+        raise DomainError("必须说明挂起理由", field="explanation")
+    if order.status != OrderStatus.ACCEPTED:
+        raise DomainError("只有已签收、办理中的工单可以挂起", field="status")
+    if order.paused_at is not None:
+        raise Conflict("工单已经挂起", field="status")
+    now = timezone.now()
+    pause = ClockPause.objects.create(
+        order=order, reason=reason, explanation=explanation, started_at=now, started_by=by
+    )
+    order.paused_at = now
+    Order.objects.filter(pk=order.pk).update(paused_at=now, version=order.version + 1, **schedule(order))
+    record_event(
+        order.appeal,
+        "clock_paused",
+        actor=by,
+        order_id=order.pk,
+        reason=explanation,
+        payload={"unit": order.unit.code, "pause_reason": reason, "pause": pause.pk},
+    )
+    return pause
+
+
+@transaction.atomic
+def order_resume(*, order: Order, by: Person | None, note: str = "") -> Order:
+    """Start the stopped clock again; the deadline and the warnings move later by the time stopped."""
+    order = (
+        Order.objects.select_for_update()
+        .select_related("unit", "appeal", "time_limit_class")
+        .get(pk=order.pk)
+    )
+    if by is not None and not (
+        by.is_superuser
+        or (by.is_active and by.unit_id == order.unit_id and by.has_role(*HANDLER_ROLES))
+        or (by.is_active and by.unit_id == reviewing_platform(order).pk and by.has_role(RoleCode.DISPATCHER))
+        or (by.is_active and by.has_role(RoleCode.SUPERVISOR))
+    ):
+        raise PermissionRefused("只有承办单位、派单平台或督办员可以恢复计时", field="by")
+    if order.paused_at is None:
+        raise DomainError("工单没有挂起", field="status")
+    now = timezone.now()
+    calendar = calendar_for_unit(order.unit)
+    tlc = order.time_limit_class
+    stopped = calendar.elapsed(order.paused_at, now, working=tlc.clock == "working")
+    pause = ClockPause.objects.select_for_update().get(order=order, ended_at__isnull=True)
+    pause.ended_at, pause.ended_by, pause.not_counted = now, by, stopped
+    pause.save(update_fields=["ended_at", "ended_by", "not_counted"])
+    before = order.completion_due
+    order.paused_at = None
+    order.completion_due = shift(tlc, order.completion_due, stopped, calendar)
+    order.yellow_at = shift(tlc, order.yellow_at, stopped, calendar) if order.yellow_at else None
+    order.red_at = shift(tlc, order.red_at, stopped, calendar) if order.red_at else None
+    Order.objects.filter(pk=order.pk).update(
+        paused_at=None,
+        completion_due=order.completion_due,
+        yellow_at=order.yellow_at,
+        red_at=order.red_at,
+        version=order.version + 1,
+        **schedule(order),
+    )
+    order.version += 1
+    record_event(
+        order.appeal,
+        "clock_resumed",
+        actor=by,
+        order_id=order.pk,
+        reason=(note or "").strip(),
+        payload={
+            "unit": order.unit.code,
+            "pause": pause.pk,
+            "not_counted_seconds": int(stopped.total_seconds()),
+            "from": before.isoformat(),
+            "to": order.completion_due.isoformat(),
+        },
+    )
+    return order
 
 
 # ---------------------------------------------------------------- returns (退单)

@@ -1,0 +1,59 @@
+"""The supervision desk page (督办台) over HTTP: what a supervisor sees and does, what others may not."""
+
+import re
+
+from tests.appeals.factories import at_eco
+from yousu.supervision.models import SupervisionOrder, Urge
+
+from .clock import at, frozen
+
+
+def overdue_order(world):
+    with frozen(at(2026, 3, 10, 10, 0)):
+        return at_eco(world)[1]
+
+
+def test_the_desk_shows_the_overdue_order_and_the_units_count(client, world):
+    order = overdue_order(world)
+    client.force_login(world.people.supervisor)
+    page = client.get("/supervision/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert order.appeal.code in html and world.units.east_eco.name in html
+    assert 'class="tag overdue"' in html
+    assert f"/supervision/orders/{order.pk}/urge/" in html
+    only_paused = client.get("/supervision/?state=paused").content.decode()
+    assert order.appeal.code not in only_paused
+
+
+def test_a_supervisor_urges_and_supervises_from_the_desk(client, world):
+    order = overdue_order(world)
+    client.force_login(world.people.supervisor)
+    answer = client.post(f"/supervision/orders/{order.pk}/urge/", {"text": "请今天办结", "state": "overdue"})
+    assert answer.status_code == 302 and answer["Location"] == "/supervision/?state=overdue"
+    assert Urge.objects.get().text == "请今天办结"
+    client.post(f"/supervision/orders/{order.pk}/supervise/", {"reason": "超期", "escalate": "on"})
+    supervision = SupervisionOrder.objects.get()
+    assert supervision.escalated_to == world.units.east_platform
+    # Refused by the rule (one open supervision order per order): the page says why, nothing is added.
+    page = client.post(f"/supervision/orders/{order.pk}/supervise/", {"reason": "再督办"}, follow=True)
+    assert "已有待反馈的督办单" in page.content.decode()
+    assert SupervisionOrder.objects.count() == 1
+
+
+def test_a_handler_sees_only_their_unit_and_cannot_urge(client, world):
+    order = overdue_order(world)
+    client.force_login(world.people.east_eco_handler)
+    html = client.get("/supervision/").content.decode()
+    assert order.appeal.code in html and "/urge/" not in html
+    page = client.post(f"/supervision/orders/{order.pk}/urge/", {"text": "自己催自己"}, follow=True)
+    assert re.search("督办员|派单员", page.content.decode())
+    assert not Urge.objects.exists()
+    client.force_login(world.people.west_market_handler)
+    assert order.appeal.code not in client.get("/supervision/").content.decode()
+    assert client.post(f"/supervision/orders/{order.pk}/urge/", {"text": "x"}).status_code == 404
+
+
+def test_the_desk_needs_a_sign_in(client, world):
+    answer = client.get("/supervision/")
+    assert answer.status_code == 302 and "/admin/login/" in answer["Location"]

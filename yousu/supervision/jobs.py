@@ -1,0 +1,58 @@
+"""The periodic job, one function for every way it runs: Celery beat (production), the in-process
+timer of `yousu serve` (the embedded default) and `yousu sweep` (once, by hand or from cron)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import threading
+
+from django.core.cache import cache
+from django.db import close_old_connections
+from django.utils import timezone
+
+from yousu.notifications.services import deliver_due
+
+from .sweep import sweep_time_nodes
+
+logger = logging.getLogger(__name__)
+LAST_SWEEP_KEY = "yousu:last-sweep"
+
+
+def run_periodic(now: dt.datetime | None = None) -> dict:
+    """Fire the due time nodes, then send the notifications that are due (new ones and retries)."""
+    now = now or timezone.now()
+    fired = sweep_time_nodes(now=now).as_dict()
+    sent = deliver_due(now=now)
+    cache.set(LAST_SWEEP_KEY, now.isoformat(), timeout=None)
+    return {"at": now.isoformat(), "fired": fired, "notifications_delivered": sent}
+
+
+def last_sweep() -> dt.datetime | None:
+    value = cache.get(LAST_SWEEP_KEY)
+    return dt.datetime.fromisoformat(value) if value else None
+
+
+class InProcessScheduler(threading.Thread):
+    """Runs `run_periodic` every `interval` seconds in a daemon thread, for a single machine without a
+    queue. A failed run is logged and the next one tries again; it never stops the web server."""
+
+    def __init__(self, interval: float):
+        super().__init__(name="yousu-sweep", daemon=True)
+        self.interval = interval
+        self.stopped = threading.Event()
+
+    def run(self) -> None:
+        while not self.stopped.is_set():
+            try:
+                result = run_periodic()
+                if any(result["fired"].values()) or result["notifications_delivered"]:
+                    logger.info("sweep: %s", result)
+            except Exception:
+                logger.exception("sweep failed; trying again in %s s", self.interval)
+            finally:
+                close_old_connections()
+            self.stopped.wait(self.interval)
+
+    def stop(self) -> None:
+        self.stopped.set()

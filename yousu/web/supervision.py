@@ -1,0 +1,105 @@
+"""The supervision desk (督办台): overdue and about-to-be-overdue orders by unit, urge and supervision
+order by hand, and the open supervision orders. The actions go through the supervision services,
+which decide who may act; this page only shows and forwards."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from yousu.core.errors import DomainError
+from yousu.dispatch.models import Order
+from yousu.org.selectors import units_visible_to
+from yousu.supervision.choices import SupervisionStatus
+from yousu.supervision.selectors import (
+    DUE_SOON,
+    OVERDUE,
+    PAUSED,
+    supervision_orders_visible_to,
+    watch_by_unit,
+    watch_state,
+    watched_orders,
+)
+from yousu.supervision.services import may_supervise, supervision_order_issue, urge_issue
+
+STATES = {OVERDUE: gettext_lazy("已超期"), DUE_SOON: gettext_lazy("临近超期"), PAUSED: gettext_lazy("挂起")}
+
+
+@login_required
+def desk(request):
+    now = timezone.now()
+    state = request.GET.get("state") or None
+    if state not in (None, *STATES):
+        state = None
+    orders = list(watched_orders(request.user, now=now, state=state)[:200])
+    rows = [
+        {
+            "order": order,
+            "state": watch_state(order, now),
+            "state_label": STATES[watch_state(order, now)],
+            "may_act": may_supervise(request.user, order),
+        }
+        for order in orders
+    ]
+    supervision_orders = supervision_orders_visible_to(request.user).filter(
+        status__in=(SupervisionStatus.OPEN, SupervisionStatus.ANSWERED)
+    )[:200]
+    context = {
+        "now": now,
+        "state": state,
+        "states": STATES,
+        "units": watch_by_unit(request.user, now=now),
+        "rows": rows,
+        "supervision_orders": supervision_orders,
+    }
+    return render(request, "web/supervision.html", context)
+
+
+def _order(request, order_id: int) -> Order:
+    order = Order.objects.filter(pk=order_id, unit__in=units_visible_to(request.user)).first()
+    if order is None:
+        raise Http404(_("工单不存在或无权查看"))
+    return order
+
+
+def _act(request, action, done: str):
+    try:
+        action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    state = request.POST.get("state")
+    return redirect(f"{reverse('supervision-desk')}?state={state}" if state in STATES else "supervision-desk")
+
+
+@login_required
+@require_POST
+def urge(request, order_id: int):
+    order = _order(request, order_id)
+    text = request.POST.get("text", "")
+    return _act(
+        request,
+        lambda: urge_issue(order=order, by=request.user, text=text),
+        _("已催办：%(code)s") % {"code": order.appeal.code},
+    )
+
+
+@login_required
+@require_POST
+def supervise(request, order_id: int):
+    order = _order(request, order_id)
+    reason = request.POST.get("reason", "")
+    escalate = request.POST.get("escalate") == "on"
+    return _act(
+        request,
+        lambda: supervision_order_issue(order=order, by=request.user, reason=reason, escalate=escalate),
+        _("已下发督办单：%(code)s") % {"code": order.appeal.code},
+    )
