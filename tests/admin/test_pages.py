@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
 
 from yousu.catalog.services import access_list_decide, access_list_propose
+from yousu.org.calendar import calendar_override_set
 
 OUR_APPS = {"org", "catalog"}
 REGISTERED = [
@@ -16,6 +19,7 @@ REGISTERED = [
     "org.unit",
     "org.person",
     "org.gridassignment",
+    "org.workingcalendar",
     "catalog.timelimitclass",
     "catalog.catalogitem",
     "catalog.responsibilityrule",
@@ -26,6 +30,7 @@ REGISTERED = [
 NOT_DELETABLE = [
     "org.area",
     "org.unit",
+    "org.workingcalendar",
     "catalog.catalogitem",
     "catalog.responsibilityrule",
     "catalog.accesslistchange",
@@ -45,6 +50,9 @@ def everything(city, catalog, rule, assignment, root, root2):
         access_list=catalog.access_list, action="add", item=catalog.item, reason="社区可就近劝导", by=root
     )
     access_list_decide(change=change, approve=True, note="同意列入", by=root2)
+    calendar_override_set(
+        area=city.city, date=dt.date(2026, 3, 10), is_workday=False, reason="暴雨停工", by=root
+    )
 
 
 def test_every_model_of_org_and_catalog_is_registered():

@@ -7,6 +7,7 @@ also a check that they work together. Running it again changes nothing that is a
 from __future__ import annotations
 
 import csv
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,11 +18,13 @@ from yousu.catalog.io import import_catalog, import_rules
 from yousu.catalog.models import AccessList, CatalogItem
 from yousu.catalog.services import access_list_create, access_list_decide, access_list_propose
 from yousu.core.tabular import Table, read_table
+from yousu.core.workcalendar import DEFAULT_SESSIONS
+from yousu.org.calendar import calendar_override_set, working_calendar_set_hours
 from yousu.org.io import import_areas, import_units
-from yousu.org.models import Area, Person, Unit
+from yousu.org.models import Area, Person, Unit, WorkingCalendar
 from yousu.org.services import area_set_appeal_code_prefix, grid_assign, person_create
 
-from .city import CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
+from .city import CALENDAR_OVERRIDES, CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
 from .people import DEMO_GRID_DUTIES, DEMO_PASSWORD, DEMO_PEOPLE
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -53,6 +56,7 @@ def build_demo() -> DemoSummary:
     import_catalog(read_table(DATA_DIR / "catalog.csv"))
     people = _ensure_people()
     admin, proposer = people["admin"], people["ymj_street"]
+    ensure_demo_calendar(city=Area.objects.get(code=CITY[0]), by=admin)
     _ensure_access_list(proposer=proposer, approver=admin)
     import_rules(read_table(DATA_DIR / "rules.csv"), by=admin)
     return summarise()
@@ -82,6 +86,25 @@ def _ensure_people() -> dict[str, Person]:
             unit=Unit.objects.get(code=unit_code) if unit_code else None,
         )
     return people
+
+
+def ensure_demo_calendar(*, city: Area, by: Person) -> WorkingCalendar:
+    """The demo city's working calendar: default office hours and the demo's own overrides."""
+    calendar = WorkingCalendar.objects.filter(area=city).first()
+    if calendar is None:
+        (morning_start, morning_end), (afternoon_start, afternoon_end) = DEFAULT_SESSIONS
+        calendar = working_calendar_set_hours(
+            area=city,
+            morning_start=morning_start,
+            morning_end=morning_end,
+            afternoon_start=afternoon_start,
+            afternoon_end=afternoon_end,
+        )
+    for date, is_workday, reason in CALENDAR_OVERRIDES:
+        day = dt.date.fromisoformat(date)
+        if not calendar.overrides.filter(date=day).exists():
+            calendar_override_set(area=city, date=day, is_workday=is_workday, reason=reason, by=by)
+    return calendar
 
 
 def _ensure_access_list(*, proposer: Person, approver: Person) -> AccessList:

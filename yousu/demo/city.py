@@ -14,6 +14,14 @@ CITY = ("630100", "西宁市", "city")
 CITY_APPEAL_PREFIX = "XN"
 CITY_BOX = (101.55, 36.50, 101.95, 36.78)  # lon_min, lat_min, lon_max, lat_max
 
+# The city's own calendar decisions on top of the official holidays and make-up days that the
+# chinesecalendar package supplies: invented and marked （演示）. No later year is declared entered,
+# because its official holidays are not published yet and the demo does not guess them.
+# date, working day, reason
+CALENDAR_OVERRIDES = [
+    ("2026-12-18", False, "市政府决定：暴雪红色预警，全市停工一天（演示）"),
+]
+
 # code, name, kind
 DISTRICTS = [
     ("630103", "城中区", "district"),

@@ -1,5 +1,5 @@
-"""Admin of the organisation model: areas, sectors, units, people and grid duties, each unit's staff
-seeing only their own units' data; writes go through the org services."""
+"""Admin of the organisation model: areas, sectors, units, people, grid duties and each city's working
+calendar, each unit's staff seeing only their own units' data; writes go through the org services."""
 
 from __future__ import annotations
 
@@ -13,8 +13,23 @@ from django.utils.translation import gettext_lazy as _
 
 from yousu.core.errors import DomainError
 
+from .calendar import (
+    calendar_override_remove,
+    calendar_override_set,
+    calendar_year_declare,
+    working_calendar_set_hours,
+)
 from .choices import RoleCode
-from .models import Area, GridAssignment, Person, Sector, Unit
+from .models import (
+    Area,
+    CalendarOverride,
+    CalendarYear,
+    GridAssignment,
+    Person,
+    Sector,
+    Unit,
+    WorkingCalendar,
+)
 from .selectors import people_visible_to, units_visible_to
 from .services import area_create, area_update, person_create, unit_create, unit_update
 
@@ -355,3 +370,77 @@ class GridAssignmentAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return visible_assignments(request, super().get_queryset(request))
+
+
+# ---------------------------------------------------------------- working calendars
+
+
+class WorkingCalendarForm(ServiceModelForm):
+    class Meta:
+        model = WorkingCalendar
+        fields = ("area", "morning_start", "morning_end", "afternoon_start", "afternoon_end")
+
+    def write(self, instance):
+        data = self.cleaned_data
+        return working_calendar_set_hours(
+            area=instance.area if instance is not None else data["area"],
+            morning_start=data["morning_start"],
+            morning_end=data["morning_end"],
+            afternoon_start=data["afternoon_start"],
+            afternoon_end=data["afternoon_end"],
+        )
+
+
+class CalendarPartInline(admin.TabularInline):
+    """Rows are added or removed, never edited in place: a changed override is a new decision with
+    its own reason, person and time, and the form's own validation covers what the services check."""
+
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+class CalendarOverrideInline(CalendarPartInline):
+    model = CalendarOverride
+    fields = ("date", "is_workday", "reason", "set_by", "set_at")
+    readonly_fields = ("set_by", "set_at")
+
+
+class CalendarYearInline(CalendarPartInline):
+    model = CalendarYear
+    fields = ("year", "source", "declared_by", "declared_at")
+    readonly_fields = ("declared_by", "declared_at")
+
+
+@admin.register(WorkingCalendar)
+class WorkingCalendarAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
+    form = WorkingCalendarForm
+    inlines = [CalendarOverrideInline, CalendarYearInline]
+    list_display = ("area", "morning_start", "morning_end", "afternoon_start", "afternoon_end")
+    list_select_related = ("area",)
+    search_fields = ("area__name", "area__code")
+
+    def get_readonly_fields(self, request, obj=None):
+        # One calendar per city: moving it to another city would silently change that city's deadlines.
+        return ("area",) if obj is not None else ()
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model not in (CalendarOverride, CalendarYear):
+            return super().save_formset(request, form, formset, change)
+        added = formset.save(commit=False)  # fills deleted_objects; saves nothing
+        area = form.instance.area
+        for obj in formset.deleted_objects:
+            if isinstance(obj, CalendarOverride):
+                calendar_override_remove(override=obj, by=request.user)
+            else:
+                obj.delete()  # the admin's change message records who undeclared which year
+        for obj in added:
+            if isinstance(obj, CalendarOverride):
+                saved = calendar_override_set(
+                    area=area, date=obj.date, is_workday=obj.is_workday, reason=obj.reason, by=request.user
+                )
+            else:
+                saved = calendar_year_declare(area=area, year=obj.year, source=obj.source, by=request.user)
+            obj.pk = saved.pk  # for the admin's change message
+        return None

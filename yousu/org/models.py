@@ -5,11 +5,15 @@ A city is described here as data: nothing in the shared code names a particular 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from yousu.core.geo import validate_boundary
 from yousu.core.tree import TreeNode
@@ -78,7 +82,12 @@ class Area(TreeNode):
     def save(self, *args, **kwargs):
         # The level is derived from the kind, never typed in, so the two cannot disagree.
         self.level = AREA_KIND_LEVEL[self.kind]
+        adding = self._state.adding
         super().save(*args, **kwargs)
+        if adding and self.level == Level.CITY:
+            # A new city may carry the id of a rolled-back or deleted one (SQLite reuses them); a new
+            # calendar version keeps that one's cached calendar from being served for it.
+            announce_calendar_change(self.pk)
 
     def clean(self) -> None:
         level = AREA_KIND_LEVEL.get(self.kind)
@@ -308,3 +317,144 @@ class GridAssignment(models.Model):
                 raise ValidationError({"unit": _("驻格/巡格人员的所属单位必须是职能部门")})
         if self.since and self.until and self.until < self.since:
             raise ValidationError({"until": _("截止日期不能早于起始日期")})
+
+
+# ---------------------------------------------------------------- working calendar
+
+
+class CityCalendarPart(models.Model):
+    """Every row of a city's working calendar announces its changes, from a service or the admin
+    alike, so cached calendars (yousu.org.calendar) are rebuilt. Each model says which city it
+    belongs to with owning_city_id()."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        announce_calendar_change(self.owning_city_id())
+
+    def delete(self, *args, **kwargs):
+        city_id = self.owning_city_id()  # asked first: the row is gone afterwards
+        result = super().delete(*args, **kwargs)
+        announce_calendar_change(city_id)
+        return result
+
+
+def announce_calendar_change(city_id: int) -> None:
+    # Imported here: the calendar module reads these models.
+    from .calendar import calendar_changed
+
+    calendar_changed(city_id)
+
+
+class WorkingCalendar(CityCalendarPart):
+    """A city's working calendar (工作日历): its office hours, its own days off and duty days, and the
+    years it has entered in full. The official holidays come from the chinesecalendar package."""
+
+    area = models.OneToOneField(
+        Area,
+        verbose_name=_("辖区"),
+        on_delete=models.PROTECT,
+        related_name="working_calendar",
+        limit_choices_to={"level": Level.CITY},
+        help_text=_("市级区域；其下所有区县、街道、社区和单位使用这一日历"),
+    )
+    morning_start = models.TimeField(_("上午上班时间"), default=dt.time(8, 30))
+    morning_end = models.TimeField(_("上午下班时间"), default=dt.time(12, 0))
+    afternoon_start = models.TimeField(_("下午上班时间"), default=dt.time(14, 0))
+    afternoon_end = models.TimeField(_("下午下班时间"), default=dt.time(18, 0))
+
+    class Meta:
+        verbose_name = _("工作日历")
+        verbose_name_plural = pgettext_lazy("plural", "工作日历")
+        ordering = ["area__path"]
+
+    def __str__(self) -> str:
+        return gettext("%(area)s工作日历") % {"area": self.area}
+
+    def owning_city_id(self) -> int:
+        return self.area_id
+
+    def clean(self) -> None:
+        if self.area_id and self.area.level != Level.CITY:
+            raise ValidationError({"area": _("工作日历按辖区（市级区域）设立")})
+        # Each check needs the field before it; a missing time is reported by the field itself.
+        times = [self.morning_start, self.morning_end, self.afternoon_start, self.afternoon_end]
+        if None in times:
+            return
+        if not self.morning_start < self.morning_end:
+            raise ValidationError({"morning_end": _("上午下班时间必须晚于上午上班时间")})
+        if not self.morning_end <= self.afternoon_start:
+            raise ValidationError({"afternoon_start": _("下午上班时间不能早于上午下班时间")})
+        if not self.afternoon_start < self.afternoon_end:
+            raise ValidationError({"afternoon_end": _("下午下班时间必须晚于下午上班时间")})
+
+    def sessions(self) -> tuple[tuple[dt.time, dt.time], ...]:
+        return ((self.morning_start, self.morning_end), (self.afternoon_start, self.afternoon_end))
+
+
+class CalendarYear(CityCalendarPart):
+    """A year the city declares fully entered: all its holidays and make-up working days are
+    overrides. Deadlines may then run into a year the package does not (yet) cover."""
+
+    calendar = models.ForeignKey(
+        WorkingCalendar, verbose_name=_("工作日历"), on_delete=models.CASCADE, related_name="years"
+    )
+    year = models.PositiveSmallIntegerField(
+        _("年份"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    source = models.CharField(
+        _("依据"),
+        max_length=300,
+        help_text=_("国务院办公厅节假日安排通知的文号和标题，以及本市的补充决定"),
+    )
+    declared_by = models.ForeignKey(
+        Person, verbose_name=_("声明人"), on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("声明时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("已录入年份")
+        verbose_name_plural = pgettext_lazy("plural", "已录入年份")
+        ordering = ["year"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "year"], name="calendaryear_unique_year"),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.year)
+
+    def owning_city_id(self) -> int:
+        return self.calendar.area_id
+
+
+class CalendarOverride(CityCalendarPart):
+    """A city's own decision about one date: an extra day off (停工) or a duty day (值班、调休上班).
+    It wins over the official calendar."""
+
+    calendar = models.ForeignKey(
+        WorkingCalendar, verbose_name=_("工作日历"), on_delete=models.CASCADE, related_name="overrides"
+    )
+    date = models.DateField(_("日期"))
+    is_workday = models.BooleanField(
+        _("上班"), help_text=_("勾选为上班日（调休上班、值班），不勾选为休息日（放假、停工）")
+    )
+    reason = models.CharField(_("原因"), max_length=200, help_text=_("例如：市政府决定：暴雨停工"))
+    set_by = models.ForeignKey(Person, verbose_name=_("设定人"), on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(_("设定时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("例外日")
+        verbose_name_plural = pgettext_lazy("plural", "例外日")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["calendar", "date"], name="calendaroverride_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        kind = gettext("上班") if self.is_workday else gettext("休息")
+        return f"{self.date.isoformat()} {kind}（{self.reason}）"
+
+    def owning_city_id(self) -> int:
+        return self.calendar.area_id
