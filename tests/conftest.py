@@ -24,6 +24,7 @@ from yousu.catalog.services import (
     item_create,
     rule_create,
 )
+from yousu.org.calendar import calendar_year_declare
 from yousu.org.services import area_create, person_create, sector_ensure, unit_create
 
 SINCE = timezone.make_aware(dt.datetime(2026, 1, 1, 0, 0))
@@ -207,6 +208,11 @@ def world(defaults) -> World:
     p.east_community_handler = person_create(
         username="cora", full_name="东一社区承办人", unit=u.east_community, roles=["unit_handler"]
     )
+
+    # Tests dispatch at the real time too: years past the calendar package count Monday–Friday, so a
+    # deadline running into them is computed rather than refused.
+    for year in (2027, 2028):
+        calendar_year_declare(area=a.city, year=year, source="测试：按周一至周五计算", by=p.admin)
 
     normal = TimeLimitClass.objects.get(code="normal")
     i = SimpleNamespace()

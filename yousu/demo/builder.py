@@ -19,12 +19,12 @@ from yousu.catalog.models import AccessList, CatalogItem
 from yousu.catalog.services import access_list_create, access_list_decide, access_list_propose
 from yousu.core.tabular import Table, read_table
 from yousu.core.workcalendar import DEFAULT_SESSIONS
-from yousu.org.calendar import calendar_override_set, working_calendar_set_hours
+from yousu.org.calendar import calendar_override_set, calendar_year_declare, working_calendar_set_hours
 from yousu.org.io import import_areas, import_units
 from yousu.org.models import Area, Person, Unit, WorkingCalendar
 from yousu.org.services import area_set_appeal_code_prefix, grid_assign, person_create
 
-from .city import CALENDAR_OVERRIDES, CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
+from .city import CALENDAR_DECLARED_YEARS, CALENDAR_OVERRIDES, CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
 from .people import DEMO_GRID_DUTIES, DEMO_PASSWORD, DEMO_PEOPLE
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -104,6 +104,9 @@ def ensure_demo_calendar(*, city: Area, by: Person) -> WorkingCalendar:
         day = dt.date.fromisoformat(date)
         if not calendar.overrides.filter(date=day).exists():
             calendar_override_set(area=city, date=day, is_workday=is_workday, reason=reason, by=by)
+    for year, source in CALENDAR_DECLARED_YEARS:
+        if not calendar.years.filter(year=year).exists():
+            calendar_year_declare(area=city, year=year, source=source, by=by)
     return calendar
 
 

@@ -21,6 +21,13 @@ CITY_BOX = (101.55, 36.50, 101.95, 36.78)  # lon_min, lat_min, lon_max, lat_max
 CALENDAR_OVERRIDES = [
     ("2026-12-18", False, "市政府决定：暴雪红色预警，全市停工一天（演示）"),
 ]
+# Years past the chinesecalendar package that the demo city declares, so that a demo dispatched late
+# in the package's last year still gets deadlines. Without the official holiday list (published by the
+# State Council each autumn) such a year counts Monday–Friday only; a real city enters the holidays as
+# overrides before declaring the year.
+CALENDAR_DECLARED_YEARS = [
+    (2027, "演示数据：未录入 2027 年法定节假日，按周一至周五工作日计算；正式使用前须按国务院办公厅通知录入"),
+]
 
 # code, name, kind
 DISTRICTS = [
