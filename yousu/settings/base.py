@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "yousu.catalog",
     "yousu.appeals",
     "yousu.dispatch",
+    "yousu.notifications",
     "yousu.api",
     "yousu.demo",
     "yousu.web",
@@ -154,9 +155,27 @@ CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "yousu.supervision.tasks.sweep", "schedule": float(YOUSU_SWEEP_INTERVAL)},
 }
 
+# Notifications (yousu.notifications). The in-app inbox is always written; these channels are added
+# where the recipient has an address. The SMS gateway is a dotted path to a class (the default only
+# writes to the "yousu.sms" log); e-mail goes through Django's mail settings.
+YOUSU_NOTIFY_CHANNELS = env_list("YOUSU_NOTIFY_CHANNELS", ["inbox", "sms", "email", "webhook"])
+YOUSU_NOTIFY_MAX_ATTEMPTS = env_int("YOUSU_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
+YOUSU_SMS_GATEWAY = env_str("YOUSU_SMS_GATEWAY", "yousu.notifications.sms.LogSmsGateway")
+EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yousu@localhost")
+EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds; a worker holds a notification while it sends, so a mail server that hangs must not hold it long.
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "WARNING")},
+    # Without a real SMS gateway the log is where text messages go, so it is kept at INFO.
+    "loggers": {"yousu.sms": {"level": "INFO"}},
 }
