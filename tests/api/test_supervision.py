@@ -23,7 +23,7 @@ def dispatched_on_tuesday(world):
 def test_the_desk_lists_overdue_orders_and_counts_them_by_unit(api, world, handled):
     p = world.people
     late = dispatched_on_tuesday(world)  # long overdue by now
-    answer = api.get("/api/v1/supervision/orders/?state=overdue", p.supervisor)
+    answer = api.get("/api/v1/supervision/watchlist/?state=overdue", p.supervisor)
     assert answer.status == 200, answer.body
     rows = answer.body["results"]
     assert [row["id"] for row in rows] == [late.pk]
@@ -41,10 +41,10 @@ def test_the_desk_lists_overdue_orders_and_counts_them_by_unit(api, world, handl
         }
     ]
     # Another district's handler sees none of it; a bad filter names the field.
-    assert api.get("/api/v1/supervision/orders/", p.west_market_handler).body["results"] == []
-    bad = api.get("/api/v1/supervision/orders/?state=late", p.supervisor)
+    assert api.get("/api/v1/supervision/watchlist/", p.west_market_handler).body["results"] == []
+    bad = api.get("/api/v1/supervision/watchlist/?state=late", p.supervisor)
     assert bad.status == 400 and bad.error["field"] == "state"
-    assert api.get("/api/v1/supervision/orders/").status in (401, 403)
+    assert api.get("/api/v1/supervision/watchlist/").status in (401, 403)
 
 
 def test_a_supervisor_urges_and_a_handler_may_not(api, world, handled):

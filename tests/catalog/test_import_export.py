@@ -219,8 +219,9 @@ def test_org_and_catalog_round_trip_through_xlsx(world, tmp_path, django_db_bloc
     ResponsibilityRule.objects.all().delete()
     # Wipe everything the files describe and read it back.
     from yousu.catalog.models import AccessList, AccessListChange, AccessListEntry
-    from yousu.org.models import GridAssignment, Person
+    from yousu.org.models import GridAssignment, Person, WorkingCalendar
 
+    WorkingCalendar.objects.all().delete()  # configuration of the city, not in these files
     AccessListEntry.objects.all().delete()
     AccessListChange.objects.all().delete()
     AccessList.objects.all().delete()

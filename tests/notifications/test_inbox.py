@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.test import override_settings
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
@@ -65,7 +64,6 @@ def test_nobody_marks_someone_elses_message(world, messages):
     assert unread_count(world.people.east_eco_handler) == 2
 
 
-@override_settings(ROOT_URLCONF="tests.notifications.urls")
 def test_the_api_lists_my_inbox_with_the_unread_count_and_marks_one_read(world, reachable, messages):
     own, unit, other = messages
     client = APIClient()
@@ -101,16 +99,15 @@ def test_the_api_lists_my_inbox_with_the_unread_count_and_marks_one_read(world, 
     assert missing.status_code == 404 and missing.json()["error"]["field"] == "id"
 
 
-@override_settings(ROOT_URLCONF="tests.notifications.urls")
 def test_the_api_needs_a_signed_in_person(world, messages):
     answer = APIClient().get("/api/v1/notifications/")
     assert answer.status_code == 401 and answer.json()["error"]["field"] == "authorization"
 
 
 def test_the_inbox_endpoints_describe_themselves_in_the_schema_without_warnings(capsys):
-    generator = SchemaGenerator(urlconf="tests.notifications.urls")
+    generator = SchemaGenerator(urlconf="yousu.api.urls")
     schema = generator.get_schema(request=None, public=True)
-    assert set(schema["paths"]) == {"/api/v1/notifications/", "/api/v1/notifications/{id}/read/"}
+    assert {"/v1/notifications/", "/v1/notifications/{id}/read/"} <= set(schema["paths"])
     page = schema["components"]["schemas"]["NotificationPage"]
     assert "unread_count" in page["properties"]
     assert capsys.readouterr().err == ""

@@ -14,6 +14,7 @@ from django.utils import timezone, translation
 from yousu.core.errors import DomainError
 from yousu.core.workcalendar import CalendarNotCovered, WorkCalendar
 from yousu.demo.builder import ensure_demo_calendar
+from yousu.demo.city import CALENDAR_DECLARED_YEARS
 from yousu.org import calendar as calendar_module
 from yousu.org.calendar import (
     VERSION_KEY,
@@ -46,11 +47,17 @@ def at(*args) -> dt.datetime:
     return timezone.make_aware(dt.datetime(*args))
 
 
+@pytest.fixture
+def bare_city(world):
+    """A city with no calendar of its own (the test city declares the years past the package)."""
+    return area_create(code="B", name="新设测试市", kind="city")
+
+
 # ---------------------------------------------------------------- reading
 
 
-def test_a_city_without_a_calendar_gets_the_defaults(world):
-    calendar = calendar_for_area(world.areas.city)
+def test_a_city_without_a_calendar_gets_the_defaults(world, bare_city):
+    calendar = calendar_for_area(bare_city)
     assert calendar == WorkCalendar(tz=timezone.get_default_timezone())
     assert calendar.day_length == dt.timedelta(hours=7, minutes=30)
     assert calendar.is_workday(SPRING_FESTIVAL) is False
@@ -174,8 +181,8 @@ def test_kept_calendars_expire_even_without_a_bump(world, committing):
 # ---------------------------------------------------------------- writing
 
 
-def test_office_hours_are_validated_with_the_field_named(world):
-    city = world.areas.city
+def test_office_hours_are_validated_with_the_field_named(world, bare_city):
+    city = bare_city
     for changes, field in (
         ({"morning_end": dt.time(8, 0)}, "morning_end"),
         ({"afternoon_start": dt.time(11, 0)}, "afternoon_start"),
@@ -187,7 +194,7 @@ def test_office_hours_are_validated_with_the_field_named(world):
     with pytest.raises(DomainError) as not_a_city:
         hours(world.areas.east)
     assert not_a_city.value.field == "area"
-    assert not WorkingCalendar.objects.exists()
+    assert not WorkingCalendar.objects.filter(area=bare_city).exists()
     # A continuous day (no lunch break between the sessions) is allowed.
     row = hours(city, morning_end=dt.time(13, 0), afternoon_start=dt.time(13, 0))
     assert calendar_for_area(city).sessions == row.sessions()
@@ -235,8 +242,8 @@ def test_removing_an_override_is_recorded_in_the_calendar_history(world):
     assert calendar_for_area(city).is_workday(STORM) is True
 
 
-def test_a_declared_year_lets_deadlines_run_past_the_package(world):
-    city, admin = world.areas.city, world.people.admin
+def test_a_declared_year_lets_deadlines_run_past_the_package(world, bare_city):
+    city, admin = bare_city, world.people.admin
     start = at(2026, 12, 31, 17, 0)
     with pytest.raises(CalendarNotCovered):
         calendar_for_area(city).add(start, dt.timedelta(hours=8))
@@ -248,13 +255,13 @@ def test_a_declared_year_lets_deadlines_run_past_the_package(world):
             area=city, year=2027, source="本市 2027 年节假日安排（测试）", by=admin
         )
     assert (declared.declared_by, declared.declared_at) == (admin, PINNED)
-    calendar = calendar_for_area(world.areas.east_community)
+    calendar = calendar_for_area(bare_city)
     assert calendar.declared_years == frozenset({2027})
     assert calendar.add(start, dt.timedelta(hours=8)) == at(2027, 1, 4, 17, 30)
 
 
-def test_declaring_a_year_is_validated(world):
-    city, admin = world.areas.city, world.people.admin
+def test_declaring_a_year_is_validated(world, bare_city):
+    city, admin = bare_city, world.people.admin
     calendar_year_declare(area=city, year=2027, source="依据", by=admin)
     cases = (
         ({"year": 2027, "source": "再次声明", "by": admin}, "year"),
@@ -266,7 +273,7 @@ def test_declaring_a_year_is_validated(world):
         with pytest.raises(DomainError) as caught:
             calendar_year_declare(area=city, **arguments)
         assert caught.value.field == field, arguments
-    assert CalendarYear.objects.count() == 1
+    assert CalendarYear.objects.filter(calendar__area=bare_city).count() == 1
 
 
 # ---------------------------------------------------------------- admin
@@ -281,12 +288,12 @@ def inline_management(prefix: str, total: int, initial: int = 0) -> dict:
     }
 
 
-def test_the_admin_writes_through_the_services(world, client):
+def test_the_admin_writes_through_the_services(world, bare_city, client):
     admin = world.people.admin
     admin.is_staff = admin.is_superuser = True
     admin.save()
     client.force_login(admin)
-    city = world.areas.city
+    city = bare_city
 
     bad = client.post(
         reverse("admin:org_workingcalendar_add"),
@@ -302,7 +309,7 @@ def test_the_admin_writes_through_the_services(world, client):
     )
     assert bad.status_code == 200
     assert "下午上班时间不能早于上午下班时间" in bad.content.decode()
-    assert not WorkingCalendar.objects.exists()
+    assert not WorkingCalendar.objects.filter(area=bare_city).exists()
 
     response = client.post(
         reverse("admin:org_workingcalendar_add"),
@@ -358,15 +365,16 @@ def test_the_admin_writes_through_the_services(world, client):
 # ---------------------------------------------------------------- demo
 
 
-def test_the_demo_city_calendar_is_repeatable(world):
-    city, admin = world.areas.city, world.people.admin
+def test_the_demo_city_calendar_is_repeatable(world, bare_city):
+    city, admin = bare_city, world.people.admin
     ensure_demo_calendar(city=city, by=admin)
     ensure_demo_calendar(city=city, by=admin)
     row = WorkingCalendar.objects.get(area=city)
     assert row.sessions() == WorkCalendar().sessions
     override = row.overrides.get()
     assert "演示" in override.reason
-    assert not row.years.exists()  # no year beyond the package is guessed
+    # No holiday beyond the package is guessed: the declared years count Monday–Friday, and say so.
+    assert [(y.year, y.source) for y in row.years.all()] == CALENDAR_DECLARED_YEARS
     assert calendar_for_area(city).is_workday(override.date) is override.is_workday
 
 

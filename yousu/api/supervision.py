@@ -28,11 +28,11 @@ from .views import ERRORS, ApiViewSet
 # ---------------------------------------------------------------- serializers
 
 
-class AnswerIn(serializers.Serializer):
+class SupervisionAnswerIn(serializers.Serializer):
     answer = Text(help_text="反馈：已采取的措施和预计办结时间")
 
 
-class CloseIn(serializers.Serializer):
+class SupervisionCloseIn(serializers.Serializer):
     note = Text(required=False)
 
 
@@ -86,7 +86,7 @@ class SupervisionViewSet(ApiViewSet):
         responses={200: WatchedOrderOut(many=True), **ERRORS},
     )
     @action(detail=False, methods=["get"])
-    def orders(self, request):
+    def watchlist(self, request):
         query = self.read_query(WatchQuery)
         now = timezone.now()
         orders = watched_orders(request.user, now=now, state=query.get("state"))
@@ -108,7 +108,7 @@ class SupervisionOrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     """督办单：被督办单位反馈，督办员销号。"""
 
     serializer_class = SupervisionOrderOut
-    inputs = {"answer": AnswerIn, "close": CloseIn}
+    inputs = {"answer": SupervisionAnswerIn, "close": SupervisionCloseIn}
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
@@ -131,7 +131,9 @@ class SupervisionOrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(summary="反馈督办单", request=AnswerIn, responses={200: SupervisionOrderOut, **ERRORS})
+    @extend_schema(
+        summary="反馈督办单", request=SupervisionAnswerIn, responses={200: SupervisionOrderOut, **ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def answer(self, request, id=None):
         done = supervision_order_answer(
@@ -139,7 +141,7 @@ class SupervisionOrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         )
         return self.respond(SupervisionOrderOut, done)
 
-    @extend_schema(summary="销号", request=CloseIn, responses={200: SupervisionOrderOut, **ERRORS})
+    @extend_schema(summary="销号", request=SupervisionCloseIn, responses={200: SupervisionOrderOut, **ERRORS})
     @action(detail=True, methods=["post"])
     def close(self, request, id=None):
         done = supervision_order_close(

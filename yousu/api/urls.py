@@ -4,6 +4,8 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from yousu.notifications.api import NotificationViewSet
+
 from . import supervision, views
 
 router = DefaultRouter()
@@ -16,6 +18,7 @@ router.register("whistles", views.WhistleViewSet, basename="whistle")
 router.register("criticism-notices", views.CriticismNoticeViewSet, basename="criticism-notice")
 router.register("supervision", supervision.SupervisionViewSet, basename="supervision")
 router.register("supervision-orders", supervision.SupervisionOrderViewSet, basename="supervision-order")
+router.register("notifications", NotificationViewSet, basename="notification")
 
 urlpatterns = [
     path("v1/", include(router.urls)),

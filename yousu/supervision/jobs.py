@@ -23,7 +23,8 @@ def run_periodic(now: dt.datetime | None = None) -> dict:
     """Fire the due time nodes, then send the notifications that are due (new ones and retries)."""
     now = now or timezone.now()
     fired = sweep_time_nodes(now=now).as_dict()
-    sent = deliver_due(now=now)
+    # At the current time, not `now`: the notifications the sweep just wrote are due from their creation.
+    sent = deliver_due(now=max(now, timezone.now()))
     cache.set(LAST_SWEEP_KEY, now.isoformat(), timeout=None)
     return {"at": now.isoformat(), "fired": fired, "notifications_delivered": sent}
 
