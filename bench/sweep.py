@@ -215,7 +215,7 @@ def main() -> None:
                     "order_rows_updated": touched,
                     "second_sweep_seconds": round(second_seconds, 3),
                     "second_sweep_orders": second.orders,
-                    "due_query_plan": due_plan(now)[:3],
+                    "due_query_plan": due_plan(now),
                     "cpus": os.cpu_count(),
                 },
                 ensure_ascii=False,
