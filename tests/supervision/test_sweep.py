@@ -11,6 +11,7 @@ from yousu.dispatch.services import (
     order_reply,
 )
 from yousu.notifications.models import Notification
+from yousu.org.models import CalendarYear
 from yousu.supervision.choices import SupervisionStatus
 from yousu.supervision.models import SupervisionOrder, Urge
 from yousu.supervision.sweep import sweep_time_nodes
@@ -156,3 +157,14 @@ def test_the_sweep_touches_only_due_orders(world, django_assert_max_num_queries)
         result = sweep_time_nodes(now=at(2026, 3, 11, 10, 0))
     assert result.orders == 1
     assert reload(due).response_fired_at is not None and reload(later).response_fired_at is None
+
+
+def test_an_uncovered_year_does_not_stop_the_sweep(world, caplog):
+    order = dispatched(world)
+    CalendarYear.objects.all().delete()  # the city has not declared the years past the package
+    now = at(2026, 12, 31, 17, 0)  # a supervision order issued now would be due in 2027
+    with caplog.at_level("WARNING", logger="yousu.supervision.sweep"):
+        result = sweep_time_nodes(now=now)
+    assert result.fired[TimeNode.OVERDUE] == 1
+    assert SupervisionOrder.objects.get(order=order).answer_due == at(2027, 1, 1, 17, 0)
+    assert "does not cover" in caplog.text

@@ -19,6 +19,7 @@ yellow/red/overdue speaks for the earlier ones, which are marked fired and named
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -27,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.appeals.models import Event
+from yousu.core.workcalendar import CalendarNotCovered
 from yousu.dispatch.choices import TimeNode
 from yousu.dispatch.deadlines import due_nodes, schedule
 from yousu.dispatch.models import Order
@@ -37,6 +39,7 @@ from yousu.org.models import Person
 
 from .models import SupervisionOrder, Urge
 
+logger = logging.getLogger(__name__)
 FIRED_FIELD = {
     TimeNode.RESPONSE: "response_fired_at",
     TimeNode.YELLOW: "yellow_fired_at",
@@ -177,7 +180,15 @@ def answer_due(order: Order, now: dt.datetime, calendars: dict | None = None) ->
         calendar = calendars.get(order.unit.area_id)
         if calendar is None:
             calendar = calendars[order.unit.area_id] = calendar_for_unit(order.unit)
-    return calendar.add(now, calendar.day_length)
+    try:
+        return calendar.add(now, calendar.day_length)
+    except CalendarNotCovered:
+        # The sweep must not stop firing every other node because the city has not entered next
+        # year's holidays yet: the answer is due in 24 hours, and the log says what to fix.
+        logger.warning(
+            "calendar of %s does not cover %s: supervision answer due in 24 h", order.unit, now.date()
+        )
+        return now + dt.timedelta(days=1)
 
 
 def _node_effects(batch: _Batch, order: Order, node: str, superseded: list[str]) -> None:
