@@ -40,6 +40,21 @@ def test_open_appeal_of_the_same_item_in_the_same_community_is_offered(world):
     assert possible_duplicates(item=world.items.fumes, area=world.areas.grid) == [first, in_community]
 
 
+def test_the_place_is_the_community_of_a_grid_and_a_community_or_coarser_area_itself(
+    world, django_assert_num_queries
+):
+    in_grid = new_appeal(world)
+    in_community = new_appeal(world, area=world.areas.east_community)
+    in_west = new_appeal(world, area=world.areas.west_community)
+    fumes = world.items.fumes
+    # A community (or coarser) needs no look-up of its ancestors: the search is one statement.
+    with django_assert_num_queries(1):
+        assert possible_duplicates(item=fumes, area=world.areas.east_community) == [in_grid, in_community]
+    assert possible_duplicates(item=fumes, area=world.areas.east_street) == [in_grid, in_community]
+    assert possible_duplicates(item=fumes, area=world.areas.city) == [in_grid, in_community, in_west]
+    assert possible_duplicates(item=fumes, area=world.areas.grid) == [in_grid, in_community]
+
+
 def test_other_items_other_communities_and_old_appeals_are_not_offered(world):
     new_appeal(world, item=world.items.dust)
     new_appeal(world, area=world.areas.west_community)

@@ -84,11 +84,16 @@ def whistles_visible_to(person: Person) -> QuerySet[Whistle]:
 
 class TokenAuthentication(authentication.TokenAuthentication):
     """DRF's token check, fetching the person's unit and its area in the same query: nearly every
-    request needs them (intake unit, visibility, the appeal code's prefix)."""
+    request needs them (intake unit, visibility, the appeal code's prefix). The area's boundary
+    polygon is left out: it can be large, and a request about the caller hardly ever needs it."""
 
     def authenticate_credentials(self, key):
         try:
-            token = Token.objects.select_related("user__unit__area").get(key=key)
+            token = (
+                Token.objects.select_related("user__unit__area")
+                .defer("user__unit__area__boundary")
+                .get(key=key)
+            )
         except Token.DoesNotExist:
             raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:

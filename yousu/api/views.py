@@ -177,8 +177,8 @@ class AppealViewSet(ApiViewSet):
             visible = set(candidates.values_list("pk", flat=True))
             duplicates = [a for a in duplicates if a.pk in visible]
         appeal.possible_duplicates = [a.code for a in duplicates]
-        return self.respond(
-            s.AppealCreatedOut, appeal, status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        return Response(
+            s.appeal_created_data(appeal), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(

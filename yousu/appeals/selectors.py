@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from yousu.org.choices import Level, RoleCode, UnitKind
+from yousu.org.choices import LEVEL_DEPTH, Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person
 
 from .choices import OPEN_APPEAL_STATUSES
@@ -24,7 +24,9 @@ def possible_duplicates(
     finer place), or, without an item, much the same words in the same community."""
     if area is None:
         return []
-    place = area.ancestor_at(Level.COMMUNITY) or area
+    # A community, or a coarser area, is its own place: only a finer one (a grid) looks it up.
+    community_depth = LEVEL_DEPTH[Level.COMMUNITY]
+    place = area if LEVEL_DEPTH[area.level] <= community_depth else area.ancestor_at(Level.COMMUNITY) or area
     candidates = Appeal.objects.filter(
         status__in=OPEN_APPEAL_STATUSES,
         duplicate_of__isnull=True,

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 import filetype
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from yousu.catalog.choices import AppealKind
@@ -24,6 +25,8 @@ from .events import record_event
 from .models import Appeal, Attachment, DailySequence
 
 MAX_TITLE = 200
+# The code prefix of a jurisdiction whose city area has none set.
+DEFAULT_CODE_PREFIX = "YS"
 MAX_CONTENT = 4000
 # Extension → MIME types the file's own bytes may show; text-like files have no signature.
 ALLOWED_ATTACHMENTS = {
@@ -52,18 +55,65 @@ class AttachmentIn:
     data: bytes
 
 
-def _next_code(*, prefix: str, day: dt.date) -> str:
-    # Lock the day's counter row so that two intakes in the same second get different numbers.
-    DailySequence.objects.get_or_create(prefix=prefix, day=day)
-    sequence = DailySequence.objects.select_for_update().get(prefix=prefix, day=day)
-    sequence.last += 1
-    sequence.save(update_fields=["last"])
-    return f"{prefix}{day:%Y%m%d}{sequence.last:06d}"
+def _next_code(*, root_area_code: str, day: dt.date) -> str:
+    """The next appeal code of the jurisdiction whose root area is given, for a local day.
+
+    One statement takes the number: it reads the root area's prefix and increments that day's
+    counter, whose row it then holds locked until the intake commits. So two intakes at once get
+    different numbers, a failed intake gives its number back (no gaps), and a prefix changed a
+    moment ago is used at once, without a cache to keep in step.
+    """
+    connection = connections[router.db_for_write(DailySequence)]
+    if not connection.features.can_return_columns_from_insert:
+        return _next_code_without_returning(root_area_code=root_area_code, day=day)
+    q = connection.ops.quote_name
+    counter, area = q(DailySequence._meta.db_table), q(Area._meta.db_table)
+    prefix_of_root = (
+        f"COALESCE((SELECT NULLIF({q('appeal_code_prefix')}, '') FROM {area} WHERE {q('code')} = %s), "
+        f"'{DEFAULT_CODE_PREFIX}')"
+    )
+    day_value = connection.ops.adapt_datefield_value(day)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {counter} SET {q('last')} = {q('last')} + 1 "
+            f"WHERE {q('day')} = %s AND {q('prefix')} = {prefix_of_root} "
+            f"RETURNING {q('prefix')}, {q('last')}",
+            [day_value, root_area_code],
+        )
+        row = cursor.fetchone()
+        if row is None:
+            # The day's first appeal. Another intake may insert the row between our UPDATE and this
+            # INSERT: the conflict clause then counts on from its number instead of failing.
+            # (WHERE TRUE: SQLite needs it to tell this ON CONFLICT from a join's ON.)
+            cursor.execute(
+                f"INSERT INTO {counter} ({q('prefix')}, {q('day')}, {q('last')}) "
+                f"SELECT {prefix_of_root}, %s, 1 WHERE TRUE "
+                f"ON CONFLICT ({q('prefix')}, {q('day')}) DO UPDATE SET {q('last')} = {counter}.{q('last')} + 1 "
+                f"RETURNING {q('prefix')}, {q('last')}",
+                [root_area_code, day_value],
+            )
+            row = cursor.fetchone()
+    prefix, number = row
+    return f"{prefix}{day:%Y%m%d}{number:06d}"
 
 
-def code_prefix_for(unit: Unit) -> str:
-    root = unit.area.root
-    return root.appeal_code_prefix or "YS"
+def _next_code_without_returning(*, root_area_code: str, day: dt.date) -> str:
+    # SQLite before 3.35 has no RETURNING. Its intakes are serialised anyway: the project opens
+    # SQLite transactions IMMEDIATE, so the write lock is held from the start to the commit.
+    prefix = (
+        Area.objects.filter(code=root_area_code).values_list("appeal_code_prefix", flat=True).first()
+        or DEFAULT_CODE_PREFIX
+    )
+    sequence, _created = DailySequence.objects.get_or_create(prefix=prefix, day=day)
+    DailySequence.objects.filter(pk=sequence.pk).update(last=F("last") + 1)
+    number = DailySequence.objects.values_list("last", flat=True).get(pk=sequence.pk)
+    return f"{prefix}{day:%Y%m%d}{number:06d}"
+
+
+def _appeal_with_key(channel: str, idempotency_key: str) -> Appeal | None:
+    # Resubmissions are rare: ask whether there is one (cheaper to build and run) before loading it.
+    appeals = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key)
+    return appeals.first() if appeals.exists() else None
 
 
 def _text(value, field: str, *, limit: int, required: bool = True) -> str:
@@ -120,7 +170,6 @@ def _phone(value: str) -> str:
     return value
 
 
-@transaction.atomic
 def appeal_create(
     *,
     kind: str,
@@ -143,7 +192,10 @@ def appeal_create(
     attachments: list[AttachmentIn] | None = None,
 ) -> Appeal:
     """Receive an appeal once. With an idempotency key already used on this channel, the first
-    appeal is returned unchanged (a resubmission is not a new appeal)."""
+    appeal is returned unchanged (a resubmission is not a new appeal).
+
+    Everything is checked before anything is written; the writes (number, appeal, event, files)
+    are one transaction."""
     if channel not in Channel.values:
         raise DomainError(f"未知的渠道：{channel}", field="channel")
     if kind not in AppealKind.values:
@@ -153,7 +205,7 @@ def appeal_create(
         raise DomainError("热线诉求须记录受理的接线员", field="received_by")
     idempotency_key = _text(idempotency_key, "idempotency_key", limit=100, required=False)
     if idempotency_key:
-        existing = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
+        existing = _appeal_with_key(channel, idempotency_key)
         if existing:
             return existing
     title = _text(title, "title", limit=MAX_TITLE)
@@ -178,7 +230,6 @@ def appeal_create(
     attachments = attachments_check(attachments)
     received_at = received_at or timezone.now()
     appeal = Appeal(
-        code=_next_code(prefix=code_prefix_for(intake_unit), day=timezone.localdate(received_at)),
         kind=kind,
         channel=channel,
         title=title,
@@ -197,24 +248,30 @@ def appeal_create(
         received_by=received_by,
         intake_unit=intake_unit,
     )
+    root_area_code = intake_unit.area.path_codes()[0]
     try:
+        # Only writes from here on: the day's counter stays locked from numbering to commit, so
+        # every other intake of the jurisdiction waits for as little as possible. Outside any
+        # transaction this block is the transaction itself; inside one, a savepoint.
         with transaction.atomic():
+            appeal.code = _next_code(root_area_code=root_area_code, day=timezone.localdate(received_at))
             appeal.save()
+            record_event(
+                appeal,
+                "received",
+                actor=received_by,
+                to_state=appeal.status,
+                payload={"channel": channel, "kind": kind},
+            )
+            for attachment in attachments:
+                attachment_add(appeal=appeal, attachment=attachment, by=received_by)
     except IntegrityError:
-        # Two submissions with one key raced; the other one won and is the appeal.
-        existing = Appeal.objects.filter(channel=channel, idempotency_key=idempotency_key).first()
-        if idempotency_key and existing:
+        # Two submissions with one key raced; the other one won and is the appeal. Everything
+        # this one wrote, its number included, was rolled back.
+        existing = _appeal_with_key(channel, idempotency_key) if idempotency_key else None
+        if existing:
             return existing
         raise
-    record_event(
-        appeal,
-        "received",
-        actor=received_by,
-        to_state=appeal.status,
-        payload={"channel": channel, "kind": kind},
-    )
-    for attachment in attachments:
-        attachment_add(appeal=appeal, attachment=attachment, by=received_by)
     return appeal
 
 
