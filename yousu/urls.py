@@ -6,6 +6,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from yousu.callbacks import views as callbacks
 from yousu.web import supervision, views
 
 urlpatterns = [
@@ -17,6 +18,7 @@ urlpatterns = [
     path("supervision/", supervision.desk, name="supervision-desk"),
     path("supervision/orders/<int:order_id>/urge/", supervision.urge, name="supervision-urge"),
     path("supervision/orders/<int:order_id>/supervise/", supervision.supervise, name="supervision-supervise"),
+    path("callback/<str:token>/", callbacks.answer, name="callback-answer"),
     path("api/", include("yousu.api.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),

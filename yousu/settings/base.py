@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "yousu.dispatch",
     "yousu.notifications",
     "yousu.supervision",
+    "yousu.callbacks",
     "yousu.api",
     "yousu.demo",
     "yousu.web",
@@ -166,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
 YOUSU_NOTIFY_CHANNELS = env_list("YOUSU_NOTIFY_CHANNELS", ["inbox", "sms", "email", "webhook"])
 YOUSU_NOTIFY_MAX_ATTEMPTS = env_int("YOUSU_NOTIFY_MAX_ATTEMPTS", 6, minimum=1)
 YOUSU_SMS_GATEWAY = env_str("YOUSU_SMS_GATEWAY", "yousu.notifications.sms.LogSmsGateway")
+# Callbacks (yousu.callbacks): phone attempts before a callback is recorded as unreachable; days a
+# citizen's one-time link stays valid; the address the link in the text message starts with.
+YOUSU_CALLBACK_MAX_ATTEMPTS = env_int("YOUSU_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
+YOUSU_CALLBACK_LINK_DAYS = env_int("YOUSU_CALLBACK_LINK_DAYS", 7, minimum=1)
+YOUSU_PUBLIC_URL = env_str("YOUSU_PUBLIC_URL", "http://127.0.0.1:8000")
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yousu@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+from collections.abc import Callable
 
 from django.core.cache import cache
 from django.db import close_old_connections
@@ -17,6 +18,10 @@ from .sweep import sweep_time_nodes
 
 logger = logging.getLogger(__name__)
 LAST_SWEEP_KEY = "yousu:last-sweep"
+# Later stages (callbacks, evaluation) add their periodic work here from their AppConfig.ready(), so
+# this module never imports the apps that come after supervision. Each hook takes `now=` and returns
+# something JSON-serialisable, reported under the hook's name.
+PERIODIC_HOOKS: list[Callable[..., object]] = []
 
 
 def run_periodic(now: dt.datetime | None = None) -> dict:
@@ -25,8 +30,9 @@ def run_periodic(now: dt.datetime | None = None) -> dict:
     fired = sweep_time_nodes(now=now).as_dict()
     # At the current time, not `now`: the notifications the sweep just wrote are due from their creation.
     sent = deliver_due(now=max(now, timezone.now()))
+    hooks = {hook.__name__: hook(now=now) for hook in PERIODIC_HOOKS}
     cache.set(LAST_SWEEP_KEY, now.isoformat(), timeout=None)
-    return {"at": now.isoformat(), "fired": fired, "notifications_delivered": sent}
+    return {"at": now.isoformat(), "fired": fired, "notifications_delivered": sent, **hooks}
 
 
 def last_sweep() -> dt.datetime | None:
