@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
+from yousu.callbacks.api import CallbackViewSet
 from yousu.notifications.api import NotificationViewSet
 
 from . import supervision, views
@@ -19,6 +20,7 @@ router.register("criticism-notices", views.CriticismNoticeViewSet, basename="cri
 router.register("supervision", supervision.SupervisionViewSet, basename="supervision")
 router.register("supervision-orders", supervision.SupervisionOrderViewSet, basename="supervision-order")
 router.register("notifications", NotificationViewSet, basename="notification")
+router.register("callbacks", CallbackViewSet, basename="callback")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
