@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from yousu.env import (
@@ -42,6 +43,7 @@ INSTALLED_APPS = [
     "yousu.dispatch",
     "yousu.notifications",
     "yousu.supervision",
+    "yousu.evaluation",
     "yousu.callbacks",
     "yousu.api",
     "yousu.demo",
@@ -159,6 +161,11 @@ CELERY_TASK_IGNORE_RESULT = True
 YOUSU_SWEEP_INTERVAL = env_int("YOUSU_SWEEP_INTERVAL", 60, minimum=1)
 CELERY_BEAT_SCHEDULE = {
     "sweep": {"task": "yousu.supervision.tasks.sweep", "schedule": float(YOUSU_SWEEP_INTERVAL)},
+    # The monthly assessment (考评) of the month just ended, early on the 1st when nobody is working.
+    "assess-previous-month": {
+        "task": "yousu.evaluation.tasks.assess_previous_month",
+        "schedule": crontab(minute=0, hour=2, day_of_month=1),
+    },
 }
 
 # Notifications (yousu.notifications). The in-app inbox is always written; these channels are added
