@@ -49,6 +49,15 @@ class CallbackOut(serializers.ModelSerializer):
         help_text="回访对象：姓名和电话（按查看权限打码；查看会被记录）"
     )
     done_by = serializers.CharField(source="done_by.full_name", default=None, read_only=True)
+    # Plain strings in the schema: other components already name enums "channel" and "status".
+    channel = serializers.CharField(read_only=True, help_text="phone 电话 / web 网页链接 / sms 短信链接")
+    status = serializers.CharField(
+        read_only=True, help_text="pending 待回访 / done 已回访 / unreachable 无法联系 / not_needed 无需回访"
+    )
+    outcome = serializers.CharField(
+        read_only=True,
+        help_text="closed / sent_back / send_back_requested（待接线员退回重办）/ escalated / none；未回访时为空",
+    )
 
     class Meta:
         model = Callback
