@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularAPIView
 from rest_framework.routers import DefaultRouter
 
 from yousu.callbacks.api import CallbackViewSet
+from yousu.evaluation.api import AssessmentViewSet
 from yousu.notifications.api import NotificationViewSet
 
 from . import supervision, views
@@ -21,6 +22,7 @@ router.register("supervision", supervision.SupervisionViewSet, basename="supervi
 router.register("supervision-orders", supervision.SupervisionOrderViewSet, basename="supervision-order")
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("callbacks", CallbackViewSet, basename="callback")
+router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
     path("v1/", include(router.urls)),
