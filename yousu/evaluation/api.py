@@ -130,7 +130,18 @@ class AssessmentViewSet(ApiViewSet):
     @extend_schema(
         summary="两个版本之间各单位的变化",
         parameters=[ChangesQuery],
-        responses={200: serializers.DictField(), **ERRORS},
+        responses={
+            200: inline_serializer(
+                "AssessmentChanges",
+                {
+                    "month": serializers.CharField(),
+                    "from": serializers.IntegerField(),
+                    "to": serializers.IntegerField(),
+                    "units": serializers.ListField(child=serializers.DictField()),
+                },
+            ),
+            **ERRORS,
+        },
     )
     @action(detail=True, methods=["get"])
     def changes(self, request, month=None):
