@@ -1,14 +1,12 @@
 """Benchmark (not a test): appeals received per second through the real HTTP API on PostgreSQL.
 
-    .venv/bin/python bench/api_intake.py [--n 3000] [--workers 4] [--concurrency 4] [--threaded]
+    .venv/bin/python bench/api_intake.py [--n 3000] [--workers 4] [--worker-class sync|gthread]
 
 It creates its own database (default `yousu_bench`, dropped and made again; the name must contain
-"bench"), migrates it, builds the demo city, gives the demo operator a token, and starts `--workers`
-server processes (two per CPU) that share one listening socket. Each serves the Django WSGI
-application with a small HTTP/1.1 keep-alive server from the standard library (gunicorn is not
-installed): one connection at a time, like gunicorn's sync workers, or a thread per connection with
-`--threaded`. `--concurrency` client threads in this process (as many as workers) then POST appeals
-to /api/v1/appeals/ over keep-alive connections with a token, as a web or app channel would. It
+"bench"), migrates it, builds the demo city, gives the demo operator a token, and serves the Django
+application with gunicorn: `--workers` worker processes (two per CPU), sync (one request at a time
+each) or gthread (`--threads` threads each). `--concurrency` client threads in this process (as many
+as workers) then POST appeals to /api/v1/appeals/ with a token, as a web or app channel would. It
 prints one JSON object: appeals_per_second, p50_ms, p99_ms, n, concurrency, database, what it ran
 with, and the CPU time the server, PostgreSQL and the clients spent per appeal.
 
@@ -20,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import io
 import json
 import os
 import socket
@@ -29,12 +26,15 @@ import subprocess
 import sys
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import gunicorn
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432"
+# What the clients POST to: the intake, or a view that authenticates the token and does nothing.
+ENDPOINTS = {"appeals": "/api/v1/appeals/", "floor": "/bench/floor/"}
 
 
 def django_environment(database_url: str, persistent: bool) -> dict:
@@ -144,103 +144,81 @@ def count_appeals(database_url: str) -> int:
 # ---------------------------------------------------------------- server
 
 
-class WsgiHandler(BaseHTTPRequestHandler):
-    """HTTP/1.1 with keep-alive in front of a WSGI application; enough for a benchmark, not a server
-    to deploy (no chunked requests, no streaming)."""
+def serve(fd: int, args: argparse.Namespace) -> None:
+    """The gunicorn master, in this child process, on the listening socket inherited from the parent.
 
-    protocol_version = "HTTP/1.1"
-    application = None
+    Each worker loads the Django application itself after the fork (no preloading), as `gunicorn
+    yousu.wsgi` would; the application is loaded here rather than from yousu.wsgi only so that the
+    benchmark's settings (DEBUG off, persistent connections or not) apply."""
+    from gunicorn.app.base import BaseApplication
 
-    def do_GET(self):
-        self.run_wsgi()
+    persistent = os.environ.get("YOUSU_BENCH_PERSISTENT_CONNECTIONS") == "1"
 
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_GET
+    class BenchServer(BaseApplication):
+        def load_config(self):
+            self.cfg.set("bind", [f"fd://{fd}"])
+            self.cfg.set("workers", args.workers)
+            self.cfg.set("worker_class", args.worker_class)
+            self.cfg.set("threads", args.threads if args.worker_class == "gthread" else 1)
+            # Longer than any pause between the warm-up and the measured run, so that a kept-alive
+            # connection is never closed under a client.
+            self.cfg.set("keepalive", 75)
+            self.cfg.set("graceful_timeout", 5)
+            self.cfg.set("loglevel", "warning")
+            self.cfg.set("control_socket_disable", True)  # not needed, and one per user by default
+            self.cfg.set("proc_name", "yousu-bench")
 
-    def run_wsgi(self):
-        path, _sep, query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        environ = {
-            "REQUEST_METHOD": self.command,
-            "SCRIPT_NAME": "",
-            "PATH_INFO": path,
-            "QUERY_STRING": query,
-            "SERVER_NAME": "127.0.0.1",
-            "SERVER_PORT": str(self.server.server_address[1]),
-            "SERVER_PROTOCOL": self.request_version,
-            "REMOTE_ADDR": self.client_address[0],
-            "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-            "CONTENT_LENGTH": str(length),
-            "wsgi.version": (1, 0),
-            "wsgi.url_scheme": "http",
-            "wsgi.input": io.BytesIO(body),
-            "wsgi.errors": sys.stderr,
-            "wsgi.multithread": True,
-            "wsgi.multiprocess": True,
-            "wsgi.run_once": False,
-        }
-        for name, value in self.headers.items():
-            key = "HTTP_" + name.upper().replace("-", "_")
-            if key not in ("HTTP_CONTENT_TYPE", "HTTP_CONTENT_LENGTH"):
-                environ[key] = value
-        started = {}
+        def load(self):
+            setup_django(persistent=persistent)
+            from django.conf import settings
+            from django.core.wsgi import get_wsgi_application
 
-        def start_response(status, headers, exc_info=None):
-            started["status"], started["headers"] = status, headers
+            if args.endpoint == "floor":
+                settings.ROOT_URLCONF = "floor_urls"  # bench/floor_urls.py; bench/ is on sys.path
 
-        result = self.application(environ, start_response)
-        try:
-            payload = b"".join(result)
-        finally:
-            if hasattr(result, "close"):
-                result.close()
-        code, _sep, reason = started["status"].partition(" ")
-        self.send_response(int(code), reason)
-        for name, value in started["headers"]:
-            if name.lower() != "content-length":
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(payload)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(payload)
+            return get_wsgi_application()
 
-    def log_message(self, format, *args):  # the benchmark measures; it does not log every request
-        pass
+    BenchServer().run()
 
 
-def serve(fd: int, threaded: bool) -> None:
-    """One worker: serve the WSGI application on the listening socket inherited from the parent,
-    with a thread per connection, or (sync) one connection at a time like a gunicorn sync worker."""
-    setup_django(persistent=os.environ.get("YOUSU_BENCH_PERSISTENT_CONNECTIONS") == "1")
-    from django.core.wsgi import get_wsgi_application
-
-    WsgiHandler.application = staticmethod(get_wsgi_application())
-    listener = socket.socket(fileno=fd)
-    server_class = ThreadingHTTPServer if threaded else HTTPServer
-    server = server_class(listener.getsockname(), WsgiHandler, bind_and_activate=False)
-    server.socket.close()
-    server.socket = listener
-    server.daemon_threads = True
-    server.serve_forever()
-
-
-def start_workers(count: int, database_url: str, persistent: bool, threaded: bool):
+def start_server(args: argparse.Namespace, database_url: str, persistent: bool):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    env = django_environment(database_url, persistent)
-    workers = [
-        subprocess.Popen(
-            [sys.executable, __file__, "--serve-fd", str(listener.fileno())]
-            + (["--threaded"] if threaded else []),
-            pass_fds=[listener.fileno()],
-            env=env,
-            cwd=ROOT,
-        )
-        for _ in range(count)
+    listener.listen(2048)
+    command = [
+        sys.executable,
+        __file__,
+        "--serve-fd",
+        str(listener.fileno()),
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        args.worker_class,
+        "--threads",
+        str(args.threads),
+        "--endpoint",
+        args.endpoint,
     ]
-    return listener, workers
+    master = subprocess.Popen(
+        command, pass_fds=[listener.fileno()], env=django_environment(database_url, persistent), cwd=ROOT
+    )
+    return listener, master
+
+
+def worker_pids(master_pid: int) -> list[int]:
+    """The gunicorn master's children: its workers."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == master_pid:
+            children.append(int(entry.name))
+    return children
 
 
 # ---------------------------------------------------------------- clients
@@ -266,11 +244,12 @@ def appeal_body(number: int, run: str, city: dict) -> bytes:
     ).encode()
 
 
-def run_clients(connections, city: dict, n: int, run: str, first: int = 0):
-    """POST n appeals, one client thread per keep-alive connection; (latencies in seconds, errors, wall time).
+def run_clients(connections, city: dict, n: int, run: str, path: str, first: int = 0):
+    """POST n appeals, one client thread per connection; (latencies in seconds, errors, wall time).
 
-    The same connections serve the warm-up and the measured run, so the server threads and their
-    database connections are the same ones in both."""
+    A sync worker closes the connection after each answer (gunicorn's sync workers do not keep
+    connections alive; in a deployment nginx talks to them), and the client opens a new one for
+    the next request, inside the measured time. A gthread worker keeps it alive."""
     counter = iter(range(first, first + n))
     lock = threading.Lock()
     latencies: list[float] = []
@@ -289,7 +268,7 @@ def run_clients(connections, city: dict, n: int, run: str, first: int = 0):
                 break
             body = appeal_body(number, run, city)
             started = time.perf_counter()
-            connection.request("POST", "/api/v1/appeals/", body=body, headers=headers)
+            connection.request("POST", path, body=body, headers=headers)
             response = connection.getresponse()
             data = response.read()
             elapsed = time.perf_counter() - started
@@ -307,20 +286,22 @@ def run_clients(connections, city: dict, n: int, run: str, first: int = 0):
     return latencies, errors, time.perf_counter() - started
 
 
-def wait_until_serving(port: int, workers, timeout: float = 60) -> None:
+def wait_until_serving(port: int, master, workers: int, timeout: float = 60) -> None:
+    """Until every worker has booted and the application answers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(worker.poll() is not None for worker in workers):
-            sys.exit("a server worker exited while starting")
+        if master.poll() is not None:
+            sys.exit("the gunicorn master exited while starting")
         try:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             connection.request("GET", "/healthz")
             ok = connection.getresponse().status == 200
             connection.close()
-            if ok:
+            if ok and len(worker_pids(master.pid)) >= workers:
                 return
         except OSError:
-            time.sleep(0.2)
+            pass
+        time.sleep(0.2)
     sys.exit("the server did not start")
 
 
@@ -332,10 +313,26 @@ def main() -> None:
         "--concurrency",
         type=int,
         default=None,
-        help="client threads, one keep-alive connection each (= workers)",
+        help="client threads, one connection each (default: as many as workers)",
     )
     parser.add_argument(
-        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="server processes (2 per CPU)"
+        "--workers", type=int, default=2 * (os.cpu_count() or 1), help="gunicorn workers (2 per CPU)"
+    )
+    parser.add_argument(
+        "--worker-class",
+        choices=("sync", "gthread"),
+        default="sync",
+        help="gunicorn worker class: sync (one request at a time per process; the connection is closed "
+        "after each answer) or gthread (--threads threads per process, keep-alive)",
+    )
+    parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--threaded", action="store_true", help="the same as --worker-class gthread")
+    parser.add_argument(
+        "--endpoint",
+        choices=tuple(ENDPOINTS),
+        default="appeals",
+        help="appeals: the intake; floor: the same requests to a view that authenticates and does "
+        "nothing, the least any API call costs (bench/floor_urls.py)",
     )
     parser.add_argument("--server", default=DEFAULT_SERVER, help="PostgreSQL server URL, without database")
     parser.add_argument(
@@ -346,79 +343,80 @@ def main() -> None:
         action="store_true",
         help="open a new database connection for every request (Django's default CONN_MAX_AGE=0)",
     )
-    parser.add_argument(
-        "--threaded",
-        action="store_true",
-        help="workers take a thread per connection (default: one connection at a time, like gunicorn's "
-        "sync workers, with --workers >= --concurrency)",
-    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--prepare", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.threaded:
+        args.worker_class = "gthread"
     if args.prepare:
         return prepare_here()
     if args.serve_fd is not None:
-        return serve(args.serve_fd, threaded=args.threaded)
+        return serve(args.serve_fd, args)
 
     if args.concurrency is None:
         args.concurrency = args.workers
-    if not args.threaded and args.concurrency > args.workers:
-        sys.exit("sync workers serve one connection each: use --workers >= --concurrency, or --threaded")
     database_url = f"{args.server}/{args.database}"
     persistent = not args.no_persistent_connections
+    load_at_start = os.getloadavg()[0]
     create_database(args.server, args.database)
-    workers = []
+    master = None
     try:
         city = prepare(database_url)
-        listener, workers = start_workers(args.workers, database_url, persistent, threaded=args.threaded)
+        listener, master = start_server(args, database_url, persistent)
         port = listener.getsockname()[1]
-        wait_until_serving(port, workers)
+        wait_until_serving(port, master, args.workers)
         run = str(int(time.time()))
         connections = [
             http.client.HTTPConnection("127.0.0.1", port, timeout=60) for _ in range(args.concurrency)
         ]
-        _latencies, warm_errors, _wall = run_clients(connections, city, args.warmup, run)
-        # CPU spent per appeal by the server workers, the PostgreSQL backends serving them, and the
-        # clients: what the machine has to find per appeal, whatever else is running on it.
+        path = ENDPOINTS[args.endpoint]
+        _latencies, warm_errors, _wall = run_clients(connections, city, args.warmup, run, path)
+        # CPU spent per appeal by the gunicorn master and workers, the PostgreSQL backends serving
+        # them, and the clients: what the machine has to find per appeal, whatever else runs on it.
         backends = backend_pids(database_url, args.database)
-        server_pids = [worker.pid for worker in workers]
+        server_pids = [master.pid, *worker_pids(master.pid)]
         before = (cpu_seconds(server_pids), cpu_seconds(backends), time.process_time())
-        latencies, errors, wall = run_clients(connections, city, args.n, run, first=args.warmup)
+        latencies, errors, wall = run_clients(connections, city, args.n, run, path, first=args.warmup)
         after = (cpu_seconds(server_pids), cpu_seconds(backends), time.process_time())
         for connection in connections:
             connection.close()
         created = count_appeals(database_url)
     finally:
-        for worker in workers:
-            worker.terminate()
-        for worker in workers:
-            worker.wait(10)
+        if master is not None:
+            master.terminate()
+            master.wait(30)
         if not args.keep:
             drop_database(args.server, args.database)
     result = {
-        "appeals_per_second": round(len(latencies) / wall, 1),
+        ("appeals_per_second" if args.endpoint == "appeals" else "requests_per_second"): round(
+            len(latencies) / wall, 1
+        ),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(statistics.quantiles(latencies, n=100)[98] * 1000, 1),
         "n": len(latencies),
+        "endpoint": path,
         "concurrency": args.concurrency,
         "database": f"PostgreSQL {urlsplit(args.server).hostname}/{args.database}",
+        "server": f"gunicorn {gunicorn.__version__}",
         "workers": args.workers,
-        "worker_model": "threaded" if args.threaded else "sync",
+        "worker_class": args.worker_class,
+        **({"threads": args.threads} if args.worker_class == "gthread" else {}),
         "persistent_connections": persistent,
         "cpus": os.cpu_count(),
-        "cpu_ms_per_appeal": {
+        ("cpu_ms_per_appeal" if args.endpoint == "appeals" else "cpu_ms_per_request"): {
             name: round((end - start) * 1000 / max(len(latencies), 1), 2)
             for name, start, end in zip(("server", "postgresql", "clients"), before, after, strict=True)
             # Without persistent connections every request has its own short-lived backend.
             if name != "postgresql" or backends
         },
-        "load_average_1min": round(os.getloadavg()[0], 2),
+        # At the start (what else was running) and at the end (that, plus the benchmark itself).
+        "load_average_1min": {"at_start": round(load_at_start, 2), "at_end": round(os.getloadavg()[0], 2)},
         "errors": len(errors) + len(warm_errors),
         "appeals_in_database": created,
     }
-    if errors:
-        result["first_error"] = errors[0]
+    if errors or warm_errors:
+        result["first_error"] = (errors or warm_errors)[0]
     print(json.dumps(result, ensure_ascii=False))
 
 
