@@ -177,3 +177,5 @@ def test_forwarded_orders_count_for_the_unit_that_received_them(october):
     # The east platform forwarded A B C D F on; it got E back (return approved) and holds it.
     assert east_platform.received == 6
     assert east_platform.assessed == 1
+    # A platform dispatches and reviews: its figures are shown, it is not scored among handlers.
+    assert east_platform.score is None and east_platform.rank is None

@@ -412,6 +412,10 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
         row = {**dict.fromkeys(COUNT_FIELDS, 0), **counts.get(unit.pk, {})}
         row.update(rates_of(row))
         row["score"], row["deduction"] = score_of(row, scheme)
+        if unit.kind in PLATFORM_KINDS:
+            # Platforms dispatch and review; an order they hold again after an undone forward is not
+            # signed for, so their rates would measure the units below them. Figures kept, not scored.
+            row["score"] = None
         row.update(unit_id=unit.pk, level=unit.level, kind=unit.kind, rank=None, peers=0, zone="")
         rows.append(row)
     rank_and_zone(rows, scheme)
