@@ -25,7 +25,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.sweep import DEFAULT_SERVER, columns, create_database, drop_database  # noqa: E402
+from bench.sweep import DEFAULT_SERVER, columns, create_database, drop_database, template_order  # noqa: E402
 
 
 def populate(orders: int, month) -> dict:
@@ -33,28 +33,11 @@ def populate(orders: int, month) -> dict:
     from django.db import connection
 
     from yousu.appeals.models import Appeal, Event
-    from yousu.appeals.services import appeal_create
     from yousu.dispatch.models import Order
-    from yousu.dispatch.services import appeal_dispatch
     from yousu.evaluation.assessment import month_bounds
-    from yousu.org.models import Area, Person, Unit
+    from yousu.org.models import Unit
 
-    operator = Person.objects.get(username="operator")
-    dispatcher = Person.objects.get(username="dispatcher")
-    department = Unit.objects.filter(kind="department", level="city").order_by("code").first()
-    template_appeal = appeal_create(
-        kind="complaint",
-        channel="hotline",
-        title="基准测试诉求",
-        content="用于月度考评基准测试的诉求（演示数据）。",
-        intake_unit=operator.unit,
-        received_by=operator,
-        area=Area.objects.filter(level="city").first(),
-        item=None,
-        citizen_name="演示群众",
-        citizen_phone="13800000000",
-    )
-    template = appeal_dispatch(appeal=template_appeal, by=dispatcher, unit=department, reason="基准测试")
+    template_appeal, template = template_order("用于月度考评基准测试的诉求（演示数据）。")
     units = list(
         Unit.objects.filter(kind__in=("department", "enterprise", "street", "community")).values_list(
             "id", flat=True

@@ -46,24 +46,21 @@ def columns(model) -> list[str]:
     return [field.column for field in model._meta.concrete_fields if field.column != "id"]
 
 
-def populate(orders: int, due_share: float, now) -> dict:
-    """One appeal and order through the services, then `orders` copies of both in SQL."""
-    from django.db import connection
-
-    from yousu.appeals.models import Appeal
+def template_order(content: str):
+    """One demo appeal received by the operator and dispatched to a city department through the
+    services: the rows the benchmarks copy in SQL, so every column holds what the services write."""
     from yousu.appeals.services import appeal_create
-    from yousu.dispatch.models import Order
     from yousu.dispatch.services import appeal_dispatch
     from yousu.org.models import Area, Person, Unit
 
     operator = Person.objects.get(username="operator")
     dispatcher = Person.objects.get(username="dispatcher")
     department = Unit.objects.filter(kind="department", level="city").order_by("code").first()
-    template_appeal = appeal_create(
+    appeal = appeal_create(
         kind="complaint",
         channel="hotline",
         title="基准测试诉求",
-        content="用于督办扫描基准测试的诉求（演示数据）。",
+        content=content,
         intake_unit=operator.unit,
         received_by=operator,
         area=Area.objects.filter(level="city").first(),
@@ -71,7 +68,18 @@ def populate(orders: int, due_share: float, now) -> dict:
         citizen_name="演示群众",
         citizen_phone="13800000000",
     )
-    template = appeal_dispatch(appeal=template_appeal, by=dispatcher, unit=department, reason="基准测试")
+    return appeal, appeal_dispatch(appeal=appeal, by=dispatcher, unit=department, reason="基准测试")
+
+
+def populate(orders: int, due_share: float, now) -> dict:
+    """One appeal and order through the services, then `orders` copies of both in SQL."""
+    from django.db import connection
+
+    from yousu.appeals.models import Appeal
+    from yousu.dispatch.models import Order
+    from yousu.org.models import Unit
+
+    template_appeal, template = template_order("用于督办扫描基准测试的诉求（演示数据）。")
     units = list(Unit.objects.filter(kind__in=("department", "street")).values_list("id", flat=True))
     due_every = round(1 / due_share)
 
