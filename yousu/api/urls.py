@@ -25,6 +25,9 @@ router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("assessments", AssessmentViewSet, basename="assessment")
 
 urlpatterns = [
+    path("v1/dashboard/", include("yousu.reports.api_dashboard")),
+    path("v1/reports/", include("yousu.reports.api_documents")),
+    path("v1/public/", include("yousu.public.api")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", views.ApiDocs.as_view(), name="api-docs"),

@@ -35,6 +35,12 @@ class AssessmentScheme(models.Model):
     overdue_deduction = models.FloatField(_("每件超期扣分"), default=1, validators=NON_NEGATIVE)
     refused_return_deduction = models.FloatField(_("每次退单被驳回扣分"), default=2, validators=NON_NEGATIVE)
     criticism_deduction = models.FloatField(_("每次通报批评扣分"), default=5, validators=NON_NEGATIVE)
+    hours_per_order = models.FloatField(
+        _("每件工单估算工时（小时）"),
+        default=4,
+        validators=NON_NEGATIVE,
+        help_text=_("估算基层减负工时：每挡回一件本不该由街道社区办理的工单，按此工时计"),
+    )
     zone_rule = models.CharField(
         _("分区方式"), max_length=20, choices=ZoneRule.choices, default=ZoneRule.THRESHOLD
     )
@@ -177,6 +183,8 @@ class BurdenFigure(models.Model):
     whistles = models.PositiveIntegerField(_("吹哨次数"), default=0)
     report_ins_due = models.PositiveIntegerField(_("应报到部门次"), default=0)
     report_ins_on_time = models.PositiveIntegerField(_("按时报到部门次"), default=0)
+    access_list_refused = models.PositiveIntegerField(_("拒绝违反准入清单派单"), default=0)
+    hours_saved = models.FloatField(_("减负工时（估算）"), default=0)
 
     class Meta:
         verbose_name = _("基层减负数据")

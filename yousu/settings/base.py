@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "yousu.supervision",
     "yousu.evaluation",
     "yousu.callbacks",
+    "yousu.reports",
+    "yousu.public",
     "yousu.api",
     "yousu.demo",
     "yousu.web",

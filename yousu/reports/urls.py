@@ -1,0 +1,3 @@
+"""URL wiring; the views live beside this module."""
+
+urlpatterns = []
