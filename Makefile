@@ -3,6 +3,11 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
+# Front-end libraries: installed from the npm registry by package-lock.json and copied into a static
+# folder Django serves (no CDN: the platform must work on an intranet). The stamp names the lock's checksum,
+# so a changed lock reinstalls and an unchanged one costs nothing.
+VENDOR := yousu/web/static/vendor
+ASSETS_STAMP := $(VENDOR)/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/yousu
 REDIS_TEST_URL ?= redis://127.0.0.1:6379/15
 
@@ -16,7 +21,16 @@ $(STAMP):
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+$(ASSETS_STAMP): package.json
+	@command -v npm >/dev/null || { echo "Yousu needs Node.js and npm to install its front-end libraries (apt-get install nodejs npm)"; exit 1; }
+	if [ -f package-lock.json ]; then npm ci --no-audit --no-fund; else npm install --no-audit --no-fund; fi
+	rm -rf $(VENDOR)/echarts
+	mkdir -p $(VENDOR)/echarts
+	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	rm -f $(VENDOR)/.installed-*
+	touch $(ASSETS_STAMP)
+
+install: $(STAMP) $(ASSETS_STAMP)
 
 ## make run: install, migrate, build the demo city, serve on http://127.0.0.1:8000
 run: install
