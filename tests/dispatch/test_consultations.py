@@ -398,6 +398,9 @@ def test_a_decision_that_would_push_down_to_a_community_is_refused_whole(world):
     assert consultation.decided_at is None
     assert not appeal.orders.filter(unit=u.east_community).exists()
     assert "consultation_decided" not in actions(appeal)
+    # The attempt survives the decision's rollback exactly once, for the grassroots-burden figures.
+    attempts = appeal.events.filter(action="pushdown_refused")
+    assert [event.payload["unit"] for event in attempts] == [u.east_community.code]
 
 
 # ---------------------------------------------------------------- adopting the proposed rule

@@ -251,3 +251,39 @@ def test_only_the_platforms_dispatcher_dispatches(world):
         with pytest.raises(PermissionRefused):
             order_forward(order=city_order, by=person)
     assert Order.objects.count() == 1
+
+
+def pushdown_attempts(appeal):
+    return list(appeal.events.filter(action="pushdown_refused").order_by("id"))
+
+
+def test_a_refused_push_down_is_recorded_although_the_dispatch_is_rolled_back(world):
+    p, u = world.people, world.units
+    appeal = new_appeal(world, item=world.items.parking)
+    street_order = order_forward(order=appeal_dispatch(appeal=appeal, by=p.dispatcher), by=p.east_dispatcher)
+    with pytest.raises(PushDownRefused):
+        order_forward(order=street_order, by=p.street_leader, unit=u.east_community, reason="社区熟悉情况")
+    (attempt,) = pushdown_attempts(appeal)
+    assert attempt.actor == p.street_leader and attempt.order_id == street_order.pk
+    assert attempt.payload == {
+        "unit": u.east_community.code,
+        "unit_id": u.east_community.pk,
+        "from_unit": u.east_street.code,
+        "item": world.items.parking.code,
+    }
+    assert "准入清单" in attempt.reason
+    # The rest of the refused forward left nothing behind: one forward, the district platform's.
+    assert list(appeal.events.filter(action="forwarded").values_list("order_id", flat=True)) == [
+        street_order.parent_id
+    ]
+    assert not Order.objects.filter(unit=u.east_community).exists()
+
+
+def test_refusals_that_are_not_push_downs_record_no_attempt(world):
+    p, u = world.people, world.units
+    appeal = new_appeal(world, item=world.items.hallway)
+    street_order = order_forward(order=appeal_dispatch(appeal=appeal, by=p.dispatcher), by=p.east_dispatcher)
+    # Skipping a level is refused, but it is not a push-down: nothing is counted for the community.
+    with pytest.raises(DomainError):
+        order_forward(order=street_order, by=p.street_leader, unit=u.west_community, reason="就近")
+    assert pushdown_attempts(appeal) == []

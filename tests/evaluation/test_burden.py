@@ -3,10 +3,13 @@ gives to others, departments' returns refused in their favour, whistles and repo
 
 import datetime as dt
 
+import pytest
+
 from tests.appeals.factories import new_appeal
 from tests.supervision.clock import at, frozen
 from yousu.dispatch.choices import ReturnReason
-from yousu.dispatch.services import appeal_dispatch, order_forward, order_return_request
+from yousu.core.errors import PushDownRefused
+from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
 
 from .helpers import assess
@@ -25,7 +28,13 @@ def test_burden_of_a_street_and_its_community(world):
         # A fumes complaint the district platform sends to the street against the catalog.
         fumes = new_appeal(world)
         city = appeal_dispatch(appeal=fumes, by=p.dispatcher)
-        order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
+        at_street = order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
+        # The street tries to pass the fumes order on to its community, then to bring the community
+        # in as an assistant: both refused (not on the access list), both counted for the community.
+        with pytest.raises(PushDownRefused):
+            order_forward(order=at_street, by=p.street_leader, unit=u.east_community, reason="社区就近处理")
+        with pytest.raises(PushDownRefused):
+            order_add_assist(order=at_street, by=p.street_leader, unit=u.east_community)
         # The environment bureau tries to push a fumes order down to the street: refused by rule.
         city = appeal_dispatch(appeal=new_appeal(world), by=p.dispatcher)
         eco = order_forward(order=city, by=p.east_dispatcher)
@@ -53,6 +62,10 @@ def test_burden_of_a_street_and_its_community(world):
     assert (street.whistles, street.report_ins_due, street.report_ins_on_time) == (1, 2, 1)
     assert community.received == 1 and community.assigned_elsewhere == 0
     assert (community.pushdowns_refused, community.whistles) == (0, 0)
+    assert (street.access_list_refused, community.access_list_refused) == (0, 2)
+    # Hours saved: (refused pushdowns + refused access-list violations) × the scheme's 4 hours.
+    assert run.scheme.hours_per_order == 4
+    assert (street.hours_saved, community.hours_saved) == (4.0, 8.0)
     # Every street and community has a row, also one with nothing to show.
     west = run.burden.get(unit=u.west_community)
     assert (west.received, west.whistles) == (0, 0)

@@ -21,7 +21,13 @@ from yousu.org.selectors import distinct_units
 
 from .choices import ACTIVE_ORDER_STATUSES, OrderRole, OrderStatus
 from .models import Consultation, Order
-from .services import PLATFORM_KINDS, appeal_dispatch, order_add_assist, order_forward
+from .services import (
+    PLATFORM_KINDS,
+    appeal_dispatch,
+    order_add_assist,
+    order_forward,
+    records_pushdown_attempts,
+)
 
 MAX_TOPIC = 200
 MAX_MEETING_RECORD = 20000
@@ -115,6 +121,7 @@ def consultation_open(
     return consultation
 
 
+@records_pushdown_attempts
 @transaction.atomic
 def consultation_decide(
     *,

@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -176,7 +177,7 @@ def next_hop(from_unit: Unit, target: Unit) -> Unit:
     return chain[index + 1]
 
 
-def _check_receiver(from_unit: Unit, unit: Unit, appeal: Appeal) -> None:
+def _check_receiver(from_unit: Unit, unit: Unit, appeal: Appeal, order: Order | None = None) -> None:
     if not unit.is_active:
         raise DomainError(f"{unit.name}已停用", field="unit")
     if unit.parent_id != from_unit.pk:
@@ -186,10 +187,71 @@ def _check_receiver(from_unit: Unit, unit: Unit, appeal: Appeal) -> None:
     if unit.kind == UnitKind.COMMUNITY and (
         appeal.item is None or not community_may_receive(item=appeal.item, community=unit)
     ):
-        raise PushDownRefused(
-            f"事项“{appeal.item.name if appeal.item else '（未定）'}”不在社区工作事项准入清单内，"
-            f"不能派给{unit.name}；请派给负责的职能部门",
-            field="unit",
+        raise _attempt(
+            PushDownRefused(
+                f"事项“{appeal.item.name if appeal.item else '（未定）'}”不在社区工作事项准入清单内，"
+                f"不能派给{unit.name}；请派给负责的职能部门",
+                field="unit",
+            ),
+            appeal=appeal,
+            community=unit,
+            from_unit=from_unit,
+            order=order,
+        )
+
+
+def _attempt(
+    refusal: PushDownRefused, *, appeal: Appeal, community: Unit, from_unit: Unit, order: Order | None = None
+) -> PushDownRefused:
+    """Mark a refusal as someone's attempt to give a community an item it may not be given."""
+    refusal.attempt = {"appeal": appeal, "community": community, "from_unit": from_unit, "order": order}
+    return refusal
+
+
+def records_pushdown_attempts(service):
+    """Keep a trace of every refused push-down (拒绝违反准入清单派单).
+
+    The refusal rolls the service's transaction back, and any event with it; but the attempt is what
+    the grassroots-burden figures count (access-list violations refused), so it is written after the
+    rollback. When the service ran inside another transaction (a consultation decision dispatching on
+    its behalf, say), that one is rolled back too as the refusal passes through it: each decorated
+    layer the refusal leaves writes the attempt again if the write it knows of was undone, so exactly
+    one record survives. Only attempts by a person to send or add a community are recorded; a catalog
+    that itself points at a community is refused by the catalog and not counted here.
+    """
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        try:
+            return service(*args, **kwargs)
+        except PushDownRefused as refusal:
+            attempt = getattr(refusal, "attempt", None)
+            depth = len(transaction.get_connection().atomic_blocks)
+            if attempt is not None and attempt.get("recorded_at_depth", depth + 1) > depth:
+                # Never written, or written inside a transaction that has since been rolled back.
+                _record_pushdown_attempt(refusal, by=kwargs.get("by"), **attempt)
+                attempt["recorded_at_depth"] = depth
+            raise
+
+    return wrapper
+
+
+def _record_pushdown_attempt(
+    refusal: PushDownRefused, *, appeal: Appeal, community: Unit, from_unit: Unit, by, order=None, **_
+) -> None:
+    with transaction.atomic():
+        record_event(
+            appeal,
+            "pushdown_refused",
+            actor=by,
+            order_id=order.pk if order is not None else None,
+            reason=refusal.message,
+            payload={
+                "unit": community.code,
+                "unit_id": community.pk,
+                "from_unit": from_unit.code,
+                "item": appeal.item.code if appeal.item_id else "",
+            },
         )
 
 
@@ -289,6 +351,7 @@ def _target_and_reason(from_unit: Unit, appeal: Appeal, unit: Unit | None, reaso
     return unit, responsibility, reason
 
 
+@records_pushdown_attempts
 @transaction.atomic
 def appeal_dispatch(
     *,
@@ -334,6 +397,7 @@ def _raise_only(appeal: Appeal, requested: TimeLimitClass | None) -> TimeLimitCl
     return requested
 
 
+@records_pushdown_attempts
 @transaction.atomic
 def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason: str = "") -> Order:
     """A district platform or a street sends its order one level down; nobody else may pass one on."""
@@ -347,7 +411,7 @@ def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason:
     if order.role != OrderRole.LEAD:
         raise DomainError("协办工单不能转派", field="role")
     unit, responsibility, reason = _target_and_reason(order.unit, order.appeal, unit, reason)
-    _check_receiver(order.unit, unit, order.appeal)
+    _check_receiver(order.unit, unit, order.appeal, order)
     _transition(
         order, OrderStatus.FORWARDED, by=by, action="forwarded", reason=reason, payload={"to": unit.code}
     )
@@ -364,6 +428,7 @@ def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason:
     )
 
 
+@records_pushdown_attempts
 @transaction.atomic
 def order_add_assist(
     *, order: Order, by: Person, unit: Unit, role: str = OrderRole.ASSIST, reason: str = ""
@@ -389,7 +454,13 @@ def order_add_assist(
     if unit.kind in PLATFORM_KINDS:
         raise DomainError("平台不能作为协办单位", field="unit")
     if unit.kind == UnitKind.COMMUNITY and not community_may_receive(item=order.appeal.item, community=unit):
-        raise PushDownRefused(f"事项不在社区工作事项准入清单内，不能请{unit.name}协办", field="unit")
+        raise _attempt(
+            PushDownRefused(f"事项不在社区工作事项准入清单内，不能请{unit.name}协办", field="unit"),
+            appeal=order.appeal,
+            community=unit,
+            from_unit=by.unit or platform,
+            order=order,
+        )
     return _create_order(
         appeal=order.appeal,
         unit=unit,

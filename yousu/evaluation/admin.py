@@ -28,6 +28,7 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
         ),
         (_("扣分"), {"fields": ["overdue_deduction", "refused_return_deduction", "criticism_deduction"]}),
         (_("红黄蓝分区"), {"fields": ["zone_rule", "red_below", "yellow_below", "blue_share", "red_share"]}),
+        (_("基层减负"), {"fields": ["hours_per_order"]}),
     ]
 
     def has_delete_permission(self, request, obj=None):
@@ -70,8 +71,10 @@ class BurdenFigureAdmin(ReadOnlyAdmin):
         "received",
         "assigned_elsewhere",
         "pushdowns_refused",
+        "access_list_refused",
         "whistles",
         "report_ins_on_time",
+        "hours_saved",
     ]
     list_filter = ["run__month"]
     search_fields = ["unit__name", "unit__code"]

@@ -62,7 +62,7 @@ class BurdenOut(serializers.ModelSerializer):
 
     class Meta:
         model = BurdenFigure
-        fields = ["unit", "unit_name", "kind", *BURDEN_FIELDS]
+        fields = ["unit", "unit_name", "kind", *BURDEN_FIELDS, "hours_saved"]
 
 
 class ChangesQuery(serializers.Serializer):

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from yousu.appeals.models import Event
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import RequestStatus
 from yousu.dispatch.models import CriticismNotice, ReturnRequest, Whistle
@@ -57,6 +58,7 @@ BURDEN_FIELDS = (
     "whistles",
     "report_ins_due",
     "report_ins_on_time",
+    "access_list_refused",
 )
 # The events the per-order pass reads; the action index keeps the rest of the log out of it.
 ORDER_ACTIONS = (
@@ -320,7 +322,25 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
         figures = burden_of(entry["blown_by_unit_id"])
         for name in ("whistles", "report_ins_due", "report_ins_on_time"):
             figures[name] = entry[name]
+
+    # Refused attempts to send or add a community for an item off its access list; the dispatch
+    # services write them after the refusal's rollback (see `_records_pushdown_attempts`).
+    grassroots = set(Unit.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
+    attempts = (
+        Event.objects.filter(action="pushdown_refused", at__gte=start, at__lt=end)
+        .values("payload__unit_id")
+        .annotate(total=Count("id"))
+    )
+    for entry in attempts:
+        unit_id = entry["payload__unit_id"]
+        if unit_id in grassroots:
+            burden_of(unit_id)["access_list_refused"] = entry["total"]
     return counts, burden
+
+
+def hours_saved(figures: dict, scheme: AssessmentScheme) -> float:
+    """Work kept off a street or community: each order refused in its favour at the scheme's hours."""
+    return round((figures["pushdowns_refused"] + figures["access_list_refused"]) * scheme.hours_per_order, 1)
 
 
 def _share(numerator: int, denominator: int) -> float | None:
@@ -431,10 +451,14 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
     )
     UnitAssessment.objects.bulk_create([UnitAssessment(run=run, **row) for row in rows], batch_size=500)
     grassroots = Unit.objects.filter(Q(kind__in=GRASSROOTS_KINDS) & (Q(is_active=True) | Q(pk__in=burden)))
+    figures_of = {
+        unit_id: burden.get(unit_id, dict.fromkeys(BURDEN_FIELDS, 0))
+        for unit_id in grassroots.values_list("pk", flat=True)
+    }
     BurdenFigure.objects.bulk_create(
         [
-            BurdenFigure(run=run, unit_id=unit_id, **burden.get(unit_id, dict.fromkeys(BURDEN_FIELDS, 0)))
-            for unit_id in grassroots.values_list("pk", flat=True)
+            BurdenFigure(run=run, unit_id=unit_id, hours_saved=hours_saved(figures, scheme), **figures)
+            for unit_id, figures in figures_of.items()
         ],
         batch_size=500,
     )
