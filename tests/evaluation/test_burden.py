@@ -7,8 +7,8 @@ import pytest
 
 from tests.appeals.factories import new_appeal
 from tests.supervision.clock import at, frozen
-from yousu.dispatch.choices import ReturnReason
 from yousu.core.errors import PushDownRefused
+from yousu.dispatch.choices import ReturnReason
 from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
 

@@ -1,9 +1,11 @@
 """`yousu assess --month 2026-10 [--note …] [--by USERNAME]`: compute a month's assessment as a new
-version and print a summary (the monthly job does the same for the month just ended)."""
+version and print a summary (the monthly job does the same for the month just ended).
+`yousu assess --definitions` prints what every figure means, as docs/assessment.md holds it."""
 
 from django.core.management.base import BaseCommand, CommandError
 
 from yousu.core.errors import DomainError
+from yousu.evaluation import definitions
 from yousu.evaluation.assessment import assess_month, assessment_changes, parse_month
 from yousu.evaluation.models import AssessmentRun
 from yousu.org.models import Person
@@ -13,11 +15,21 @@ class Command(BaseCommand):
     help = "计算某月的考评（各单位三率、得分、排名、红黄蓝区和基层减负数据），存为新版本"
 
     def add_arguments(self, parser):
-        parser.add_argument("--month", required=True, help="月份，例如 2026-10")
+        parser.add_argument("--month", help="月份，例如 2026-10")
+        parser.add_argument(
+            "--definitions",
+            action="store_true",
+            help="只输出各项指标的定义（Markdown，即 docs/assessment.md）",
+        )
         parser.add_argument("--note", default="", help="本次计算的说明，例如重算原因")
         parser.add_argument("--by", default="", help="计算人的用户名")
 
     def handle(self, **options):
+        if options["definitions"]:
+            self.stdout.write(definitions.as_markdown(), ending="")
+            return
+        if not options["month"]:
+            raise CommandError("请用 --month 指定月份，例如 --month 2026-10")
         try:
             month = parse_month(options["month"])
             by = None
