@@ -5,3 +5,13 @@ from django.utils.translation import gettext_lazy as _
 class ReportsConfig(AppConfig):
     name = "yousu.reports"
     verbose_name = _("统计报表")
+
+    def ready(self) -> None:
+        # The dashboard's counters are fed by supervision's periodic job (Celery beat or the
+        # in-process timer) through its hook list; supervision must not import the apps after it.
+        from yousu.supervision.jobs import PERIODIC_HOOKS
+
+        from .tallies import tallies_periodic
+
+        if tallies_periodic not in PERIODIC_HOOKS:
+            PERIODIC_HOOKS.append(tallies_periodic)

@@ -1,0 +1,338 @@
+"""The live dashboard's summary (数据看板): headline figures, breakdowns, hot issues, the overdue list and
+the unit ranking, for a period and optionally one district.
+
+Figures come from the counters (`Tally`: whole months from the month grain, the other days from the
+day grain) plus the deltas of the events the consumer has not counted yet, computed in memory the
+same way, so they are exact at the moment they are read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db import connection
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from yousu.appeals.choices import Channel
+from yousu.catalog.choices import AppealKind
+from yousu.catalog.models import CatalogItem
+from yousu.dispatch.choices import CLOCK_RUNNING_STATUSES
+from yousu.dispatch.models import Order
+from yousu.evaluation.models import AssessmentRun
+from yousu.evaluation.selectors import is_assessor
+from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
+from yousu.org.models import Area, Person
+from yousu.org.selectors import units_visible_to
+
+from .models import Dim, Grain, Tally, TallyMark
+from .tallies import HOT_SEPARATOR, tally_rows
+
+PERIODS = ("today", "7d", "month", "year", "custom")
+MAX_CUSTOM_DAYS = 366
+TOP = 10
+OVERDUE_SHOWN = 20
+
+
+def may_read_dashboard(person: Person) -> bool:
+    """Leaders, supervisors and administrators (the assessors), and the dispatchers of a platform."""
+    if not person.is_authenticated or not person.is_active:
+        return False
+    if is_assessor(person):
+        return True
+    unit = person.unit
+    return unit is not None and unit.kind in PLATFORM_KINDS and person.has_role(RoleCode.DISPATCHER)
+
+
+@dataclass(frozen=True)
+class Period:
+    key: str
+    start: dt.date
+    end: dt.date
+
+    def as_data(self) -> dict:
+        return {"key": self.key, "start": self.start.isoformat(), "end": self.end.isoformat()}
+
+
+def _month_end(day: dt.date) -> dt.date:
+    following = (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    return following - dt.timedelta(days=1)
+
+
+def period_of(key: str, today: dt.date, start: dt.date | None = None, end: dt.date | None = None) -> Period:
+    """The local days a period covers; `start` and `end` only for "custom" (checked by the caller)."""
+    if key == "today":
+        return Period(key, today, today)
+    if key == "7d":
+        return Period(key, today - dt.timedelta(days=6), today)
+    if key == "month":
+        return Period(key, today.replace(day=1), _month_end(today))
+    if key == "year":
+        return Period(key, today.replace(month=1, day=1), today.replace(month=12, day=31))
+    return Period(key, start, end)
+
+
+def _split(period: Period) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]]:
+    """Whole months inside the period (read from the month grain) and the day ranges left over."""
+    months, days = [], []
+    first = period.start.replace(day=1)
+    if first < period.start:
+        first = _month_end(period.start) + dt.timedelta(days=1)
+    month = first
+    while _month_end(month) <= period.end:
+        months.append(month)
+        month = _month_end(month) + dt.timedelta(days=1)
+    if not months:
+        return [], [(period.start, period.end)]
+    if period.start < months[0]:
+        days.append((period.start, months[0] - dt.timedelta(days=1)))
+    last = _month_end(months[-1])
+    if last < period.end:
+        days.append((last + dt.timedelta(days=1), period.end))
+    return months, days
+
+
+MARK_ROW, TODAY_ROW = "~mark", "~today"
+
+
+def _read_tallies(period: Period, district: int | None, today: dt.date):
+    """One statement, so the counters, today's row and the watermark come from one snapshot: read
+    apart, the consumer could commit in between and an event be counted twice or not at all."""
+    q = connection.ops.quote_name
+    table = q(Tally._meta.db_table)
+    months, day_ranges = _split(period)
+    parts, params = [], []
+    if months:
+        parts.append(f"({q('grain')} = %s AND {q('period')} >= %s AND {q('period')} <= %s)")
+        params += [Grain.MONTH, months[0], months[-1]]
+    for first, last in day_ranges:
+        parts.append(f"({q('grain')} = %s AND {q('period')} >= %s AND {q('period')} <= %s)")
+        params += [Grain.DAY, first, last]
+    in_district = f" AND {q('district')} = %s" if district is not None else ""
+    district_params = [district] if district is not None else []
+    sums = ", ".join(f"SUM({q(c)})" for c in ("received", "settled", "answered", "completed"))
+    sql = (
+        # Districts matter only for the district totals (the map); other dims are summed over them.
+        f"SELECT {q('dim')}, {q('key')}, CASE WHEN {q('dim')} = %s THEN {q('district')} ELSE 0 END, {sums} "
+        f"FROM {table} WHERE ({' OR '.join(parts)}){in_district} "
+        f"GROUP BY {q('dim')}, {q('key')}, CASE WHEN {q('dim')} = %s THEN {q('district')} ELSE 0 END "
+        f"UNION ALL SELECT %s, '', 0, SUM({q('received')}), 0, 0, SUM({q('completed')}) FROM {table} "
+        f"WHERE {q('grain')} = %s AND {q('period')} = %s AND {q('dim')} = %s{in_district} "
+        f"UNION ALL SELECT %s, '', {q('event_id')}, 0, 0, 0, 0 FROM {q(TallyMark._meta.db_table)} "
+        f"WHERE {q('id')} = 1"
+    )
+    all_params = [
+        Dim.ALL,
+        *params,
+        *district_params,
+        Dim.ALL,
+        TODAY_ROW,
+        Grain.DAY,
+        today,
+        Dim.ALL,
+        *district_params,
+        MARK_ROW,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [str(p) if isinstance(p, str) else p for p in all_params])
+        return cursor.fetchall()
+
+
+class Figures:
+    """The period's counters by (dim, key, district for the "all" dim), and today's."""
+
+    def __init__(self):
+        self.rows: dict[tuple[str, str, int], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        self.today = [0, 0]
+
+    def add(self, dim: str, key: str, district: int, counters) -> None:
+        row = self.rows[(dim, key, district if dim == Dim.ALL else 0)]
+        for position, value in enumerate(counters):
+            row[position] += value or 0
+
+    def of(self, dim: str) -> dict[str, list[int]]:
+        merged: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+        for (row_dim, key, _district), counters in self.rows.items():
+            if row_dim == dim:
+                for position, value in enumerate(counters):
+                    merged[key][position] += value
+        return merged
+
+    def by_district(self) -> dict[int, list[int]]:
+        return {district: c for (dim, _key, district), c in self.rows.items() if dim == Dim.ALL}
+
+
+def figures(period: Period, district: int | None, today: dt.date) -> Figures:
+    result = Figures()
+    mark = 0
+    for dim, key, number, *counters in _read_tallies(period, district, today):
+        if dim == MARK_ROW:
+            mark = number
+        elif dim == TODAY_ROW:
+            result.today[0] += counters[0] or 0
+            result.today[1] += counters[3] or 0
+        else:
+            result.add(dim, key, number, counters)
+    live, _events = tally_rows(mark, None)
+    for (day, row_district, dim, key), counters in live.items():
+        if district is not None and row_district != district:
+            continue
+        if period.start <= day <= period.end:
+            result.add(dim, key, row_district, counters)
+        if day == today and dim == Dim.ALL:
+            result.today[0] += counters[0]
+            result.today[1] += counters[3]
+    return result
+
+
+def _ranked(counts: dict[str, list[int]], limit: int | None = None) -> list[tuple[str, list[int]]]:
+    rows = [(key, c) for key, c in counts.items() if key and c[0] > 0]
+    rows.sort(key=lambda row: (-row[1][0], row[0]))
+    return rows[:limit] if limit else rows
+
+
+def _choices(counts: dict[str, list[int]], choices) -> list[dict]:
+    """Every choice (a stable legend), most received first; codes no longer among the choices too."""
+    labels = {value: str(label) for value, label in choices}
+    keys = list(labels) + [key for key in counts if key and key not in labels]
+    rows = [{"code": key, "name": labels.get(key, key), "received": counts.get(key, [0])[0]} for key in keys]
+    rows.sort(key=lambda row: -row["received"])
+    return rows
+
+
+def _overdue(person: Person, district: Area | None, now: dt.datetime) -> dict:
+    # Served by the partial index reports_order_running_due (running, unpaused, by deadline).
+    orders = Order.objects.filter(
+        status__in=CLOCK_RUNNING_STATUSES, paused_at__isnull=True, completion_due__lte=now
+    )
+    if not is_assessor(person):
+        orders = orders.filter(unit__in=units_visible_to(person))
+    if district is not None:
+        orders = orders.filter(appeal__area__path__startswith=district.path)
+    shown = orders.select_related("appeal", "unit").order_by("completion_due", "id")[:OVERDUE_SHOWN]
+    return {
+        "count": orders.count(),
+        "orders": [
+            {
+                "order_id": order.pk,
+                "appeal_code": order.appeal.code,
+                "title": order.appeal.title,
+                "unit": order.unit.name,
+                "completion_due": timezone.localtime(order.completion_due).isoformat(),
+                "overdue_hours": round((now - order.completion_due).total_seconds() / 3600, 1),
+            }
+            for order in shown
+        ],
+    }
+
+
+def _ranking() -> dict | None:
+    """The current run of the latest assessed month: the units with a rank, by level, kind and rank."""
+    run = AssessmentRun.objects.filter(is_current=True).order_by("-month").first()
+    if run is None:
+        return None
+    rows = (
+        run.results.filter(rank__isnull=False)
+        .select_related("unit")
+        .order_by("level", "kind", "rank", "unit__code")
+    )
+    return {
+        "month": run.month_label,
+        "version": run.version,
+        "rows": [
+            {
+                "unit": {"code": row.unit.code, "name": row.unit.name},
+                "level": row.level,
+                "kind": row.kind,
+                "score": row.score,
+                "rank": row.rank,
+                "peers": row.peers,
+                "zone": row.zone,
+            }
+            for row in rows
+        ],
+    }
+
+
+def definitions() -> dict:
+    return {
+        "received": _("受理量：统计期内受理的诉求件数（按受理日期）。"),
+        "settled": _("已办结：统计期内受理的诉求中，目前已办结、已结案或直接办结的件数。"),
+        "completion_rate": _("办结率：已办结 ÷ 受理量；受理量为 0 时不计算。"),
+        "completed": _(
+            "办结量：统计期内发生的办结件次（按办结日期，含直接办结；退回重办后再次办结的再计一次）。"
+        ),
+        "answered_at_intake": _("直接办结：统计期内受理的诉求中，由接线员当场答复办结的件数。"),
+        "overdue": _("超期工单：正在办理（未挂起）且已过办结时限的工单，按超期时长从长到短列出。"),
+    }
+
+
+def summary(person: Person, *, period: Period, district: Area | None, now: dt.datetime | None = None) -> dict:
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    found = figures(period, district.pk if district else None, today)
+    total = [0, 0, 0, 0]
+    for counters in found.of(Dim.ALL).values():
+        total = [a + b for a, b in zip(total, counters, strict=True)]
+    received, settled, answered, completed = total
+
+    categories = _ranked(found.of(Dim.CATEGORY), TOP)
+    hot = []
+    for key, counters in _ranked(found.of(Dim.HOT)):
+        category, _sep, street = key.partition(HOT_SEPARATOR)
+        if category and street:
+            hot.append((category, street, counters[0]))
+        if len(hot) == TOP:
+            break
+    names = dict(
+        CatalogItem.objects.filter(
+            code__in=[key for key, _c in categories] + [c for c, _s, _n in hot]
+        ).values_list("code", "name")
+    )
+
+    if district is None:
+        places = Area.objects.filter(level=Level.DISTRICT, is_active=True).order_by("path")
+        by_place = {pk: counters for pk, counters in found.by_district().items()}
+        area_rows = [(area.code, area.name, by_place.get(area.pk, [0, 0])) for area in places]
+    else:
+        places = Area.objects.filter(parent=district, level=Level.STREET, is_active=True).order_by("path")
+        by_street = found.of(Dim.AREA)
+        area_rows = [(area.code, area.name, by_street.get(area.code, [0, 0])) for area in places]
+    street_names = dict(Area.objects.filter(code__in={s for _c, s, _n in hot}).values_list("code", "name"))
+
+    return {
+        "period": period.as_data(),
+        "district": {"code": district.code, "name": district.name} if district else None,
+        "as_of": timezone.localtime(now).isoformat(),
+        "totals": {
+            "received": received,
+            "settled": settled,
+            "completion_rate": round(settled / received, 4) if received else None,
+            "answered_at_intake": answered,
+            "completed": completed,
+        },
+        "today": {"received": found.today[0], "completed": found.today[1]},
+        "by_channel": _choices(found.of(Dim.CHANNEL), Channel.choices),
+        "by_kind": _choices(found.of(Dim.KIND), AppealKind.choices),
+        "top_categories": [
+            {"code": key, "name": names.get(key, key), "received": counters[0]}
+            for key, counters in categories
+        ],
+        "hot_issues": [
+            {
+                "category": {"code": category, "name": names.get(category, category)},
+                "area": {"code": street, "name": street_names.get(street, street)},
+                "received": count,
+            }
+            for category, street, count in hot
+        ],
+        "by_area": [
+            {"code": code, "name": name, "received": counters[0], "settled": counters[1]}
+            for code, name, counters in area_rows
+        ],
+        "overdue": _overdue(person, district, now),
+        "ranking": _ranking(),
+        "definitions": definitions(),
+    }
