@@ -1,3 +1,10 @@
-"""URL wiring; the views live beside this module."""
+"""URL wiring of the leader's dashboard (mounted at /dashboard/); the views live in dashboard.py."""
 
-urlpatterns = []
+from django.urls import path
+
+from . import dashboard
+
+urlpatterns = [
+    path("", dashboard.page, name="dashboard"),
+    path("areas.geojson", dashboard.areas_geojson, name="dashboard-areas"),
+]
