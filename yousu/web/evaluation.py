@@ -1,0 +1,315 @@
+"""The evaluation pages (评): a month's assessment with every rate's definition beside it and the run
+history with what changed; the grassroots-burden table (基层减负); and the intake desk's callback queue
+(回访台). Who sees what, and every rule of a callback, is decided by the selectors and services of
+`yousu.evaluation` and `yousu.callbacks`; these views only read the request and forward."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, IntegerField, Value, When
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from yousu.appeals.selectors import citizen_for
+from yousu.callbacks.choices import CallbackChannel, CallbackOutcome, CallbackStatus, Satisfaction
+from yousu.callbacks.models import Callback
+from yousu.callbacks.selectors import callback_queue, callbacks_visible_to, may_call_back
+from yousu.callbacks.services import callback_record, callback_send_back, callback_unreachable
+from yousu.core.errors import DomainError
+from yousu.evaluation import definitions
+from yousu.evaluation.assessment import RESULT_FIELDS, assessment_changes
+from yousu.evaluation.models import AssessmentRun, BurdenFigure, UnitAssessment
+from yousu.evaluation.selectors import (
+    burden_visible_to,
+    is_assessor,
+    peer_ranking,
+    results_visible_to,
+    run_of,
+)
+from yousu.public.selectors import (
+    BURDEN_COLUMNS,
+    BURDEN_HEADLINE,
+    assessed_months,
+    burden_ordered,
+    burden_totals,
+    public_run,
+    ranked_groups,
+)
+
+# How many earlier versions the history compares; a month is rarely recomputed more often.
+HISTORY_LIMIT = 10
+DESK_LIMIT = 100
+
+
+# ---------------------------------------------------------------- shared
+
+
+def _burden_columns() -> list[dict]:
+    """Each burden column with its name and definition. A column the definitions do not describe yet
+    falls back to the model's label and help text, so no column is ever shown without words."""
+    columns = []
+    for code in BURDEN_COLUMNS:
+        entry = definitions.BURDEN.get(code)
+        field = BurdenFigure._meta.get_field(code)
+        columns.append(
+            {
+                "code": code,
+                "name": entry["name"] if entry else field.verbose_name,
+                "definition": entry["definition"] if entry else field.help_text,
+            }
+        )
+    return columns
+
+
+def _burden_headline(rows) -> list[dict]:
+    totals = burden_totals(rows)
+    by_code = {column["code"]: column for column in _burden_columns()}
+    return [{**by_code[code], "value": totals[code]} for code in BURDEN_HEADLINE]
+
+
+def _chosen_run(request) -> tuple[AssessmentRun | None, str | None]:
+    """The run the page asks for (month, and version on the assessment page), or the latest current
+    one; a bad or unknown month or version becomes a message, never an error page."""
+    month = (request.GET.get("month") or "").strip()
+    version = (request.GET.get("version") or "").strip()
+    try:
+        if not month:
+            return public_run(), None
+        if version and not version.isdigit():
+            raise DomainError(_("版本号应为正整数"), field="version")
+        return run_of(month, int(version) if version else None), None
+    except DomainError as error:
+        return public_run(), error.message
+
+
+def _value(value) -> str:
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _history(run: AssessmentRun) -> list[dict]:
+    """The month's versions, newest first, each with what changed from the version before it."""
+    runs = list(
+        AssessmentRun.objects.filter(month=run.month)
+        .select_related("computed_by")
+        .order_by("-version")[: HISTORY_LIMIT + 1]
+    )
+    labels = {name: UnitAssessment._meta.get_field(name).verbose_name for name in RESULT_FIELDS}
+    history = []
+    for newer, older in zip(runs, [*runs[1:], None], strict=True):
+        if len(history) == HISTORY_LIMIT:
+            break
+        changes = None
+        if older is not None and older.version == newer.version - 1:
+            changes = [
+                {
+                    "unit": unit["name"],
+                    "fields": [
+                        (labels[name], _value(old), _value(new))
+                        for name, (old, new) in unit["changes"].items()
+                    ],
+                }
+                for unit in assessment_changes(older, newer)
+            ]
+        history.append({"run": newer, "changes": changes})
+    return history
+
+
+# ---------------------------------------------------------------- assessment
+
+
+@login_required
+def assessment(request):
+    """考评: the month's results by peer group, with rank and zone, every rate's definition beside it."""
+    person = request.user
+    run, error = _chosen_run(request)
+    months = list(AssessmentRun.objects.order_by("-month").values_list("month", flat=True).distinct())
+    context = {
+        "error": error,
+        "run": run,
+        "months": months,
+        "rates": [{"code": code, **entry} for code, entry in definitions.RATES.items()],
+        "score": definitions.SCORE,
+        "rank": definitions.RANK,
+        "zone": definitions.ZONE,
+        "counts": [{"code": code, **entry} for code, entry in definitions.COUNTS.items()],
+        "assessor": is_assessor(person),
+    }
+    if run is not None:
+        results = list(results_visible_to(person, run))
+        context.update(
+            versions=AssessmentRun.objects.filter(month=run.month).order_by("-version"),
+            groups=ranked_groups(results),
+            peers=[] if context["assessor"] else list(peer_ranking(person, run)),
+            burden=_burden_headline(burden_visible_to(person, run)),
+            # Comparing versions is the assessors' (check_may_compare); others see the list of versions.
+            history=_history(run) if context["assessor"] else None,
+        )
+    return render(request, "web/assessment.html", context)
+
+
+# ---------------------------------------------------------------- grassroots burden
+
+
+@login_required
+def burden(request):
+    """基层减负: every street's and community's burden figures, the most burdened first, with totals."""
+    person = request.user
+    month = (request.GET.get("month") or "").strip()
+    error = None
+    try:
+        run = run_of(month) if month else public_run()
+    except DomainError as exc:
+        error, run = exc.message, public_run()
+    sort = request.GET.get("sort")
+    columns = _burden_columns()
+    context = {
+        "error": error,
+        "run": run,
+        "months": assessed_months(),
+        "columns": columns,
+        "sort": sort if sort in BURDEN_COLUMNS else "",
+    }
+    if run is not None:
+        visible = burden_visible_to(person, run)
+        totals = burden_totals(visible)
+        context.update(
+            rows=[
+                {"figure": row, "values": [getattr(row, column["code"]) for column in columns]}
+                for row in burden_ordered(visible.select_related("unit__parent"), sort)
+            ],
+            totals=[totals[column["code"]] for column in columns],
+            headline=_burden_headline(visible),
+        )
+    return render(request, "web/burden.html", context)
+
+
+# ---------------------------------------------------------------- callback desk
+
+
+def _check_desk(request) -> None:
+    if not may_call_back(request.user):
+        raise PermissionDenied(_("只有接线员或市平台派单员、督办员可以使用回访台"))
+
+
+def _callback_due(callback: Callback) -> dt.datetime:
+    """When the citizen should have been asked by: the link's expiry for a link callback; for a phone
+    callback, the same number of days from its creation, so both kinds are held to one window."""
+    if callback.channel != CallbackChannel.PHONE and callback.token_expires_at is not None:
+        return callback.token_expires_at
+    return callback.created_at + dt.timedelta(days=settings.YOUSU_CALLBACK_LINK_DAYS)
+
+
+def _desk_row(request, callback: Callback, now: dt.datetime) -> dict:
+    due = _callback_due(callback)
+    return {
+        "callback": callback,
+        # Seeing the phone number is recorded as the platform does for every unmasked view.
+        "citizen": citizen_for(request.user, callback.appeal, purpose=_("回访")),
+        "due": due,
+        "overdue": due < now,
+    }
+
+
+@login_required
+def callback_desk(request):
+    """回访台: pending callbacks, phone ones first and oldest first, and link answers awaiting a send-back."""
+    _check_desk(request)
+    now = timezone.now()
+    phone_first = Case(
+        When(channel=CallbackChannel.PHONE, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    pending = (
+        callbacks_visible_to(request.user)
+        .filter(status=CallbackStatus.PENDING)
+        .order_by(phone_first, "created_at", "id")[:DESK_LIMIT]
+    )
+    send_backs = callback_queue(request.user).filter(outcome=CallbackOutcome.SEND_BACK_REQUESTED)[:DESK_LIMIT]
+    context = {
+        "now": now,
+        "pending": [_desk_row(request, callback, now) for callback in pending],
+        "send_backs": [_desk_row(request, callback, now) for callback in send_backs],
+        "satisfactions": Satisfaction.choices,
+        "max_attempts": settings.YOUSU_CALLBACK_MAX_ATTEMPTS,
+    }
+    return render(request, "web/callback_desk.html", context)
+
+
+def _desk_callback(request, callback_id: int) -> Callback:
+    _check_desk(request)
+    callback = callbacks_visible_to(request.user).filter(pk=callback_id).first()
+    if callback is None:
+        raise Http404(_("回访不存在"))
+    return callback
+
+
+def _yes_no(value: str | None) -> bool | None:
+    """A form's yes/no as a boolean; anything else is "not answered", which the service refuses."""
+    return {"yes": True, "no": False}.get(value or "")
+
+
+def _desk_act(request, action, done) -> object:
+    try:
+        callback = action()
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done(callback))
+    return redirect("callback-desk")
+
+
+@login_required
+@require_POST
+def callback_desk_record(request, callback_id: int):
+    callback = _desk_callback(request, callback_id)
+    return _desk_act(
+        request,
+        lambda: callback_record(
+            callback=callback,
+            by=request.user,
+            solved=_yes_no(request.POST.get("solved")),
+            satisfaction=request.POST.get("satisfaction", ""),
+            unit_caused=_yes_no(request.POST.get("unit_caused")),
+            comment=request.POST.get("comment", ""),
+        ),
+        lambda done: (
+            _("已记录回访：%(code)s（%(outcome)s）")
+            % {"code": done.appeal.code, "outcome": done.get_outcome_display()}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def callback_desk_unreachable(request, callback_id: int):
+    callback = _desk_callback(request, callback_id)
+    return _desk_act(
+        request,
+        lambda: callback_unreachable(callback=callback, by=request.user, note=request.POST.get("note", "")),
+        lambda done: (
+            _("已记录无法联系：%(code)s（第 %(n)d 次，%(status)s）")
+            % {"code": done.appeal.code, "n": done.attempts, "status": done.get_status_display()}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def callback_desk_send_back(request, callback_id: int):
+    callback = _desk_callback(request, callback_id)
+    return _desk_act(
+        request,
+        lambda: callback_send_back(callback=callback, by=request.user, reason=request.POST.get("reason", "")),
+        lambda done: _("已退回重办：%(code)s") % {"code": done.appeal.code},
+    )
