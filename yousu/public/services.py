@@ -189,7 +189,7 @@ def typical_case_publish(
         "summary": _text(summary, "summary", _("公开摘要")),
         "outcome": _text(outcome, "outcome", _("办理结果")),
     }
-    appeal = Appeal.objects.select_for_update().select_related("area", "item").get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("area", "item").get(pk=appeal.pk)
     if appeal.status not in SETTLED_STATUSES:
         raise DomainError(
             _("诉求“%(code)s”尚未结案（%(status)s），只能发布已结案的诉求")
@@ -233,7 +233,7 @@ def typical_case_withdraw(*, case: TypicalCase, by: Person, reason: str) -> Typi
     """Take a case off the public page; the row stays, with who withdrew it, when and why."""
     _check_publisher(by)
     reason = _text(reason, "reason", _("撤下理由"))
-    case = TypicalCase.objects.select_for_update().select_related("appeal").get(pk=case.pk)
+    case = TypicalCase.objects.select_for_update(of=("self",)).select_related("appeal").get(pk=case.pk)
     if case.withdrawn_at is not None:
         raise DomainError(
             _("该案例已于 %(at)s 撤下") % {"at": f"{case.withdrawn_at:%Y-%m-%d %H:%M}"}, field="case"
