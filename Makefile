@@ -56,4 +56,4 @@ messages: install
 	cd yousu && ../$(BIN)/yousu makemessages -l en --no-obsolete && ../$(BIN)/yousu compilemessages -l en
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache node_modules $(VENDOR)

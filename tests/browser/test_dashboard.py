@@ -108,9 +108,18 @@ def test_the_district_filter_changes_the_figures_and_the_map(open_as, world, lea
     )
     assert {row["name"]: row["value"] for row in chart_data(page, "map")}["C-W-2"] == 1
 
+    expect(page.locator("#map-note")).to_be_hidden()
+
+    # The east's only street has no boundary: the note says so and the figures are drawn as bars.
+    page.select_option("#district", "C-E")
+    expect(page.locator("#fig-received [data-value]")).to_have_text("2")
+    expect(page.locator("#map-note")).to_be_visible()
+    assert chart_data(page, "map") == [2]
+
     page.select_option("#district", "")
     expect(page.locator("#fig-received [data-value]")).to_have_text("3")
     expect(page.locator("#scope")).to_have_text("全市")
+    expect(page.locator("#map-note")).to_be_hidden()
 
 
 def test_periods_ask_the_summary_for_their_range(open_as, world, leader):

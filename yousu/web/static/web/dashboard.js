@@ -51,7 +51,11 @@
     return rows.length ? [] : [{ type: "text", left: "center", top: "middle", style: { text: words.no_data, fill: "#616e7c", fontSize: 14 } }];
   }
 
-  function pie(chart, rows) {
+  function pie(chart, all) {
+    // Every channel and kind is listed, most with nothing in a short period: a slice of 0 only clutters.
+    var rows = all.filter(function (row) {
+      return row.received > 0;
+    });
     chart.setOption(
       {
         color: PALETTE,
