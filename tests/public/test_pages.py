@@ -8,6 +8,7 @@ import re
 import pytest
 
 from tests.api.helpers import CITIZEN_NAME, CITIZEN_PHONE
+from tests.appeals.factories import at_eco
 from yousu.public.models import TypicalCase
 from yousu.public.services import typical_case_publish, typical_case_withdraw
 
@@ -144,8 +145,6 @@ def test_a_supervisor_publishes_from_the_redacted_preview(client, world):
 
 
 def test_an_unsettled_appeal_is_refused_on_the_form(client, world):
-    from tests.appeals.factories import at_eco
-
     _city, order = at_eco(world)
     client.force_login(world.people.supervisor)
     page = client.post(

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from tests.api.helpers import CITIZEN_PHONE
+from tests.appeals.factories import staff
 from tests.callbacks.helpers import completed_order, events
 from yousu.appeals.models import PersonalDataAccess
 from yousu.callbacks.models import Callback
@@ -149,8 +150,6 @@ def test_a_citizens_unsatisfied_link_answer_is_sent_back_from_the_desk(client, w
 @pytest.mark.parametrize("who", ["east_market_handler", "street_leader", "supervisor_elsewhere"])
 def test_others_are_refused_and_nothing_is_recorded(client, world, queue, who):
     if who == "supervisor_elsewhere":
-        from tests.appeals.factories import staff
-
         person = staff(world.units.east_platform, "sue", "supervisor")
     else:
         person = getattr(world.people, who)

@@ -9,7 +9,13 @@ import re
 
 import pytest
 
+from tests.appeals.factories import new_appeal
+from tests.evaluation.helpers import assess
 from tests.public.helpers import MONTH, district_departments_run, result, run_of_month
+from tests.supervision.clock import at, frozen
+from yousu.core.errors import PushDownRefused
+from yousu.dispatch.choices import ReturnReason
+from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
 from yousu.evaluation import definitions
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +172,42 @@ def test_a_street_leader_sees_the_burden_of_its_street_and_communities_only(clie
         r'<td class="num">([^<]*)</td>', re.search(r'<tr id="totals">(.*?)</tr>', html, re.S).group(1)
     )
     assert totals[:2] == ["16", "8"] and totals[-1] == "24.5"
+
+
+def test_a_computed_month_shows_on_the_burden_assessment_and_public_pages(client, world):
+    """From the services to the pages: two refused access-list violations against the community and a
+    department's push-down onto the street refused by rule, at the default scheme's 4 hours each."""
+    p, u = world.people, world.units
+    with frozen(at(2026, 10, 13, 9, 0)):
+        city = appeal_dispatch(appeal=new_appeal(world), by=p.dispatcher)
+        at_street = order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
+        with pytest.raises(PushDownRefused):
+            order_forward(order=at_street, by=p.street_leader, unit=u.east_community, reason="社区就近处理")
+        with pytest.raises(PushDownRefused):
+            order_add_assist(order=at_street, by=p.street_leader, unit=u.east_community)
+        eco = order_forward(
+            order=appeal_dispatch(appeal=new_appeal(world), by=p.dispatcher), by=p.east_dispatcher
+        )
+        order_return_request(
+            order=eco,
+            by=p.east_eco_handler,
+            reason=ReturnReason.NOT_OUR_DUTY,
+            explanation="应由街道处理",
+            suggested_unit=u.east_street,
+        )
+    assess(MONTH)
+    burden_html = page(client, world.people.supervisor, "/assessment/burden/")
+    totals = re.findall(
+        r'<td class="num">([^<]*)</td>', re.search(r'<tr id="totals">(.*?)</tr>', burden_html, re.S).group(1)
+    )
+    # Hours: street 1 refused push-down × 4 + community 2 refused violations × 4.
+    assert (totals[2], totals[7], totals[8]) == ("1", "2", "12")
+    assert (
+        burden_rows(burden_html)[0][0] == "C-E-1"
+    )  # the street received the order the catalog gives elsewhere
+    assessment_html = page(client, world.people.supervisor, "/assessment/")
+    assert re.search(r'id="burden-hours_saved"><div class="n">12<', assessment_html)
+    client.logout()
+    public_html = html_module.unescape(client.get("/public/").content.decode())
+    assert re.search(r'id="burden-access_list_refused"><div class="n">2<', public_html)
+    assert re.search(r'id="burden-pushdowns_refused"><div class="n">1<', public_html)

@@ -11,25 +11,15 @@ from django.db.models import Q, QuerySet, Sum
 
 from yousu.appeals.models import Appeal
 from yousu.core.errors import NotFound
+from yousu.evaluation import definitions
 from yousu.evaluation.assessment import month_bounds, parse_month
 from yousu.evaluation.models import AssessmentRun, BurdenFigure, UnitAssessment
 from yousu.org.choices import PLATFORM_KINDS, Level, UnitKind
 
 from .models import TypicalCase
 
-# The burden figures in the order the pages show them: what reached the unit, what was pushed onto it,
-# what the platform refused in its favour, its whistles, and what it was spared.
-BURDEN_COLUMNS = (
-    "received",
-    "assigned_elsewhere",
-    "pushdowns_refused",
-    "pushdowns_refused_by_rule",
-    "whistles",
-    "report_ins_due",
-    "report_ins_on_time",
-    "access_list_refused",
-    "hours_saved",
-)
+# The burden figures in the order the pages show them: the order their definitions are written in.
+BURDEN_COLUMNS = tuple(definitions.BURDEN)
 # "Most burdened" first: the most work the catalog gives to others, then the most received.
 BURDEN_DEFAULT_ORDER = ("assigned_elsewhere", "received")
 # The three figures the public page and the top of the assessment page lead with.

@@ -48,7 +48,7 @@ def home(request):
             headline=figures,
             rates=[(code, entry, figures[code]) for code, entry in definitions.RATES.items()],
             zone_definition=definitions.ZONE["definition"],
-            burden=[(code, burden[code], definitions.BURDEN.get(code)) for code in BURDEN_HEADLINE],
+            burden=[(code, burden[code], definitions.BURDEN[code]) for code in BURDEN_HEADLINE],
             groups=public_ranking(run),
             cases=live_cases(run.month),
         )

@@ -26,7 +26,7 @@ from yousu.callbacks.services import callback_record, callback_send_back, callba
 from yousu.core.errors import DomainError
 from yousu.evaluation import definitions
 from yousu.evaluation.assessment import RESULT_FIELDS, assessment_changes
-from yousu.evaluation.models import AssessmentRun, BurdenFigure, UnitAssessment
+from yousu.evaluation.models import AssessmentRun, UnitAssessment
 from yousu.evaluation.selectors import (
     burden_visible_to,
     is_assessor,
@@ -53,20 +53,8 @@ DESK_LIMIT = 100
 
 
 def _burden_columns() -> list[dict]:
-    """Each burden column with its name and definition. A column the definitions do not describe yet
-    falls back to the model's label and help text, so no column is ever shown without words."""
-    columns = []
-    for code in BURDEN_COLUMNS:
-        entry = definitions.BURDEN.get(code)
-        field = BurdenFigure._meta.get_field(code)
-        columns.append(
-            {
-                "code": code,
-                "name": entry["name"] if entry else field.verbose_name,
-                "definition": entry["definition"] if entry else field.help_text,
-            }
-        )
-    return columns
+    """Each burden column with its name and definition, as the page heads the column with them."""
+    return [{"code": code, **definitions.BURDEN[code]} for code in BURDEN_COLUMNS]
 
 
 def _burden_headline(rows) -> list[dict]:
