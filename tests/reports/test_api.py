@@ -48,7 +48,7 @@ def test_daily_brief_xlsx(api, october):
     assert figures["当场答复"].value == 1
     assert figures["派单诉求"].value == 2
     assert figures["办结诉求"].value == 1
-    assert figures["日终在办工单"].value == 1
+    assert figures["日终在办诉求"].value == 1
     assert figures["催办"].value == 1
     assert figures["当日满意率"].value == 1.0 and figures["当日满意率"].number_format == "0.0%"
     channels = {(row[0].value, row[1].value): row[2].value for row in book["渠道与类型"].iter_rows(min_row=6)}
@@ -60,7 +60,7 @@ def test_daily_brief_xlsx(api, october):
     }
     assert [c.value for c in book["热点事项"][6]] == ["D1-01-01", "餐饮油烟污染", 2]
     notes = {row[1].value for row in book["指标说明"].iter_rows(min_row=6)}
-    assert {"受理诉求", "日终在办工单", "当日满意率"} <= notes
+    assert {"受理诉求", "日终在办诉求", "当日满意率"} <= notes
 
 
 def test_daily_brief_xlsx_lists_the_overdue_order_highlighted(api, october):

@@ -3,8 +3,12 @@
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
+from tests.appeals.factories import at_eco, new_appeal
+from tests.supervision.clock import at, frozen
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
+from yousu.dispatch.services import order_accept, order_reply, order_review, order_send_back
 from yousu.reports import documents
 
 OCT_12 = dt.date(2026, 10, 12)
@@ -128,3 +132,26 @@ def test_bad_dates_months_and_units_name_the_field(world):
     with pytest.raises(DomainError) as empty:
         documents.unit_of(" ")
     assert empty.value.field == "unit"
+
+
+def test_open_at_the_end_of_a_day_is_the_state_then_not_now(world):
+    """Completed on 19 October and sent back on the 20th: closed at the end of the 19th, open at the end
+    of the 20th; an appeal received on the 20th is not open at the end of the 19th."""
+    p = world.people
+    with frozen(at(2026, 10, 19, 9, 0)):
+        order = at_eco(world, new_appeal(world))[1]
+        order = order_accept(order=order, by=p.east_eco_handler)
+        order = order_reply(order=order, by=p.east_eco_handler, text="已处理", result="solved")
+        order = order_review(order=order, by=p.east_dispatcher, approve=True)
+    with frozen(at(2026, 10, 20, 9, 0)):
+        order_send_back(order=order, by=p.dispatcher, reason="回访不满意，退回重办")
+        new_appeal(world, title="次日受理")
+    first, second = documents.daily_brief(dt.date(2026, 10, 19)), documents.daily_brief(dt.date(2026, 10, 20))
+    assert (first["completed"], first["open_at_end"]) == (1, 0)
+    assert (second["received"]["total"], second["open_at_end"]) == (1, 2)  # the reopened one and the new one
+    # Not overdue at the end of the day before its deadline; overdue at the end of the day after it.
+    order.refresh_from_db()
+    due = timezone.localtime(order.completion_due).date()
+    assert documents.daily_brief(due - dt.timedelta(days=1))["overdue"]["count"] == 0
+    overdue = documents.daily_brief(due + dt.timedelta(days=1))["overdue"]
+    assert [row["appeal"] for row in overdue["orders"]] == [order.appeal.code]

@@ -11,12 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Q
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from yousu.appeals.choices import Channel
+from yousu.appeals.choices import OPEN_APPEAL_STATUSES, Channel
 from yousu.appeals.models import Appeal, Event
 from yousu.callbacks.choices import Satisfaction
 from yousu.catalog.choices import AppealKind
@@ -59,16 +59,17 @@ DAILY = {
         "definition": gettext_lazy("当日主办工单经审核办结的诉求数；同一天退回重办后再次办结只计一次。"),
     },
     "open_at_end": {
-        "name": gettext_lazy("日终在办工单"),
+        "name": gettext_lazy("日终在办诉求"),
         "definition": gettext_lazy(
-            "当日结束前派出、到日终仍未办结的主办工单数（不含已转派下级或退单获准的工单），"
-            "按工单当前记录推算。"
+            "当日结束前受理、到日终仍待派单或在办理中的诉求数（未办结、未当场答复、未并案），"
+            "按事件记录还原日终时的状态。"
         ),
     },
     "overdue": {
         "name": gettext_lazy("超期工单"),
         "definition": gettext_lazy(
-            "日终在办工单中已过办结时限的（当天的简报截至查询时刻）；清单列出承办单位、诉求编号和办结时限。"
+            "日终在办诉求中、到日终仍未办结且已过办结时限的主办工单（不含已转派下级或退单获准的）；"
+            "当天的简报截至查询时刻。清单列出承办单位、诉求编号和办结时限。"
         ),
     },
     "callbacks_done": {
@@ -174,6 +175,37 @@ def _share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
+def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], QuerySet[Appeal]]:
+    """The appeals open (received or in handling) at `end`, in two parts: those open now whose status
+    has not changed since, and those whose status changed after `end` but was open at it. Both read
+    small, indexed sets: the open appeals by the (status, received_at) index, and the appeal-level
+    events after `end` (for yesterday's brief, today's rows) with each one's last status before it."""
+    status_events = Event.objects.filter(order_id__isnull=True).exclude(to_state="")
+    changed = status_events.filter(at__gte=end).values("appeal_id")
+    unchanged = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, received_at__lt=end).exclude(
+        pk__in=changed
+    )
+    last_before = status_events.filter(appeal=OuterRef("pk"), at__lt=end).order_by("-at", "-id")
+    # An appeal without a status event before the end was received after it: no state, not open.
+    reopened = (
+        Appeal.objects.filter(pk__in=changed)
+        .annotate(state_at_end=Subquery(last_before.values("to_state")[:1]))
+        .filter(state_at_end__in=OPEN_APPEAL_STATUSES)
+    )
+    return unchanged, reopened
+
+
+def _overdue_at_end(appeals: QuerySet[Appeal], end: dt.datetime, as_of: dt.datetime) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(appeal__in=appeals.values("pk"), role=OrderRole.LEAD)
+        .exclude(status__in=LET_GO)
+        .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=end))
+        .filter(dispatched_at__lt=end, completion_due__lte=as_of)
+        .select_related("appeal", "unit")
+        .order_by("completion_due", "id")
+    )
+
+
 def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     """每日简报 for `day`, read from that day's rows of appeals, events, urges and supervision orders
     (each filtered on an indexed time column) and, for the end-of-day position, the orders still open."""
@@ -188,13 +220,9 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     def appeals_with(action: str) -> int:
         return events.filter(action=action).values("appeal_id").distinct().count()
 
-    open_at_end = Order.objects.filter(role=OrderRole.LEAD, dispatched_at__lt=end).exclude(status__in=LET_GO)
-    open_at_end = open_at_end.filter(Q(completed_at__isnull=True) | Q(completed_at__gte=end))
-    overdue = (
-        open_at_end.filter(completion_due__lte=as_of)
-        .select_related("appeal", "unit")
-        .order_by("completion_due", "id")
-    )
+    # Two queries rather than one with OR: each part then joins its orders through the appeal index.
+    open_parts = _open_at_end(end)
+    overdue_parts = [_overdue_at_end(part, end, as_of) for part in open_parts]
     items = (
         appeals.filter(item__isnull=False)
         .values("item__code", "item__name")
@@ -212,7 +240,12 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
             answers["not_unit"] += payload.get("unit_caused") is False
     urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end)
     supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
-    overdue_count = overdue.count()
+    open_at_end = sum(part.count() for part in open_parts)
+    overdue_count = sum(part.count() for part in overdue_parts)
+    listed = sorted(
+        (order for part in overdue_parts for order in part[:OVERDUE_LISTED]),
+        key=lambda order: (order.completion_due, order.pk),
+    )[:OVERDUE_LISTED]
     return {
         "report": "daily",
         "date": day,
@@ -233,7 +266,7 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
         "answered_at_intake": appeals_with("answered_at_intake"),
         "dispatched": appeals_with("dispatched"),
         "completed": appeals_with("appeal_completed"),
-        "open_at_end": open_at_end.count(),
+        "open_at_end": open_at_end,
         "overdue": {
             "count": overdue_count,
             "orders": [
@@ -244,7 +277,7 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
                     "title": order.appeal.title,
                     "completion_due": order.completion_due,
                 }
-                for order in overdue[:OVERDUE_LISTED]
+                for order in listed
             ],
         },
         "top_items": [
