@@ -136,3 +136,12 @@ def test_the_starting_texts_are_redacted(world):
     assert CITIZEN_NAME not in texts["summary"] and CITIZEN_PHONE not in texts["summary"]
     assert "501" not in texts["summary"] and "新城大道" in texts["summary"]
     assert texts["outcome"] == "已责令餐馆安装油烟净化器。"
+
+
+def test_a_title_that_redaction_makes_too_long_is_refused_not_a_database_error(world):
+    # "1号" (2 characters) becomes "【门牌号】" (5): 66 of them fit in 200 before redaction, not after.
+    title = "，".join(["1号"] * 66)
+    assert len(title) <= 200
+    with pytest.raises(DomainError) as refused:
+        publish(settled_appeal(world), world.people.supervisor, title=title)
+    assert refused.value.field == "title" and "200" in refused.value.message

@@ -139,10 +139,12 @@ def _check_publisher(person: Person) -> None:
         raise PermissionRefused(_("只有督办员或系统管理员可以发布或撤下典型案例"), field="by")
 
 
-def _text(value, field: str, label: str) -> str:
+def _text(value, field: str, label: str, names: tuple[str, ...] | None = None) -> str:
+    """The text trimmed, and redacted when `names` are given; empty or (after redaction, whose marks
+    can be longer than what they replace) too long is refused naming the field."""
     if not isinstance(value, str) or not value.strip():
         raise DomainError(_("请填写%(label)s") % {"label": label}, field=field)
-    value = value.strip()
+    value = value.strip() if names is None else redact(value.strip(), names=names)
     if len(value) > LIMITS[field]:
         raise DomainError(_("不能超过 %(n)d 个字符") % {"n": LIMITS[field]}, field=field)
     return value
@@ -184,10 +186,11 @@ def typical_case_publish(
     """A supervisor publishes a settled appeal as a typical case. The texts are redacted once more
     here, whatever the form showed, and refused if they still show the citizen's name or phone."""
     _check_publisher(by)
+    names = (appeal.citizen_name,)
     texts = {
-        "title": _text(title, "title", _("标题")),
-        "summary": _text(summary, "summary", _("公开摘要")),
-        "outcome": _text(outcome, "outcome", _("办理结果")),
+        "title": _text(title, "title", _("标题"), names),
+        "summary": _text(summary, "summary", _("公开摘要"), names),
+        "outcome": _text(outcome, "outcome", _("办理结果"), names),
     }
     appeal = Appeal.objects.select_for_update(of=("self",)).select_related("area", "item").get(pk=appeal.pk)
     if appeal.status not in SETTLED_STATUSES:
@@ -200,8 +203,6 @@ def typical_case_publish(
         raise DomainError(_("保密诉求不能作为典型案例公开"), field="appeal")
     if TypicalCase.objects.filter(appeal=appeal, withdrawn_at__isnull=True).exists():
         raise DomainError(_("该诉求已发布为典型案例，如需修改请先撤下"), field="appeal")
-    names = (appeal.citizen_name,)
-    texts = {field: redact(text, names=names) for field, text in texts.items()}
     left = personal_data_left(appeal, **texts)
     if left is not None:
         field, what = left
