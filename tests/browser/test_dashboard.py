@@ -257,3 +257,31 @@ def test_the_ranking_is_coloured_by_zone_with_a_legend_and_readable_colours(open
             "e => [getComputedStyle(e).color, getComputedStyle(e).backgroundColor]"
         )
         assert contrast(*colours) >= 4.5, colours
+
+
+def test_the_page_passes_an_accessibility_smoke_check(open_as, world, leader):
+    page = open_as(leader, "/dashboard/")
+    expect(page.locator(TODAY_RECEIVED)).to_have_text("0")
+    problems = page.evaluate(
+        """() => {
+          const found = [];
+          if (!document.documentElement.lang) found.push('html without lang');
+          if (document.querySelectorAll('main h1').length !== 1) found.push('not one h1');
+          for (const field of document.querySelectorAll('main input, main select')) {
+            if (field.type !== 'hidden' && !field.labels.length && !field.getAttribute('aria-label')) {
+              found.push('unlabelled ' + (field.id || field.name));
+            }
+          }
+          for (const button of document.querySelectorAll('main button')) {
+            if (!button.textContent.trim()) found.push('button without text');
+          }
+          for (const chart of document.querySelectorAll('.chart')) {
+            if (chart.getAttribute('role') !== 'img' || !chart.getAttribute('aria-label')) found.push('chart ' + chart.id);
+          }
+          for (const panel of document.querySelectorAll('.panel')) {
+            if (!panel.querySelector('h2')) found.push('panel without heading');
+          }
+          return found;
+        }"""
+    )
+    assert problems == []
