@@ -52,6 +52,17 @@ def test_publish_then_read_without_login_then_withdraw(api, world):
     assert api.get("/api/v1/public/cases/").json() == []
 
 
+def test_cases_of_a_month(api, world):
+    appeal = settled_appeal(world)
+    api.force_authenticate(world.people.supervisor)
+    month = api.post("/api/v1/public/cases/", body(appeal), format="json").json()["month"]
+    api.force_authenticate(None)
+    assert len(api.get("/api/v1/public/cases/", {"month": month}).json()) == 1
+    assert api.get("/api/v1/public/cases/", {"month": "2020-01"}).json() == []
+    bad = api.get("/api/v1/public/cases/", {"month": "2026-1"})
+    assert bad.status_code == 400 and bad.json()["error"]["field"] == "month"
+
+
 def test_publishing_is_refused_naming_the_field(api, world):
     appeal = settled_appeal(world)
     api.force_authenticate(world.people.operator)

@@ -29,6 +29,7 @@ from .selectors import BURDEN_HEADLINE, burden_totals, headline, live_cases, pub
 from .services import typical_case_publish, typical_case_withdraw
 
 MONTH = OpenApiParameter("month", str, description="月份 YYYY-MM；不填为最近一个已考评的月份")
+CASE_MONTH = OpenApiParameter("month", str, description="诉求办结的月份 YYYY-MM；不填为全部公开案例")
 
 
 class CaseOut(serializers.ModelSerializer):
