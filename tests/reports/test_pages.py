@@ -78,3 +78,11 @@ def test_refusals_and_bad_input_are_pages_naming_the_field(client, october, who,
     answer_status, html = page(client, getattr(october.world.people, who), path)
     assert answer_status == status
     assert text in html and 'role="alert"' in html
+
+
+def test_only_assessors_get_links_to_every_units_sheet(client, october):
+    unit_link = 'href="/reports/unit/?month=2026-10&amp;unit=C-E-eco"'
+    _status, html = page(client, october.world.people.supervisor, "/reports/monthly/?month=2026-10")
+    assert unit_link in html
+    status, html = page(client, october.world.people.east_dispatcher, "/reports/monthly/?month=2026-10")
+    assert status == 200 and "东区生态环境局" in html and unit_link not in html

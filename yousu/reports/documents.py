@@ -504,15 +504,19 @@ def unit_sheet_for(person: Person, month_text: str | None, unit_code: str | None
 
 def report_index(person: Person, *, today: dt.date | None = None) -> dict:
     """What the person may open: the last days' briefs and the assessed months (city reports), and
-    their own unit's sheet of each assessed month."""
+    the months in which their own unit was assessed (its sheets)."""
     today = today or timezone.localdate()
-    months = list(
-        AssessmentRun.objects.filter(is_current=True).order_by("-month").values_list("month", flat=True)
-    )
+    current = AssessmentRun.objects.filter(is_current=True).order_by("-month")
     city = may_read_city_reports(person)
+    unit_months = (
+        list(current.filter(results__unit_id=person.unit_id).values_list("month", flat=True))
+        if person.unit_id
+        else []
+    )
     return {
         "city_reports": city,
         "days": [today - dt.timedelta(days=n) for n in range(1, INDEX_DAYS + 1)] if city else [],
-        "months": [f"{month:%Y-%m}" for month in months],
+        "months": [f"{month:%Y-%m}" for month in current.values_list("month", flat=True)] if city else [],
         "unit": {"code": person.unit.code, "name": person.unit.name} if person.unit_id else None,
+        "unit_months": [f"{month:%Y-%m}" for month in unit_months],
     }

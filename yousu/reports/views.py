@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS
+from yousu.evaluation.selectors import is_assessor
 
 from . import documents
 
@@ -83,6 +84,8 @@ def monthly(request):
         for group in report["groups"]
     ]
     context = {
+        # Assessors may open every unit's sheet; a platform's dispatcher reads the report only.
+        "may_open_units": is_assessor(request.user),
         "report": report,
         "run": report["run"],
         "groups": groups,
