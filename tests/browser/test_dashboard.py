@@ -285,3 +285,21 @@ def test_the_page_passes_an_accessibility_smoke_check(open_as, world, leader):
         }"""
     )
     assert problems == []
+
+
+def test_the_filters_live_in_the_address_so_a_screen_can_be_bookmarked(open_as, world, leader):
+    new_appeal(world)
+    new_appeal(world, area=world.areas.west_community, title="西区一件")
+    page = open_as(leader, "/dashboard/?period=month&district=C-W")
+    expect(page.locator("#fig-received [data-value]")).to_have_text("1")
+    expect(page.locator("#scope")).to_have_text("西区")
+    expect(page.locator("[data-period='month']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#district")).to_have_value("C-W")
+    page.select_option("#district", "")
+    expect(page.locator("#fig-received [data-value]")).to_have_text("2")
+    assert page.url.endswith("/dashboard/?period=month")
+    # Values the page does not offer leave the defaults rather than an error.
+    page = open_as(leader, "/dashboard/?period=decade&district=NOPE")
+    expect(page.locator("#fig-received [data-value]")).to_have_text("2")
+    expect(page.locator("[data-period='today']")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator("#poll-error")).to_be_hidden()

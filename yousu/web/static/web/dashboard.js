@@ -359,19 +359,29 @@
       });
   }
 
+  function showPeriod(period) {
+    document.querySelectorAll("[data-period]").forEach(function (button) {
+      button.setAttribute("aria-pressed", String(button.dataset.period === period));
+    });
+    document.getElementById("custom-dates").hidden = period !== "custom";
+  }
+
+  function remember() {
+    // The filters live in the address, so a wall screen can be bookmarked on its district and period.
+    history.replaceState(null, "", "?" + query());
+  }
+
   document.querySelectorAll("[data-period]").forEach(function (button) {
     button.addEventListener("click", function () {
       var period = button.dataset.period;
-      document.querySelectorAll("[data-period]").forEach(function (other) {
-        other.setAttribute("aria-pressed", String(other === button));
-      });
-      document.getElementById("custom-dates").hidden = period !== "custom";
+      showPeriod(period);
       if (period === "custom") {
         // Dates are read when they are submitted.
         document.getElementById("start").focus();
         return;
       }
       state.period = period;
+      remember();
       poll();
     });
   });
@@ -381,13 +391,35 @@
     state.period = "custom";
     state.start = document.getElementById("start").value;
     state.end = document.getElementById("end").value;
+    remember();
     poll();
   });
 
   document.getElementById("district").addEventListener("change", function (event) {
     state.district = event.target.value;
+    remember();
     poll();
   });
+
+  (function fromAddress() {
+    // Only values the page offers are taken; anything else leaves the default (today, the whole city).
+    var params = new URLSearchParams(window.location.search);
+    var period = params.get("period");
+    if (period && document.querySelector("[data-period='" + CSS.escape(period) + "']")) {
+      state.period = period;
+      state.start = params.get("start") || "";
+      state.end = params.get("end") || "";
+      document.getElementById("start").value = state.start;
+      document.getElementById("end").value = state.end;
+    }
+    var district = params.get("district");
+    var select = document.getElementById("district");
+    if (district && Array.prototype.some.call(select.options, function (option) { return option.value === district; })) {
+      state.district = district;
+      select.value = district;
+    }
+    showPeriod(state.period);
+  })();
 
   poll();
   // For the browser tests and anyone debugging on a wall screen: the last answer drawn.
