@@ -8,6 +8,8 @@ import datetime as dt
 import html as html_module
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.api.helpers import CITIZEN_PHONE
@@ -173,3 +175,22 @@ def test_the_desk_needs_a_login_and_posts_only(client, world, queue):
     client.force_login(world.people.operator)
     assert client.get(f"/callbacks/desk/{queue['phone'].pk}/record/").status_code == 405
     assert client.post("/callbacks/desk/999999/record/", {}).status_code == 404
+
+
+def test_the_desk_reads_no_query_per_callback(client, world, queue):
+    """Only the record of each phone number shown is written per row; nothing is read per row."""
+
+    def reads() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/callbacks/desk/").status_code == 200
+        return sum(
+            1 for query in captured.captured_queries if query["sql"].lstrip().upper().startswith("SELECT")
+        )
+
+    client.force_login(world.people.operator)
+    before = reads()
+    for n in range(3):
+        completed_order(world, idempotency_key="", title=f"再一件油烟{n}", citizen_phone=f"1390000000{n}")
+    callbacks_create_due()
+    assert Callback.objects.filter(status="pending").count() == 5
+    assert reads() == before

@@ -8,15 +8,19 @@ import html as html_module
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from tests.appeals.factories import new_appeal
 from tests.evaluation.helpers import assess
 from tests.public.helpers import MONTH, district_departments_run, result, run_of_month
+from tests.public.helpers import burden as burden_row
 from tests.supervision.clock import at, frozen
 from yousu.core.errors import PushDownRefused
 from yousu.dispatch.choices import ReturnReason
 from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
 from yousu.evaluation import definitions
+from yousu.org.services import unit_create
 
 pytestmark = pytest.mark.django_db
 
@@ -211,3 +215,39 @@ def test_a_computed_month_shows_on_the_burden_assessment_and_public_pages(client
     public_html = html_module.unescape(client.get("/public/").content.decode())
     assert re.search(r'id="burden-access_list_refused"><div class="n">2<', public_html)
     assert re.search(r'id="burden-pushdowns_refused"><div class="n">1<', public_html)
+
+
+def queries_for(client, path) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(path).status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_the_pages_read_the_same_number_of_queries_for_more_units(client, world):
+    """No query per row: adding units and their figures leaves each page's query count unchanged."""
+    run = district_departments_run(world)
+    client.force_login(world.people.supervisor)
+    paths = ("/assessment/", "/assessment/burden/", "/public/")
+    before = {path: queries_for(client, path) for path in paths}
+    for n in range(5):
+        department = unit_create(
+            code=f"C-E-extra{n}",
+            name=f"东区附加局{n}",
+            kind="department",
+            level="district",
+            area=world.areas.east,
+            parent=world.units.east_platform,
+            sector=world.sectors.water,
+        )
+        result(run, department, received=1, score=60.0 + n, rank=5 + n, peers=9, zone="yellow")
+        community = unit_create(
+            code=f"C-E-1-x{n}",
+            name=f"东一附加社区{n}",
+            kind="community",
+            level="community",
+            area=world.areas.east_community,
+            parent=world.units.east_street,
+        )
+        burden_row(run, community, received=n, assigned_elsewhere=n)
+    after = {path: queries_for(client, path) for path in paths}
+    assert after == before

@@ -77,7 +77,6 @@ def public_ranking(run: AssessmentRun) -> list[PeerGroup]:
     rows = (
         run.results.filter(rank__isnull=False)
         .select_related("unit")
-        .only("unit__name", "unit__code", "level", "kind", "score", "rank", "peers", "zone")
         .order_by("level", "kind", "rank", "unit__code")
     )
     return ranked_groups(rows)
