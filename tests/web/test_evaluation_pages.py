@@ -100,12 +100,19 @@ def test_versions_are_chosen_and_the_history_says_what_changed(client, world):
     result(first, world.units.east_eco, received=10, score=91.5, rank=1, peers=1, zone="blue")
     result(first, world.units.west_eco, received=3, score=50.0, rank=2, peers=2, zone="red")
     second = run_of_month(MONTH, version=2, note="补录回访后重算")
-    result(second, world.units.east_eco, received=10, score=88.0, rank=1, peers=1, zone="blue")
+    result(
+        second, world.units.east_eco, received=10, score=88.0, rank=1, peers=1, zone="blue", response_rate=0.5
+    )
     result(second, world.units.west_eco, received=3, score=50.0, rank=2, peers=2, zone="red")
     html = page(client, world.people.supervisor, "/assessment/")
     assert "2026-10 v2" in html and "补录回访后重算" in html
     latest = re.search(r'<tr id="version-2">(.*?)</tr>', html, re.S).group(1)
-    assert "1 个单位有变化" in latest and "东区生态环境局" in latest and "综合得分 91.5 → 88" in latest
+    assert (
+        "1 个单位有变化" in latest
+        and "东区生态环境局" in latest
+        and "综合得分 91.5 → 88" in latest
+        and "响应率 — → 50.0%" in latest
+    )
     assert "西区生态环境局" not in latest
     assert "首个版本" in re.search(r'<tr id="version-1">(.*?)</tr>', html, re.S).group(1)
     old = page(client, world.people.supervisor, "/assessment/", month="2026-10", version="1")

@@ -25,7 +25,7 @@ from yousu.callbacks.selectors import callback_queue, callbacks_visible_to, may_
 from yousu.callbacks.services import callback_record, callback_send_back, callback_unreachable
 from yousu.core.errors import DomainError
 from yousu.evaluation import definitions
-from yousu.evaluation.assessment import RESULT_FIELDS, assessment_changes
+from yousu.evaluation.assessment import RATE_FIELDS, RESULT_FIELDS, assessment_changes
 from yousu.evaluation.models import AssessmentRun, UnitAssessment
 from yousu.evaluation.selectors import (
     burden_visible_to,
@@ -43,6 +43,7 @@ from yousu.public.selectors import (
     public_run,
     ranked_groups,
 )
+from yousu.public.templatetags.figures import percent
 
 # How many earlier versions the history compares; a month is rarely recomputed more often.
 HISTORY_LIMIT = 10
@@ -78,11 +79,14 @@ def _chosen_run(request) -> tuple[AssessmentRun | None, str | None]:
         return public_run(), error.message
 
 
-def _value(value) -> str:
+def _value(name: str, value) -> str:
+    """A figure of the history as the tables show it: rates as percentages, scores to one decimal."""
     if value is None or value == "":
         return "—"
+    if name in RATE_FIELDS:
+        return percent(value)
     if isinstance(value, float):
-        return f"{value:.4g}"
+        return f"{value:.1f}".removesuffix(".0")
     return str(value)
 
 
@@ -104,7 +108,7 @@ def _history(run: AssessmentRun) -> list[dict]:
                 {
                     "unit": unit["name"],
                     "fields": [
-                        (labels[name], _value(old), _value(new))
+                        (labels[name], _value(name, old), _value(name, new))
                         for name, (old, new) in unit["changes"].items()
                     ],
                 }
