@@ -1,0 +1,201 @@
+"""Demo activity: weeks of appeals simulated through the real services, marked demo, added once."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import logging
+from io import StringIO
+from unittest import mock
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db.models import Max, Min
+from django.test import Client
+from django.utils import timezone
+
+from yousu.appeals.models import Appeal, Event
+from yousu.callbacks.choices import CallbackOutcome, CallbackStatus, MessageStatus, Satisfaction
+from yousu.callbacks.models import Callback, CitizenMessage
+from yousu.demo import activity
+from yousu.demo.activity import ACTOR_PREFIX, CITIZEN_NAME, DEMO_PHONE_PREFIX, DemoPhones, build_activity
+from yousu.demo.builder import build_demo
+from yousu.demo.people import DEMO_PASSWORD
+from yousu.dispatch.choices import OrderRole, OrderStatus
+from yousu.dispatch.models import Order
+from yousu.evaluation.models import AssessmentRun
+from yousu.org.models import Person
+
+from ..supervision.clock import at
+
+# A Wednesday: the walk covers Saturday 31 October to Wednesday noon, so October has activity.
+NOW = at(2026, 11, 4, 12, 0)
+DAYS, PER_DAY = 5, 6
+# Chosen so that this small walk has unsatisfied callbacks that send orders back (checked below).
+SEED = 2
+
+
+def test_demo_activity(defaults, caplog):
+    build_demo()
+    real_clock = timezone.now
+    with caplog.at_level(logging.INFO, logger="yousu.sms"):
+        summary = build_activity(days=DAYS, per_day=PER_DAY, seed=SEED, now=NOW)
+    assert timezone.now is real_clock, "the simulated clock must not outlive the walk"
+    assert not summary.skipped
+    check_several_statuses(summary)
+    check_event_log()
+    check_callbacks()
+    check_sent_back()
+    check_demo_people()
+    check_no_real_people(caplog)
+    check_assessment_and_counters(summary)
+    check_second_run_adds_nothing()
+
+
+def check_several_statuses(summary):
+    statuses = set(Appeal.objects.values_list("status", flat=True))
+    assert {"answered", "dispatched", "completed", "closed"} <= statuses
+    assert summary.appeals_by_status == {
+        status: Appeal.objects.filter(status=status).count() for status in statuses
+    }
+    assert sum(summary.appeals_by_kind.values()) == Appeal.objects.count()
+    assert len(summary.appeals_by_kind) >= 3 and len(summary.appeals_by_channel) >= 3
+    # Three-level dispatch went down the chain: city platform → district platform → unit.
+    assert Order.objects.filter(status=OrderStatus.FORWARDED).exists()
+    assert summary.open_appeals == Appeal.objects.filter(status__in=("received", "dispatched")).count() > 0
+
+
+def check_event_log():
+    first_moment = dt.datetime.combine(NOW.date() - dt.timedelta(days=DAYS - 1), dt.time(), tzinfo=NOW.tzinfo)
+    bounds = Event.objects.aggregate(first=Min("at"), last=Max("at"))
+    assert first_moment <= bounds["first"] and bounds["last"] <= NOW
+    # Every service ran at its own moment, in the order the moments came: the log is chronological.
+    moments = list(Event.objects.order_by("id").values_list("at", flat=True))
+    assert moments == sorted(moments)
+    for appeal in Appeal.objects.all():
+        events = list(appeal.events.order_by("id"))
+        assert events[0].action == "received" and events[0].at == appeal.received_at
+        assert [e.action for e in events].count("received") == 1
+        states = [e.to_state for e in events if e.order_id is None and e.to_state]
+        assert states[-1] == appeal.status, appeal.code
+    for order in Order.objects.all():
+        assert Event.objects.filter(order_id=order.pk, action="dispatched").count() == 1
+
+
+def check_callbacks():
+    completed = Order.objects.filter(role=OrderRole.LEAD, status=OrderStatus.COMPLETED)
+    assert completed.exists()
+    for order in completed:
+        # Created by the periodic job at the simulated moment after the completion, as in production.
+        assert Callback.objects.filter(order=order, order_completed_at=order.completed_at).exists()
+    for order in Order.objects.filter(role=OrderRole.LEAD, status=OrderStatus.CLOSED):
+        assert Callback.objects.filter(
+            order=order, status__in=(CallbackStatus.DONE, CallbackStatus.UNREACHABLE)
+        ).exists()
+    assert set(Callback.objects.values_list("status", flat=True)) >= {
+        CallbackStatus.DONE,
+        CallbackStatus.PENDING,
+    }
+
+
+def check_sent_back():
+    unsatisfied = Callback.objects.filter(
+        satisfaction=Satisfaction.UNSATISFIED, outcome=CallbackOutcome.SENT_BACK
+    )
+    assert unsatisfied.exists()
+    for callback in unsatisfied:
+        order = callback.order
+        assert order.send_back_count >= 1
+        # Handled again: in handling since the send-back, or replied again after it.
+        sent_back = Event.objects.filter(order_id=order.pk, action="sent_back").order_by("id").first()
+        replied_again = Event.objects.filter(order_id=order.pk, action="replied", id__gt=sent_back.pk)
+        assert order.status == OrderStatus.ACCEPTED or replied_again.exists()
+
+
+def check_demo_people():
+    actors = Person.objects.filter(username__startswith=ACTOR_PREFIX)
+    assert actors.exists()
+    client = Client()
+    for actor in actors:
+        assert actor.is_demo and not actor.has_usable_password() and not actor.is_staff
+        assert actor.full_name.startswith(actor.unit.name) and actor.full_name.endswith("（演示）")
+        assert not client.login(username=actor.username, password=DEMO_PASSWORD)
+        assert not client.login(username=actor.username, password="")
+    assert not Person.objects.filter(is_demo=False).exists()
+    # The demo accounts did the work of their own units: a newcomer who logs in finds it.
+    assert Event.objects.filter(actor__username="operator", action="received").exists()
+    assert Event.objects.filter(actor__username="dispatcher", action="dispatched").exists()
+
+
+def check_no_real_people(caplog):
+    for appeal in Appeal.objects.all():
+        assert appeal.citizen_name == CITIZEN_NAME
+        assert appeal.citizen_phone.startswith(DEMO_PHONE_PREFIX) and len(appeal.citizen_phone) == 11
+        assert "演示" in appeal.content and "演示" in appeal.address
+    # Callback links went to the demo's phones, never to the configured gateway.
+    assert CitizenMessage.objects.filter(status=MessageStatus.SENT).exists()
+    assert not [record for record in caplog.records if record.name == "yousu.sms"]
+    assert DemoPhones.inbox == {}
+
+
+def check_assessment_and_counters(summary):
+    assert summary.assessed_month == "2026-10"
+    run = AssessmentRun.objects.get(month=dt.date(2026, 10, 1), is_current=True)
+    assert run.computed_at == NOW
+    if importlib.util.find_spec("yousu.reports.tallies") is not None:
+        assert summary.tallies is not None
+
+
+def check_second_run_adds_nothing():
+    before = (Appeal.objects.count(), Event.objects.count(), Order.objects.count(), Person.objects.count())
+    again = build_activity(days=DAYS, per_day=PER_DAY, seed=SEED, now=NOW)
+    assert again.skipped and again.existing_appeals == before[0]
+    assert before == (
+        Appeal.objects.count(),
+        Event.objects.count(),
+        Order.objects.count(),
+        Person.objects.count(),
+    )
+
+
+def test_a_failure_keeps_whole_days_only(defaults):
+    """A failing step rolls back its whole simulated day and stops the walk; earlier days stay."""
+    build_demo()
+    real_intake = activity.Simulation.intake
+    failing_day = NOW.date() - dt.timedelta(days=1)
+
+    def intake(self):
+        if (
+            timezone.localdate(self.clock.moment) == failing_day
+            and timezone.localtime(self.clock.moment).hour >= 12
+        ):
+            raise RuntimeError("a bug in the simulation")
+        return real_intake(self)
+
+    with mock.patch.object(activity.Simulation, "intake", intake), pytest.raises(RuntimeError):
+        build_activity(days=DAYS, per_day=PER_DAY, seed=SEED, now=NOW)
+    day_start = dt.datetime.combine(failing_day, dt.time(), tzinfo=NOW.tzinfo)
+    assert Event.objects.filter(at__lt=day_start).exists()
+    assert not Event.objects.filter(at__gte=day_start).exists()
+    assert timezone.now() > NOW  # the clock is the real one again
+
+
+def test_command(defaults):
+    build_demo()
+    with pytest.raises(CommandError, match="--days"):
+        call_command("demo", "--no-migrate", "--days", "0")
+    assert not Appeal.objects.exists()
+    out = _command_output("--no-migrate", "--days", "2", "--per-day", "2")
+    assert "模拟诉求" in out and "用时" in out and "回访" in out
+    assert "  operator " in out and ACTOR_PREFIX not in out  # actors cannot log in: not listed
+    assert Appeal.objects.exists()
+    again = _command_output("--no-migrate", "--days", "2", "--per-day", "2")
+    assert f"数据库中已有 {Appeal.objects.count()} 件诉求" in again
+    quiet = _command_output("--no-migrate", "--no-activity")
+    assert "模拟诉求" not in quiet and "数据库中已有" not in quiet
+
+
+def _command_output(*args) -> str:
+    out = StringIO()
+    call_command("demo", *args, stdout=out)
+    return out.getvalue()
