@@ -11,6 +11,7 @@ As everywhere in the API, views read the request and call one service or selecto
 from __future__ import annotations
 
 from django.urls import path
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -84,7 +85,7 @@ class CasesView(APIView):
         data = _read(CaseIn, request)
         appeal = Appeal.objects.filter(code=data["appeal"].strip()).first()
         if appeal is None:
-            raise DomainError(f"没有编号为“{data['appeal']}”的诉求", field="appeal")
+            raise DomainError(_("没有编号为“%(code)s”的诉求") % {"code": data["appeal"]}, field="appeal")
         case = typical_case_publish(
             appeal=appeal,
             by=request.user,
@@ -102,7 +103,7 @@ class CaseWithdrawView(APIView):
     def post(self, request, case_id: int):
         case = TypicalCase.objects.filter(pk=case_id).first()
         if case is None:
-            raise NotFound("典型案例不存在", field="case_id")
+            raise NotFound(_("典型案例不存在"), field="case_id")
         case = typical_case_withdraw(case=case, by=request.user, reason=_read(WithdrawIn, request)["reason"])
         return Response(WithdrawnOut(case).data)
 
@@ -133,7 +134,7 @@ class RankingView(APIView):
     def get(self, request):
         run = public_run(request.query_params.get("month"))
         if run is None:
-            raise NotFound("尚无月度考评结果", field="month")
+            raise NotFound(_("尚无月度考评结果"), field="month")
         totals = burden_totals(run.burden.all())
         return Response(
             {

@@ -8,6 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from yousu.appeals.models import Appeal
 from yousu.core.errors import NotFound
@@ -48,7 +49,7 @@ def public_run(month: str | dt.date | None = None) -> AssessmentRun | None:
     month = parse_month(month) if isinstance(month, str) else month
     run = runs.filter(month=month).first()
     if run is None:
-        raise NotFound(f"{month:%Y-%m} 尚无考评结果", field="month")
+        raise NotFound(_("%(month)s 尚无考评结果") % {"month": f"{month:%Y-%m}"}, field="month")
     return run
 
 
