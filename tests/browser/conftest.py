@@ -2,8 +2,8 @@
 
 CI installs /usr/bin/chromium (.ci/run); on a developer machine without it these tests skip and say
 why. Each test gets a fresh browser context signed in as someone (the session cookie of a real login),
-refuses any request to a host other than the platform's, and leaves a screenshot in
-var/browser-failures/ when it fails.
+refuses any request to a host other than the platform's and fails if there was one or a script error,
+and leaves a screenshot in var/browser-failures/ when it fails.
 """
 
 from __future__ import annotations
@@ -106,3 +106,6 @@ def open_as(browser, live_server, request):
             page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{n}.png"), full_page=True)
     for context in contexts:
         context.close()
+    # Every page of every browser test: nothing fetched from another host, no script error.
+    assert [url for page in pages for url in page.foreign_requests] == []
+    assert [error for page in pages for error in page.console_errors] == []
