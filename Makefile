@@ -4,7 +4,8 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # Front-end libraries: installed from the npm registry by package-lock.json and copied into a static
-# folder Django serves (no CDN: the platform must work on an intranet). The stamp names the lock's checksum,
+# folder Django serves (no CDN: the platform must work on an intranet). The stamp names the checksum of
+# package.json and package-lock.json,
 # so a changed lock reinstalls and an unchanged one costs nothing.
 VENDOR := yousu/web/static/vendor
 ASSETS_STAMP := $(VENDOR)/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
