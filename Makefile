@@ -5,8 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements.lock pyproject.toml | cksum | cut -d' ' -f1)
 # Front-end libraries: installed from the npm registry by package-lock.json and copied into a static
 # folder Django serves (no CDN: the platform must work on an intranet). The stamp names the checksum of
-# package.json and package-lock.json,
-# so a changed lock reinstalls and an unchanged one costs nothing.
+# package.json and package-lock.json, so a change reinstalls and no change costs nothing.
 VENDOR := yousu/web/static/vendor
 ASSETS_STAMP := $(VENDOR)/.installed-$(shell cat package.json package-lock.json 2>/dev/null | cksum | cut -d' ' -f1)
 POSTGRES_URL ?= postgres://postgres@127.0.0.1:5432/yousu
