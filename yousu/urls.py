@@ -4,6 +4,7 @@ language switching."""
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yousu.callbacks import views as callbacks
@@ -24,6 +25,8 @@ urlpatterns = [
     path("public/", include("yousu.public.urls")),
     path("", include("yousu.web.evaluation_urls")),
     path("api/", include("yousu.api.urls")),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

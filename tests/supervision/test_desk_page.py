@@ -56,4 +56,4 @@ def test_a_handler_sees_only_their_unit_and_cannot_urge(client, world):
 
 def test_the_desk_needs_a_sign_in(client, world):
     answer = client.get("/supervision/")
-    assert answer.status_code == 302 and "/admin/login/" in answer["Location"]
+    assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]

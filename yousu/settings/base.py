@@ -96,7 +96,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+# Everyone signs in on the platform's own page: the admin's login admits staff only, and leaders,
+# operators and unit staff are not staff.
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "start"
+LOGOUT_REDIRECT_URL = "start"
 
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("英文"))]
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "zh-hans", [code for code, _name in LANGUAGES])
@@ -181,6 +185,8 @@ YOUSU_SMS_GATEWAY = env_str("YOUSU_SMS_GATEWAY", "yousu.notifications.sms.LogSms
 YOUSU_CALLBACK_MAX_ATTEMPTS = env_int("YOUSU_CALLBACK_MAX_ATTEMPTS", 3, minimum=1)
 YOUSU_CALLBACK_LINK_DAYS = env_int("YOUSU_CALLBACK_LINK_DAYS", 7, minimum=1)
 YOUSU_PUBLIC_URL = env_str("YOUSU_PUBLIC_URL", "http://127.0.0.1:8000")
+# Seconds between two refreshes of the leader's dashboard (/dashboard/).
+YOUSU_DASHBOARD_POLL_SECONDS = env_int("YOUSU_DASHBOARD_POLL_SECONDS", 30, minimum=1)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yousu@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
