@@ -68,6 +68,9 @@ class TallyMark(models.Model):
     event_id = models.BigIntegerField(_("已计入的最后事件"), default=0)
     tallied_at = models.DateTimeField(_("计入时间"), null=True, blank=True)
     events = models.BigIntegerField(_("已计入事件数"), default=0)
+    # A new value whenever the counters change, so a cached reading of them is never taken for a
+    # later one (event ids alone repeat after a rebuild or, in SQLite, a rollback).
+    generation = models.CharField(_("计数版本"), max_length=32, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("看板计数进度")

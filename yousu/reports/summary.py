@@ -12,6 +12,8 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ PERIODS = ("today", "7d", "month", "year", "custom")
 MAX_CUSTOM_DAYS = 366
 TOP = 10
 OVERDUE_SHOWN = 20
+DEFAULT_CACHE_SECONDS = 300
 
 
 def may_read_dashboard(person: Person) -> bool:
@@ -120,7 +123,7 @@ def _read_tallies(period: Period, district: int | None, today: dt.date):
         f"GROUP BY {q('dim')}, {q('key')}, CASE WHEN {q('dim')} = %s THEN {q('district')} ELSE 0 END "
         f"UNION ALL SELECT %s, '', 0, SUM({q('received')}), 0, 0, SUM({q('completed')}) FROM {table} "
         f"WHERE {q('grain')} = %s AND {q('period')} = %s AND {q('dim')} = %s{in_district} "
-        f"UNION ALL SELECT %s, '', {q('event_id')}, 0, 0, 0, 0 FROM {q(TallyMark._meta.db_table)} "
+        f"UNION ALL SELECT %s, {q('generation')}, {q('event_id')}, 0, 0, 0, 0 FROM {q(TallyMark._meta.db_table)} "
         f"WHERE {q('id')} = 1"
     )
     all_params = [
@@ -164,10 +167,34 @@ class Figures:
         return {district: c for (dim, _key, district), c in self.rows.items() if dim == Dim.ALL}
 
 
+def cache_seconds() -> int:
+    return getattr(settings, "YOUSU_DASHBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
+
+
+def _tallies(period: Period, district: int | None, today: dt.date) -> list[tuple]:
+    """The counters' rows, from the cache when they have not changed since they were read: the
+    consumer changes them once a minute, while every open dashboard asks every half minute."""
+    seconds = cache_seconds()
+    if not seconds:
+        return _read_tallies(period, district, today)
+    generation = TallyMark.objects.filter(pk=1).values_list("generation", flat=True).first()
+    key = f"yousu:dashboard:{generation}:{period.start}:{period.end}:{district}:{today}"
+    if generation:
+        rows = cache.get(key)
+        if rows is not None:
+            return rows
+    rows = _read_tallies(period, district, today)
+    # Stored under the generation read with the rows (the consumer may have run in between).
+    read = next((key for dim, key, *_rest in rows if dim == MARK_ROW), "")
+    if read:
+        cache.set(f"yousu:dashboard:{read}:{period.start}:{period.end}:{district}:{today}", rows, seconds)
+    return rows
+
+
 def figures(period: Period, district: int | None, today: dt.date) -> Figures:
     result = Figures()
     mark = 0
-    for dim, key, number, *counters in _read_tallies(period, district, today):
+    for dim, key, number, *counters in _tallies(period, district, today):
         if dim == MARK_ROW:
             mark = number
         elif dim == TODAY_ROW:
@@ -210,7 +237,10 @@ def _overdue(person: Person, district: Area | None, now: dt.datetime) -> dict:
     if not is_assessor(person):
         orders = orders.filter(unit__in=units_visible_to(person))
     if district is not None:
-        orders = orders.filter(appeal__area__path__startswith=district.path)
+        # The district's areas as a list: joined on the area's path instead, PostgreSQL would read
+        # every appeal of the district (millions) rather than the few overdue orders' appeals.
+        areas = list(Area.objects.filter(path__startswith=district.path).values_list("id", flat=True))
+        orders = orders.filter(appeal__area_id__in=areas)
     shown = orders.select_related("appeal", "unit").order_by("completion_due", "id")[:OVERDUE_SHOWN]
     return {
         "count": orders.count(),
