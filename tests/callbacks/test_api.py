@@ -86,7 +86,9 @@ def test_unreachable_counts_attempts_and_may_not_be_used_by_a_district_platform(
     answer = api.post(path, world.people.operator, {"note": "无人接听"})
     assert answer.status == 200, answer.body
     assert (answer.body["attempts"], answer.body["status"]) == (1, "pending")
-    assert api.post(path, world.people.supervisor, {"note": "关机"}).status == 200
+    assert api.post(path, world.people.dispatcher, {"note": "关机"}).status == 200
+    # Supervisors see the citizen masked, so they do not make the calls.
+    assert_refused(api.post(path, world.people.supervisor, {"note": "关机"}), (403, 404), CITIZEN_PHONE)
 
 
 def test_send_back_is_only_for_a_citizens_answer_that_asked_for_it(api, world, pending):

@@ -18,8 +18,10 @@ def token_digest(token: str) -> str:
 
 
 def may_call_back(person: Person | None) -> bool:
-    """The intake desk (operators) and the city platform's dispatchers and supervisors: those who may
-    see the citizen's phone number and speak for the platform."""
+    """The intake desk (operators) and the city platform's dispatchers: those who may see the citizen's
+    phone number (appeals.selectors.may_see_citizen_in_full) and speak for the platform. Supervisors
+    act on the units, not on the citizen: an escalated callback reaches them as a notice, and they see
+    the citizen masked, so they do not make the calls either."""
     if person is None or not person.is_authenticated or not person.is_active:
         return False
     if person.is_superuser or person.has_role(RoleCode.OPERATOR):
@@ -27,7 +29,7 @@ def may_call_back(person: Person | None) -> bool:
     return bool(
         person.unit is not None
         and person.unit.kind == UnitKind.CITY_PLATFORM
-        and person.has_role(RoleCode.DISPATCHER, RoleCode.SUPERVISOR)
+        and person.has_role(RoleCode.DISPATCHER)
     )
 
 
