@@ -44,6 +44,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from unittest import mock
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -77,10 +78,11 @@ def populate(appeals: int) -> tuple[dict, object]:
     from yousu.dispatch.models import Order
     from yousu.org.models import Area, Unit
 
-    template_appeal, template = template_order("用于数据看板基准测试的诉求（演示数据）。")
-    # The year ends a little after the template's events, so that they are older than the horizon
-    # when the consumer runs at its end and the appeals of its last minutes are left to the live part.
-    now = timezone.now() + dt.timedelta(minutes=10)
+    now = timezone.now()
+    # The template is received a year and a day ago: its events must not be the youngest, or the
+    # consumer, which stops at the first event within its horizon, would stop at them.
+    with mock.patch("django.utils.timezone.now", return_value=now - dt.timedelta(days=366)):
+        template_appeal, template = template_order("用于数据看板基准测试的诉求（演示数据）。")
     communities = list(Area.objects.filter(level="community").order_by("code").values_list("id", flat=True))
     items = list(CatalogItem.objects.filter(level=3).order_by("code").values_list("id", "code"))
     item_ids = [pk for pk, _code in items]
@@ -99,7 +101,7 @@ def populate(appeals: int) -> tuple[dict, object]:
     age_days = "extract(epoch FROM (%(now)s - received_at)) / 86400"
     numbered = (
         # n: the copy's number; received evenly over the year up to now, so ids follow time.
-        f"SELECT g AS n, %(now)s - (%(count)s - g) * (interval '1 second' * {seconds_in_year}) / %(count)s "
+        f"SELECT g AS n, %(now)s - interval '1 second' * ((%(count)s - g)::float8 * {seconds_in_year} / %(count)s) "
         "AS received_at FROM generate_series(1, %(count)s) g"
     )
     kind = f"({sql_array(kinds)})[1 + mod(n * 7, {len(kinds)})]"

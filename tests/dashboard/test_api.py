@@ -13,6 +13,7 @@ from tests.api.helpers import Api
 from tests.appeals.factories import at_eco, new_appeal, staff
 from tests.supervision.clock import at, frozen
 from yousu.dispatch.models import Order
+from yousu.dispatch.services import appeal_dispatch
 from yousu.evaluation.assessment import assess_month
 from yousu.reports.tallies import tally_events
 
@@ -176,3 +177,15 @@ def test_the_ranking_is_the_current_run_of_the_latest_month(api, world, leader):
     assert ranked
     assert [row["unit"]["code"] for row in ranking["rows"]] == [row.unit.code for row in ranked]
     assert {"unit", "level", "kind", "score", "rank", "peers", "zone"} == set(ranking["rows"][0])
+
+
+def test_a_platform_dispatcher_sees_the_overdue_orders_of_the_units_it_dispatches_to(api, world, leader):
+    with frozen(at(2026, 11, 10, 9, 0)):
+        _city, east_order = at_eco(world, new_appeal(world))
+        west = appeal_dispatch(
+            appeal=new_appeal(world, area=world.areas.west_community), by=world.people.dispatcher
+        )
+    assert west.unit.code == "C-W-P"
+    assert get(api, leader).body["overdue"]["count"] == 2
+    east = get(api, world.people.east_dispatcher).body["overdue"]
+    assert (east["count"], [row["order_id"] for row in east["orders"]]) == (1, [east_order.pk])

@@ -189,3 +189,18 @@ def test_the_periodic_job_runs_the_consumer(world, month):
     result = run_periodic(now=LATER)
     assert result["tallies_periodic"]["events"] > 0
     assert Tally.objects.filter(dim="all", grain="month", period=dt.date(2026, 11, 1)).exists()
+
+
+def test_the_cached_counters_give_the_figures_read_afresh(world, month, leader, settings):
+    settings.YOUSU_DASHBOARD_CACHE_SECONDS = 300
+    tally_events(now=LATER)
+    cached = [read(leader, key) for key in ("today", "7d", "month", "year")]
+    assert cached == [read(leader, key) for key in ("today", "7d", "month", "year")]
+    # Another appeal, counted by the consumer: the cached reading of the old counters is not reused.
+    with frozen(at(2026, 11, 20, 12, 0)):
+        new_appeal(world)
+    tally_events(now=LATER)
+    assert read(leader)["totals"]["received"] == 7
+    settings.YOUSU_DASHBOARD_CACHE_SECONDS = 0
+    assert read(leader)["totals"]["received"] == 7
+    assert read(leader, "year")["totals"]["received"] == cached[3]["totals"]["received"] + 1

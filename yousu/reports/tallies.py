@@ -314,6 +314,8 @@ def _rebuild_in_sql(up_to: int) -> tuple[int, int]:
     zone = str(timezone.get_current_timezone())
     settled = tuple(str(status) for status in SETTLED)
     with connection.cursor() as cursor:
+        # Room to hash and group tens of millions of rows in memory, for this transaction only.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
         cursor.execute(
             "CREATE TEMPORARY TABLE tally_area (area_id bigint PRIMARY KEY, district bigint, street text)"
         )
@@ -340,13 +342,14 @@ def _rebuild_in_sql(up_to: int) -> tuple[int, int]:
                     COALESCE(m.district, 0) AS district, COALESCE(m.street, '') AS street,
                     a.channel, a.kind,
                     -- The item as of the event: the "from" of the appeal's next item change, if any.
-                    CASE WHEN a.id IN (SELECT appeal_id FROM changed) THEN COALESCE(
+                    CASE WHEN c.appeal_id IS NOT NULL THEN COALESCE(
                         (SELECT s.payload ->> 'from' FROM appeals_event s
                          WHERE s.appeal_id = e.appeal_id AND s.order_id IS NULL AND s.action = 'item_set'
                            AND s.id > e.id ORDER BY s.id LIMIT 1),
                         ci.code) ELSE ci.code END AS item_code
                 FROM appeals_event e
                 JOIN appeals_appeal a ON a.id = e.appeal_id
+                LEFT JOIN changed c ON c.appeal_id = a.id
                 LEFT JOIN catalog_catalogitem ci ON ci.id = a.item_id
                 LEFT JOIN tally_area m ON m.area_id = a.area_id
                 WHERE {appeal_events} AND e.to_state <> ''
