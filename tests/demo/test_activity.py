@@ -21,8 +21,8 @@ from yousu.demo import activity
 from yousu.demo.activity import ACTOR_PREFIX, CITIZEN_NAME, DEMO_PHONE_PREFIX, DemoPhones, build_activity
 from yousu.demo.builder import build_demo
 from yousu.demo.people import DEMO_PASSWORD
-from yousu.dispatch.choices import OrderRole, OrderStatus
-from yousu.dispatch.models import Order
+from yousu.dispatch.choices import OrderRole, OrderStatus, RequestStatus
+from yousu.dispatch.models import Order, ReturnRequest, Whistle
 from yousu.evaluation.models import AssessmentRun
 from yousu.org.models import Person
 
@@ -31,8 +31,9 @@ from ..supervision.clock import at
 # A Wednesday: the walk covers Saturday 31 October to Wednesday noon, so October has activity.
 NOW = at(2026, 11, 4, 12, 0)
 DAYS, PER_DAY = 5, 6
-# Chosen so that this small walk has unsatisfied callbacks that send orders back (checked below).
-SEED = 2
+# Chosen so that this small walk has what the checks below look for: an unsatisfied callback that
+# sends an order back, a return refused by rule, a linked duplicate, an anonymous caller, a whistle.
+SEED = 55
 
 
 def test_demo_activity(defaults, caplog):
@@ -46,6 +47,7 @@ def test_demo_activity(defaults, caplog):
     check_event_log()
     check_callbacks()
     check_sent_back()
+    check_rules_at_work()
     check_demo_people()
     check_no_real_people(caplog)
     check_assessment_and_counters(summary)
@@ -89,9 +91,9 @@ def check_callbacks():
         # Created by the periodic job at the simulated moment after the completion, as in production.
         assert Callback.objects.filter(order=order, order_completed_at=order.completed_at).exists()
     for order in Order.objects.filter(role=OrderRole.LEAD, status=OrderStatus.CLOSED):
-        assert Callback.objects.filter(
-            order=order, status__in=(CallbackStatus.DONE, CallbackStatus.UNREACHABLE)
-        ).exists()
+        # Closed because of its callback: answered, unreachable, or nobody to ask (anonymous).
+        asked = Callback.objects.filter(order=order, order_completed_at=order.completed_at)
+        assert asked.exists() and not asked.filter(status=CallbackStatus.PENDING).exists()
     assert set(Callback.objects.values_list("status", flat=True)) >= {
         CallbackStatus.DONE,
         CallbackStatus.PENDING,
@@ -112,6 +114,25 @@ def check_sent_back():
         assert order.status == OrderStatus.ACCEPTED or replied_again.exists()
 
 
+def check_rules_at_work():
+    # First-receiver duty: a unit's return request for its own catalog item is refused by rule.
+    assert ReturnRequest.objects.filter(status=RequestStatus.REFUSED_BY_RULE).exists()
+    assert not ReturnRequest.objects.filter(status=RequestStatus.APPROVED).exists()
+    # A second caller about the same problem is linked to the appeal in handling: no order of its own.
+    duplicates = Appeal.objects.filter(duplicate_of__isnull=False)
+    assert duplicates.exists() and not Order.objects.filter(appeal__in=duplicates).exists()
+    # An anonymous caller leaves nobody to call back: no callback is pending for that appeal.
+    anonymous = Appeal.objects.filter(anonymous=True)
+    assert anonymous.exists()
+    assert not Callback.objects.filter(appeal__in=anonymous, status=CallbackStatus.PENDING).exists()
+    # 街道吹哨、部门报到: summoned departments report in.
+    whistle = Whistle.objects.get()
+    assert (
+        whistle.blown_by_unit.kind == "street"
+        and whistle.report_ins.filter(reported_at__isnull=False).exists()
+    )
+
+
 def check_demo_people():
     actors = Person.objects.filter(username__startswith=ACTOR_PREFIX)
     assert actors.exists()
@@ -129,8 +150,11 @@ def check_demo_people():
 
 def check_no_real_people(caplog):
     for appeal in Appeal.objects.all():
-        assert appeal.citizen_name == CITIZEN_NAME
-        assert appeal.citizen_phone.startswith(DEMO_PHONE_PREFIX) and len(appeal.citizen_phone) == 11
+        if appeal.anonymous:
+            assert (appeal.citizen_name, appeal.citizen_phone) == ("", "")
+        else:
+            assert appeal.citizen_name == CITIZEN_NAME
+            assert appeal.citizen_phone.startswith(DEMO_PHONE_PREFIX) and len(appeal.citizen_phone) == 11
         assert "演示" in appeal.content and "演示" in appeal.address
     # Callback links went to the demo's phones, never to the configured gateway.
     assert CitizenMessage.objects.filter(status=MessageStatus.SENT).exists()

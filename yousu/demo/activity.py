@@ -35,9 +35,14 @@ from django.test.utils import override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from yousu.appeals.choices import OPEN_APPEAL_STATUSES, Channel
+from yousu.appeals.choices import OPEN_APPEAL_STATUSES, AppealStatus, Channel
 from yousu.appeals.models import Appeal
-from yousu.appeals.services import appeal_answer_at_intake, appeal_create, appeal_set_item
+from yousu.appeals.services import (
+    appeal_answer_at_intake,
+    appeal_create,
+    appeal_link_duplicate,
+    appeal_set_item,
+)
 from yousu.callbacks.choices import CallbackChannel, CallbackOutcome, CallbackStatus, Satisfaction
 from yousu.callbacks.models import Callback
 from yousu.callbacks.services import (
@@ -46,6 +51,7 @@ from yousu.callbacks.services import (
     callback_send_back,
     callback_unreachable,
 )
+from yousu.catalog.choices import AppealKind, ClockKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import (
@@ -516,6 +522,11 @@ WEEKEND_SHARE = 0.55
 # has created them by then.
 PERIODIC_HOURS = (0, 4, 7, 9, 11, 13, 15, 17, 19, 21)
 PERIODIC_GAP = dt.timedelta(hours=4)
+# Shares of appeals: another caller about a problem already in handling (linked, 并案), callers who
+# leave no name or number (匿名: nobody to call back), and those who ask to stay hidden from the unit.
+DUPLICATE_SHARE = 0.04
+ANONYMOUS_SHARE = 0.03
+CONFIDENTIAL_SHARE = 0.03
 ROADS = ["长江路", "黄河路", "昆仑路", "五四大街", "七一路", "西关大街", "东关大街", "南川路", "柴达木路"]
 UNSATISFIED_COMMENTS = [
     "问题没有解决，只是来看了一下就走了",
@@ -526,6 +537,10 @@ UNREACHABLE_NOTES = ["电话无人接听", "电话关机", "电话占线，稍�
 
 
 # ---------------------------------------------------------------- the simulation's clock and phones
+
+
+class SimulationError(RuntimeError):
+    """The simulation did not find what its own earlier steps should have produced: a bug in it."""
 
 
 class SimulatedClock:
@@ -654,6 +669,9 @@ class _Step:
 
 
 class Simulation:
+    """The walk: a queue of steps ordered by their moment. A step calls one service as the person at
+    that desk would, at the step's moment, and schedules what follows from it."""
+
     def __init__(
         self, *, rng: random.Random, now: dt.datetime, per_day: int, clock: SimulatedClock, phones: dict
     ):
@@ -672,6 +690,7 @@ class Simulation:
         self.phone_numbers = itertools.count(1)
         self.link = _link_pattern()
         self.seen_supervision = 0
+        self.open_cases: list[Case] = []
         self.items = {
             item.code: item for item in CatalogItem.objects.filter(level=3).select_related("time_limit_class")
         }
@@ -702,7 +721,7 @@ class Simulation:
 
     def _urgent(self, case: Case) -> bool:
         limit = case.item.time_limit_class
-        return bool(limit and limit.clock == "calendar")
+        return bool(limit and limit.clock == ClockKind.CALENDAR)
 
     def run(self, first_day: dt.date) -> None:
         tz = timezone.get_default_timezone()
@@ -785,6 +804,11 @@ class Simulation:
 
     def intake(self) -> None:
         rng = self.rng
+        if rng.random() < DUPLICATE_SHARE:
+            original = self._open_case()
+            if original is not None:
+                self._duplicate(original)
+                return
         scenario = rng.choices(self.scenarios, [s[2] for s in self.scenarios])[0]
         code, kind, _weight, title, content, _reply = scenario
         item = self.items[code]
@@ -804,6 +828,7 @@ class Simulation:
         lon_min, lat_min, lon_max, lat_max = _bounds(grid.boundary)
         phone = f"{DEMO_PHONE_PREFIX}{next(self.phone_numbers):08d}"
         online = channel in (Channel.WEB, Channel.APP, Channel.MINI_PROGRAM)
+        anonymous = channel == Channel.HOTLINE and rng.random() < ANONYMOUS_SHARE
         appeal = appeal_create(
             kind=kind,
             channel=channel,
@@ -819,6 +844,8 @@ class Simulation:
             item=None if online else item,
             citizen_name=CITIZEN_NAME,
             citizen_phone=phone,
+            anonymous=anonymous,
+            confidential=not anonymous and rng.random() < CONFIDENTIAL_SHARE,
         )
         case = Case(appeal=appeal, scenario=scenario, item=item, phone=phone)
         case.plan = self._plan(case)
@@ -828,22 +855,57 @@ class Simulation:
         else:
             self.at(self.later(case, moment, rng.uniform(0.1, 0.8)), self.dispatch, case)
 
+    def _open_case(self) -> Case | None:
+        """An appeal in handling that another citizen may call about; settled ones are forgotten."""
+        while self.open_cases:
+            case = self.rng.choice(self.open_cases)
+            if Appeal.objects.filter(pk=case.appeal.pk, status=AppealStatus.DISPATCHED).exists():
+                return case
+            self.open_cases.remove(case)
+        return None
+
+    def _duplicate(self, original: Case) -> None:
+        """Another caller reports the same problem: received, then linked to the appeal in handling
+        (并案), which gets no second order; the caller is called back when it is completed."""
+        appeal = original.appeal
+        duplicate = appeal_create(
+            kind=appeal.kind,
+            channel=Channel.HOTLINE,
+            title=appeal.title,
+            content=appeal.content,
+            intake_unit=self.city_platform,
+            received_by=self.operator,
+            address=appeal.address,
+            longitude=appeal.longitude,
+            latitude=appeal.latitude,
+            area=appeal.area,
+            item=original.item,
+            citizen_name=CITIZEN_NAME,
+            citizen_phone=f"{DEMO_PHONE_PREFIX}{next(self.phone_numbers):08d}",
+        )
+        moment = self.clock.moment + dt.timedelta(minutes=self.rng.randint(2, 8))
+        self.at(moment, self.link_duplicate, duplicate, appeal)
+
+    def link_duplicate(self, duplicate: Appeal, original: Appeal) -> None:
+        appeal_link_duplicate(
+            appeal=duplicate, original=original, by=self.operator, reason="同一问题的重复来电" + DEMO_MARK
+        )
+
     def _plan(self, case: Case) -> dict:
         """Every decision of this appeal's life, drawn in one place so runs repeat exactly."""
         rng = self.rng
         r = rng.random
         return {
-            "answer_at_intake": case.appeal.kind == "inquiry" and r() < 0.75,
+            "answer_at_intake": case.appeal.kind == AppealKind.INQUIRY and r() < 0.75,
             "return": r() < 0.07,
             "return_kind": rng.choice(["to_street", "not_our_duty", "wrong_area"]),
-            "return_refused_note": "经核实，诉求地点在本单位辖区内，按首接负责办理",
             "accept_late": r() < 0.08,
             "urge": r() < 0.06,
             "supervise": r() < 0.03,
             "escalate": r() < 0.5,
             "extension": r() < 0.06,
             "extension_approved": r() < 0.8,
-            "whistle": r() < 0.5,
+            "whistle": r() < 0.3,
             "reply_share": rng.choices(
                 [
                     rng.uniform(0.15, 0.5),
@@ -872,6 +934,7 @@ class Simulation:
         if appeal.item_id is None:
             appeal = case.appeal = appeal_set_item(appeal=appeal, item=case.item, by=self.dispatcher)
         case.order = appeal_dispatch(appeal=appeal, by=self.dispatcher)
+        self.open_cases.append(case)
         # The catalog's answer, as dispatch recorded it: the unit the order travels down to.
         case.target = case.order.proposed_unit
         self._arrived(case)
@@ -929,7 +992,7 @@ class Simulation:
             request=request,
             by=self.dispatcher_of(case.order.dispatched_from),
             approve=False,
-            note=case.plan["return_refused_note"] + DEMO_MARK,
+            note="经核实，诉求地点在本单位辖区内，按首接负责办理" + DEMO_MARK,
         )
         self._plan_accept(case)
 
@@ -988,7 +1051,6 @@ class Simulation:
             approve=approve,
             note="" if approve else "理由不充分，请按原时限办结" + DEMO_MARK,
         )
-        case.order.refresh_from_db()
 
     def blow_whistle(self, case: Case) -> None:
         """街道吹哨、部门报到: the street summons two of its district's departments."""
@@ -1057,11 +1119,12 @@ class Simulation:
     def reply(self, case: Case) -> None:
         order = case.order
         result = ReplyResult.SOLVED if case.plan["solved"] else ReplyResult.EXPLAINED
-        if case.appeal.kind in ("inquiry", "praise", "suggestion"):
+        if case.appeal.kind in (AppealKind.INQUIRY, AppealKind.PRAISE, AppealKind.SUGGESTION):
             result = ReplyResult.EXPLAINED
-        case.order = order_reply(
-            order=order, by=self.handler_of(order.unit), text=case.scenario[5] + DEMO_MARK, result=result
-        )
+        text = case.scenario[5] + DEMO_MARK
+        if order.send_back_count:
+            text = "经重新办理：" + text
+        case.order = order_reply(order=order, by=self.handler_of(order.unit), text=text, result=result)
         self.at(self.working(self.clock.moment, self.rng.uniform(0.3, 3)), self.review, case)
 
     def review(self, case: Case) -> None:
@@ -1086,21 +1149,38 @@ class Simulation:
 
     # ------------------------------------------------------------ callbacks
 
-    def _pending_callback(self, case: Case) -> Callback:
-        order = case.order
-        callback = Callback.objects.filter(
-            order=order,
-            appeal=case.appeal,
-            order_completed_at=order.completed_at,
-            status=CallbackStatus.PENDING,
-        ).first()
-        if callback is None:
-            raise DomainError(f"演示模拟错误：{case.appeal.code} 办结后没有待回访记录", field="callback")
-        return callback
-
     def call_back(self, case: Case) -> None:
-        case.order.refresh_from_db()
-        callback = self._pending_callback(case)
+        order = case.order
+        order.refresh_from_db()
+        pending = list(
+            Callback.objects.filter(
+                order=order, order_completed_at=order.completed_at, status=CallbackStatus.PENDING
+            ).order_by("pk")
+        )
+        own = [callback for callback in pending if callback.appeal_id == case.appeal.pk]
+        if not own and not case.appeal.anonymous:
+            raise SimulationError(f"{case.appeal.code} 办结后没有待回访记录")
+        for callback in pending:
+            if callback.appeal_id != case.appeal.pk:
+                # Linked callers are asked too; the first answer settles the order, later ones count.
+                moment = self.working(self.clock.moment, self.rng.uniform(0.2, 2))
+                self.at(moment, self.call_back_linked, callback)
+        if own:
+            self._ask(case, own[0])
+
+    def call_back_linked(self, callback: Callback) -> None:
+        callback.refresh_from_db()
+        if callback.status != CallbackStatus.PENDING:
+            return  # overtaken: the order was sent back meanwhile and this caller will be asked again
+        callback_record(
+            callback=callback,
+            by=self.operator,
+            solved=True,
+            satisfaction=self.rng.choice([Satisfaction.SATISFIED, Satisfaction.BASICALLY_SATISFIED]),
+            unit_caused=None,
+        )
+
+    def _ask(self, case: Case, callback: Callback) -> None:
         choice = case.plan["callback"] if callback.round == 1 else case.plan["second_callback"]
         if choice == "silent" and callback.channel == CallbackChannel.PHONE:
             choice = "unreachable"
@@ -1127,7 +1207,7 @@ class Simulation:
         texts = self.phones.get(case.phone, [])
         found = self.link.search(texts[-1]) if texts else None
         if found is None:
-            raise DomainError(f"演示模拟错误：{case.appeal.code} 的回访短信未送达", field="callback")
+            raise SimulationError(f"{case.appeal.code} 的回访短信未送达演示号码")
         satisfaction, _unit_caused = _satisfaction(choice)
         callback = callback_by_token(
             token=found.group(1),

@@ -7,11 +7,15 @@ import argparse
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from yousu.appeals.choices import AppealStatus, Channel
+from yousu.callbacks.choices import CallbackStatus
+from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError
 from yousu.core.tabular import ImportFailed, TableError
 from yousu.demo.activity import ActivitySummary, build_activity
 from yousu.demo.builder import build_demo
 from yousu.demo.people import DEMO_PASSWORD
+from yousu.dispatch.choices import OrderStatus, RequestStatus
 from yousu.org.models import Person
 
 
@@ -52,11 +56,9 @@ class Command(BaseCommand):
             f"生效责任规则 {summary.rules_in_force} 条"
         )
         if not no_activity:
-            try:
-                activity = build_activity(days=days, per_day=per_day)
-            except DomainError as exc:
-                raise CommandError(f"模拟诉求生成失败：{exc}") from None
-            self._activity(activity)
+            # Not caught: every step is a service call the simulation expects to succeed, so an error
+            # here is a bug in the simulation and its traceback is what one needs to fix it.
+            self._activity(build_activity(days=days, per_day=per_day))
         # The simulation's actors are demo people too, but have no password: only accounts are listed.
         login = {
             person.username for person in Person.objects.filter(is_demo=True) if person.has_usable_password()
@@ -74,11 +76,6 @@ class Command(BaseCommand):
 
         def listed(counts: dict, labels: dict) -> str:
             return "，".join(f"{labels.get(key, key)} {n}" for key, n in counts.items()) or "无"
-
-        from yousu.appeals.choices import AppealStatus, Channel
-        from yousu.callbacks.choices import CallbackStatus
-        from yousu.catalog.choices import AppealKind
-        from yousu.dispatch.choices import OrderStatus, RequestStatus
 
         def labels(choices) -> dict:
             return {value: str(label) for value, label in choices.choices}
@@ -101,12 +98,12 @@ class Command(BaseCommand):
         )
         out.write(
             f"  催办 {activity.urges} 次，督办单 {activity.supervision_orders} 份，吹哨 {activity.whistles} 次；"
-            f"在办诉求 {activity.open_appeals} 件，其中超期工单 {activity.overdue_orders} 件"
+            f"在办诉求 {activity.open_appeals} 件，超期未办结工单 {activity.overdue_orders} 件"
         )
         extra = []
         if activity.assessed_month:
             extra.append(f"已计算 {activity.assessed_month} 月度考评")
         if activity.tallies is not None:
-            extra.append(f"看板计数已更新（{activity.tallies.get('events', 0)} 条事件）")
-        extra.append(f"模拟承办人员 {activity.actors_created} 名（演示，不能登录）")
+            extra.append(f"看板计数已追平事件日志（至第 {activity.tallies.get('watermark', 0)} 条事件）")
+        extra.append(f"模拟人员 {activity.actors_created} 名（演示，不能登录）")
         out.write("  " + "；".join(extra))
