@@ -177,17 +177,20 @@ def _tallies(period: Period, district: int | None, today: dt.date) -> list[tuple
     seconds = cache_seconds()
     if not seconds:
         return _read_tallies(period, district, today)
+
+    def cache_key(generation: str) -> str:
+        return f"yousu:dashboard:{generation}:{period.start}:{period.end}:{district}:{today}"
+
     generation = TallyMark.objects.filter(pk=1).values_list("generation", flat=True).first()
-    key = f"yousu:dashboard:{generation}:{period.start}:{period.end}:{district}:{today}"
     if generation:
-        rows = cache.get(key)
+        rows = cache.get(cache_key(generation))
         if rows is not None:
             return rows
     rows = _read_tallies(period, district, today)
     # Stored under the generation read with the rows (the consumer may have run in between).
-    read = next((key for dim, key, *_rest in rows if dim == MARK_ROW), "")
+    read = next((row[1] for row in rows if row[0] == MARK_ROW), "")
     if read:
-        cache.set(f"yousu:dashboard:{read}:{period.start}:{period.end}:{district}:{today}", rows, seconds)
+        cache.set(cache_key(read), rows, seconds)
     return rows
 
 
@@ -324,7 +327,7 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
 
     if district is None:
         places = Area.objects.filter(level=Level.DISTRICT, is_active=True).order_by("path")
-        by_place = {pk: counters for pk, counters in found.by_district().items()}
+        by_place = found.by_district()
         area_rows = [(area.code, area.name, by_place.get(area.pk, [0, 0])) for area in places]
     else:
         places = Area.objects.filter(parent=district, level=Level.STREET, is_active=True).order_by("path")
