@@ -17,6 +17,7 @@ from django.utils import timezone
 from yousu.appeals.models import Appeal, Event
 from yousu.callbacks.choices import CallbackOutcome, CallbackStatus, MessageStatus, Satisfaction
 from yousu.callbacks.models import Callback, CitizenMessage
+from yousu.core.errors import DomainError
 from yousu.demo import activity
 from yousu.demo.activity import ACTOR_PREFIX, CITIZEN_NAME, DEMO_PHONE_PREFIX, DemoPhones, build_activity
 from yousu.demo.builder import build_demo
@@ -204,10 +205,22 @@ def test_a_failure_keeps_whole_days_only(defaults):
     assert timezone.now() > NOW  # the clock is the real one again
 
 
+def test_refused_without_the_demo_city_or_with_bad_sizes(defaults):
+    with pytest.raises(DomainError) as refused:
+        build_activity(days=2, per_day=2, now=NOW)
+    assert refused.value.field == "demo"
+    for sizes, field in (({"days": 0}, "days"), ({"days": 367}, "days"), ({"per_day": 0}, "per_day")):
+        with pytest.raises(DomainError) as refused:
+            build_activity(now=NOW, **sizes)
+        assert refused.value.field == field
+    assert not Appeal.objects.exists() and not Person.objects.exists()
+
+
 def test_command(defaults):
     build_demo()
-    with pytest.raises(CommandError, match="--days"):
-        call_command("demo", "--no-migrate", "--days", "0")
+    for option, value in (("--days", "0"), ("--days", "400"), ("--per-day", "many")):
+        with pytest.raises(CommandError, match=option):
+            call_command("demo", "--no-migrate", option, value)
     assert not Appeal.objects.exists()
     out = _command_output("--no-migrate", "--days", "2", "--per-day", "2")
     assert "模拟诉求" in out and "用时" in out and "回访" in out

@@ -100,6 +100,12 @@ DEMO_MARK = "（演示数据）"
 # The district whose units have demo accounts: a newcomer who logs in as one of them finds work there.
 HOME_DISTRICT = "630103"
 HOME_COMMUNITY = "630103001001"
+# The demo accounts that sit at the city's desks in the simulation (intake, dispatch, supervision, grid).
+SIMULATION_DESKS = ("operator", "dispatcher", "supervisor", "ddj_grid")
+# A year at most: the working calendar knows the official holidays of the years around now, and a
+# longer walk would only take longer without showing anything new.
+MAX_DAYS = 366
+MAX_PER_DAY = 500
 
 
 # ---------------------------------------------------------------- what citizens write about
@@ -1290,10 +1296,22 @@ def build_activity(
 ) -> ActivitySummary:
     """Simulate `days` days of appeals (about `per_day` a working day) ending at `now`, through the
     real services. Does nothing when the database already holds appeals (the summary says so)."""
-    if days < 1:
-        raise DomainError("模拟天数至少为 1", field="days")
-    if per_day < 1:
-        raise DomainError("每日诉求数至少为 1", field="per_day")
+    if not 1 <= days <= MAX_DAYS:
+        raise DomainError(f"模拟天数应在 1 到 {MAX_DAYS} 之间", field="days")
+    if not 1 <= per_day <= MAX_PER_DAY:
+        raise DomainError(f"每日诉求数应在 1 到 {MAX_PER_DAY} 之间", field="per_day")
+    missing = sorted(
+        set(SIMULATION_DESKS)
+        - set(
+            Person.objects.filter(username__in=SIMULATION_DESKS, is_demo=True).values_list(
+                "username", flat=True
+            )
+        )
+    )
+    if missing or not Unit.objects.filter(code=CITY_PLATFORM).exists():
+        raise DomainError(
+            f"请先生成演示城市（yousu demo）；缺少演示账号：{'、'.join(missing) or '—'}", field="demo"
+        )
     started = time.perf_counter()
     now = timezone.localtime(now or timezone.now())
     existing = Appeal.objects.count()

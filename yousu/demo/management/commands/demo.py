@@ -12,22 +12,27 @@ from yousu.callbacks.choices import CallbackStatus
 from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError
 from yousu.core.tabular import ImportFailed, TableError
-from yousu.demo.activity import ActivitySummary, build_activity
+from yousu.demo.activity import MAX_DAYS, MAX_PER_DAY, ActivitySummary, build_activity
 from yousu.demo.builder import build_demo
 from yousu.demo.people import DEMO_PASSWORD
 from yousu.dispatch.choices import OrderStatus, RequestStatus
 from yousu.org.models import Person
 
 
-def _positive(value: str) -> int:
-    # argparse names the option in front of this message: "argument --days: 应为正整数……".
-    try:
-        number = int(value)
-    except ValueError:
-        number = 0
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数，而不是“{value}”")
-    return number
+def _count(limit: int):
+    """An option's type: a whole number from 1 to `limit`. argparse names the option in front of the
+    message ("argument --days: 应为 1 到 366 之间的整数……")."""
+
+    def parse(value: str) -> int:
+        try:
+            number = int(value)
+        except ValueError:
+            number = 0
+        if not 1 <= number <= limit:
+            raise argparse.ArgumentTypeError(f"应为 1 到 {limit} 之间的整数，而不是“{value}”")
+        return number
+
+    return parse
 
 
 class Command(BaseCommand):
@@ -36,9 +41,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--no-migrate", action="store_true", help="不先执行数据库迁移")
         parser.add_argument("--no-activity", action="store_true", help="不生成模拟诉求办理数据")
-        parser.add_argument("--days", type=_positive, default=30, help="模拟最近多少天（默认 30）")
+        parser.add_argument("--days", type=_count(MAX_DAYS), default=30, help="模拟最近多少天（默认 30）")
         parser.add_argument(
-            "--per-day", type=_positive, default=10, help="每个工作日大约受理多少件诉求（默认 10，周末较少）"
+            "--per-day",
+            type=_count(MAX_PER_DAY),
+            default=10,
+            help="每个工作日大约受理多少件诉求（默认 10，周末较少）",
         )
 
     def handle(self, no_migrate, no_activity, days, per_day, **options):
