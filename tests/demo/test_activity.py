@@ -10,6 +10,7 @@ from unittest import mock
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import transaction
 from django.db.models import Max, Min
 from django.test import Client
 from django.utils import timezone
@@ -39,11 +40,18 @@ SEED = 55
 
 def test_demo_activity(defaults, caplog):
     build_demo()
+    with transaction.atomic():
+        # A first walk, thrown away: the same seed and moment must give the same weeks again.
+        build_activity(days=DAYS, per_day=PER_DAY, seed=SEED, now=NOW)
+        first_walk = trail()
+        transaction.set_rollback(True)
+    assert not Appeal.objects.exists()
     real_clock = timezone.now
     with caplog.at_level(logging.INFO, logger="yousu.sms"):
         summary = build_activity(days=DAYS, per_day=PER_DAY, seed=SEED, now=NOW)
     assert timezone.now is real_clock, "the simulated clock must not outlive the walk"
     assert not summary.skipped
+    assert trail() == first_walk
     check_several_statuses(summary)
     check_event_log()
     check_callbacks()
@@ -53,6 +61,15 @@ def test_demo_activity(defaults, caplog):
     check_no_real_people(caplog)
     check_assessment_and_counters(summary)
     check_second_run_adds_nothing()
+
+
+def trail() -> list[tuple]:
+    """The event log without database ids: what happened, when, to which appeal, by whom."""
+    return list(
+        Event.objects.order_by("id").values_list(
+            "appeal__code", "action", "at", "actor__username", "to_state"
+        )
+    )
 
 
 def check_several_statuses(summary):

@@ -1,15 +1,15 @@
 """Demo activity: a few weeks of simulated appeals handled through the platform's own services.
 
 `build_demo()` makes a city with no appeals, so every figure a newcomer would see is zero. This walks
-the last days appeal by appeal and step by step — intake, dispatch down the three levels, accept,
-reply, review, callbacks, returns, extensions, urges, supervision orders, whistles — calling the same
-services a person at each desk would call, each at its own simulated moment. The periodic job runs
-every simulated hour as it would in production, so time nodes fire and callbacks are created by the
-real rules. Every figure on the dashboard, the reports and the assessment is then produced by the
+the last days step by step, in the order of their moments — intake, dispatch down the three levels,
+accept, reply, review, callbacks, returns, extensions, urges, supervision orders, whistles — calling
+the same services a person at each desk would call, each at its own simulated moment. The periodic
+job runs every couple of simulated hours, so time nodes fire and callbacks are created by the real
+rules. Every figure on the dashboard, the reports and the assessment is then produced by the
 platform itself from the event log.
 
-Demo data is marked: the citizen is always 演示市民 with a phone number in a range no real number
-uses, every text says 演示, and the people the simulation needs (one per unit that has no demo
+Demo data is marked: the citizen is always 演示市民 (or anonymous) with a phone number in a range no
+real number uses, every text says 演示, and the people the simulation needs (one per unit that has no demo
 account doing that job) are demo actors without a usable password: they cannot log in.
 """
 
@@ -74,6 +74,7 @@ from yousu.dispatch.services import (
     reviewing_platform,
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
+from yousu.evaluation.assessment import assess_month, month_bounds, previous_month
 from yousu.notifications.sms import SmsGateway
 from yousu.org.calendar import calendar_for_area
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
@@ -602,6 +603,8 @@ def _link_pattern() -> re.Pattern:
 
 @dataclass
 class ActivitySummary:
+    """What the walk left in the database, counted from it afterwards (or why nothing was done)."""
+
     skipped: bool = False
     existing_appeals: int = 0
     appeals_by_kind: dict[str, int] = field(default_factory=dict)
@@ -1300,14 +1303,10 @@ def build_activity(
         raise DomainError(f"模拟天数应在 1 到 {MAX_DAYS} 之间", field="days")
     if not 1 <= per_day <= MAX_PER_DAY:
         raise DomainError(f"每日诉求数应在 1 到 {MAX_PER_DAY} 之间", field="per_day")
-    missing = sorted(
-        set(SIMULATION_DESKS)
-        - set(
-            Person.objects.filter(username__in=SIMULATION_DESKS, is_demo=True).values_list(
-                "username", flat=True
-            )
-        )
+    found = set(
+        Person.objects.filter(username__in=SIMULATION_DESKS, is_demo=True).values_list("username", flat=True)
     )
+    missing = [username for username in SIMULATION_DESKS if username not in found]
     if missing or not Unit.objects.filter(code=CITY_PLATFORM).exists():
         raise DomainError(
             f"请先生成演示城市（yousu demo）；缺少演示账号：{'、'.join(missing) or '—'}", field="demo"
@@ -1326,7 +1325,7 @@ def build_activity(
         simulation = Simulation(rng=random.Random(seed), now=now, per_day=per_day, clock=clock, phones=phones)
         simulation.run(first_day)
         clock.moment = now
-        assessed = _assess_previous_month(now, first_day)
+        assessed = _assess_previous_month(now)
     tallies = _run_tallies(now)
     summary = summarise_activity(now=now, actors_created=simulation.actors_created)
     summary.assessed_month, summary.tallies = assessed, tallies
@@ -1335,10 +1334,8 @@ def build_activity(
     return summary
 
 
-def _assess_previous_month(now: dt.datetime, first_day: dt.date) -> str:
+def _assess_previous_month(now: dt.datetime) -> str:
     """The monthly assessment of the month before `now`, as the monthly job would have run it."""
-    from yousu.evaluation.assessment import assess_month, month_bounds, previous_month
-
     month = previous_month(timezone.localdate(now))
     start, end = month_bounds(month)
     if end > now or not Appeal.objects.filter(received_at__gte=start, received_at__lt=end).exists():
@@ -1348,7 +1345,8 @@ def _assess_previous_month(now: dt.datetime, first_day: dt.date) -> str:
 
 
 def _run_tallies(now: dt.datetime) -> dict | None:
-    """The dashboard's counters catch up once, if this installation has them."""
+    """The dashboard's counters catch up once, if this installation has them (the periodic job may
+    have counted most of the walk already; this takes the rest up to the counters' horizon)."""
     if importlib.util.find_spec("yousu.reports.tallies") is None:
         return None
     consume = getattr(importlib.import_module("yousu.reports.tallies"), "tally_events", None)
