@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -175,40 +175,49 @@ def _share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], QuerySet[Appeal]]:
+def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], list[int]]:
     """The appeals open (received or in handling) at `end`, in two parts: those open now whose status
-    has not changed since, and those whose status changed after `end` but was open at it. Both read
-    small, indexed sets: the open appeals by the (status, received_at) index, and the appeal-level
-    events after `end` (for yesterday's brief, today's rows) with each one's last status before it."""
-    status_events = Event.objects.filter(order_id__isnull=True).exclude(to_state="")
-    changed = status_events.filter(at__gte=end).values("appeal_id")
+    has not changed since (a queryset on the (status, received_at) index), and the ids of those whose
+    status changed after `end` but was open at it. Every status change records the status it left, so
+    an appeal's first status event after `end` says what it was at `end`: only the events since are
+    read — for yesterday's brief, today's rows."""
+    since = Event.objects.filter(at__gte=end, order_id__isnull=True).exclude(to_state="")
     unchanged = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, received_at__lt=end).exclude(
-        pk__in=changed
+        pk__in=since.values("appeal_id")
     )
-    last_before = status_events.filter(appeal=OuterRef("pk"), at__lt=end).order_by("-at", "-id")
-    # An appeal without a status event before the end was received after it: no state, not open.
-    reopened = (
-        Appeal.objects.filter(pk__in=changed)
-        .annotate(state_at_end=Subquery(last_before.values("to_state")[:1]))
-        .filter(state_at_end__in=OPEN_APPEAL_STATUSES)
-    )
+    state_at_end: dict[int, str] = {}
+    for appeal_id, left in since.order_by("at", "id").values_list("appeal_id", "from_state").iterator():
+        state_at_end.setdefault(appeal_id, left)  # the first change after the end
+    # An appeal received after the end left "" (it did not exist): not open at it.
+    reopened = sorted(pk for pk, state in state_at_end.items() if state in OPEN_APPEAL_STATUSES)
     return unchanged, reopened
 
 
-def _overdue_at_end(appeals: QuerySet[Appeal], end: dt.datetime, as_of: dt.datetime) -> QuerySet[Order]:
+def _overdue_at_end(end: dt.datetime, as_of: dt.datetime) -> QuerySet[Order]:
+    """Lead orders still held and not completed at `end` whose deadline had passed at `as_of`; the
+    caller narrows them to the appeals open at `end`."""
     return (
-        Order.objects.filter(appeal__in=appeals.values("pk"), role=OrderRole.LEAD)
+        Order.objects.filter(role=OrderRole.LEAD, dispatched_at__lt=end, completion_due__lte=as_of)
         .exclude(status__in=LET_GO)
         .filter(Q(completed_at__isnull=True) | Q(completed_at__gte=end))
-        .filter(dispatched_at__lt=end, completion_due__lte=as_of)
-        .select_related("appeal", "unit")
         .order_by("completion_due", "id")
     )
 
 
+# Only what the brief lists: the whole appeal and unit rows would be sorted with each order.
+OVERDUE_COLUMNS = ("id", "unit__code", "unit__name", "appeal__code", "appeal__title", "completion_due")
+
+
+def _chunks(ids: list[int], size: int = 5000):
+    # SQLite caps the parameters of one statement; PostgreSQL parses a shorter IN list faster.
+    for index in range(0, len(ids), size):
+        yield ids[index : index + size]
+
+
 def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     """每日简报 for `day`, read from that day's rows of appeals, events, urges and supervision orders
-    (each filtered on an indexed time column) and, for the end-of-day position, the orders still open."""
+    (each filtered on an indexed time column) and, for the end-of-day position, the appeals open now
+    and the status events since the day ended."""
     now = now or timezone.now()
     start, end = day_bounds(day)
     as_of = min(end, now)
@@ -220,9 +229,11 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     def appeals_with(action: str) -> int:
         return events.filter(action=action).values("appeal_id").distinct().count()
 
-    # Two queries rather than one with OR: each part then joins its orders through the appeal index.
-    open_parts = _open_at_end(end)
-    overdue_parts = [_overdue_at_end(part, end, as_of) for part in open_parts]
+    unchanged, reopened = _open_at_end(end)
+    overdue = _overdue_at_end(end, as_of)
+    # Separate queries for the two parts: each then reaches its orders through the appeal index.
+    overdue_parts = [overdue.filter(appeal__in=unchanged.values("pk"))]
+    overdue_parts += [overdue.filter(appeal_id__in=chunk) for chunk in _chunks(reopened)]
     items = (
         appeals.filter(item__isnull=False)
         .values("item__code", "item__name")
@@ -240,11 +251,11 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
             answers["not_unit"] += payload.get("unit_caused") is False
     urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end)
     supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
-    open_at_end = sum(part.count() for part in open_parts)
+    open_at_end = unchanged.count() + len(reopened)
     overdue_count = sum(part.count() for part in overdue_parts)
     listed = sorted(
-        (order for part in overdue_parts for order in part[:OVERDUE_LISTED]),
-        key=lambda order: (order.completion_due, order.pk),
+        (row for part in overdue_parts for row in part.values(*OVERDUE_COLUMNS)[:OVERDUE_LISTED]),
+        key=lambda row: (row["completion_due"], row["id"]),
     )[:OVERDUE_LISTED]
     return {
         "report": "daily",
@@ -271,13 +282,13 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
             "count": overdue_count,
             "orders": [
                 {
-                    "unit": order.unit.code,
-                    "unit_name": order.unit.name,
-                    "appeal": order.appeal.code,
-                    "title": order.appeal.title,
-                    "completion_due": order.completion_due,
+                    "unit": row["unit__code"],
+                    "unit_name": row["unit__name"],
+                    "appeal": row["appeal__code"],
+                    "title": row["appeal__title"],
+                    "completion_due": row["completion_due"],
                 }
-                for order in listed
+                for row in listed
             ],
         },
         "top_items": [

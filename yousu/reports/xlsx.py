@@ -22,6 +22,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS
 
+from .documents import TOP_ITEMS
+
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ROW = 5
 PERCENT = "0.0%"
@@ -50,8 +52,20 @@ def _cell_value(value):
     return value
 
 
-def _sheet(workbook: Workbook, title: str) -> Worksheet:
-    sheet = workbook.create_sheet(title[:31])  # Excel refuses sheet names over 31 characters
+class _Sheet:
+    """A worksheet that knows its last written row: openpyxl's `max_row` scans every cell, so asking
+    it before each row would make a sheet of n rows cost n² (seconds for a few thousand orders)."""
+
+    def __init__(self, worksheet: Worksheet):
+        self.worksheet = worksheet
+        self.last_row = HEADER_ROW
+
+    def __getattr__(self, name):
+        return getattr(self.worksheet, name)
+
+
+def _sheet(workbook: Workbook, title: str) -> _Sheet:
+    sheet = _Sheet(workbook.create_sheet(title[:31]))  # Excel refuses sheet names over 31 characters
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
     sheet.page_setup.fitToWidth = 1
@@ -60,14 +74,14 @@ def _sheet(workbook: Workbook, title: str) -> Worksheet:
     return sheet
 
 
-def _heading(sheet: Worksheet, title: str, *lines: str) -> None:
+def _heading(sheet: _Sheet, title: str, *lines: str) -> None:
     sheet.cell(row=1, column=1, value=title).font = TITLE
     for offset, line in enumerate(lines[:3], start=2):
         sheet.cell(row=offset, column=1, value=line)
 
 
 def _table(
-    sheet: Worksheet,
+    sheet: _Sheet,
     header: list[str],
     widths: list[int],
 ) -> None:
@@ -78,12 +92,12 @@ def _table(
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         sheet.column_dimensions[get_column_letter(column)].width = width
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    sheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    sheet.worksheet.freeze_panes = f"A{HEADER_ROW + 1}"
+    sheet.worksheet.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
 
 
 def _append(
-    sheet: Worksheet,
+    sheet: _Sheet,
     values: list,
     *,
     formats: dict[int, str] | None = None,
@@ -91,7 +105,8 @@ def _append(
     bold: bool = False,
 ) -> int:
     """Write a row below the last one; `formats` maps a column number to its number format."""
-    row = max(sheet.max_row, HEADER_ROW) + 1
+    sheet.last_row += 1
+    row = sheet.last_row
     formats = formats or {}
     for column, value in enumerate(values, start=1):
         cell = sheet.cell(row=row, column=column, value=_cell_value(value))
@@ -108,12 +123,12 @@ def _append(
     return row
 
 
-def _filter(sheet: Worksheet, columns: int, last_row: int) -> None:
+def _filter(sheet: _Sheet, columns: int, last_row: int) -> None:
     last_row = max(last_row, HEADER_ROW)
     sheet.auto_filter.ref = f"A{HEADER_ROW}:{get_column_letter(columns)}{last_row}"
 
 
-def _definitions_sheet(workbook: Workbook, entries: list[tuple[str, str, str, str]]) -> Worksheet:
+def _definitions_sheet(workbook: Workbook, entries: list[tuple[str, str, str, str]]) -> _Sheet:
     """指标说明: what each number in the file means, as the platform defines it."""
     sheet = _sheet(workbook, _("指标说明"))
     _heading(sheet, _("指标说明"), _("本文件中各项数字的含义和计算方法，与平台的计算口径一致。"))
@@ -122,7 +137,7 @@ def _definitions_sheet(workbook: Workbook, entries: list[tuple[str, str, str, st
         row = _append(sheet, list(entry))
         for column in (3, 4):
             sheet.cell(row=row, column=column).alignment = WRAP
-    _filter(sheet, 4, sheet.max_row)
+    _filter(sheet, 4, sheet.last_row)
     return sheet
 
 
@@ -171,7 +186,7 @@ def daily_workbook(brief: dict) -> Workbook:
         sheet.cell(row=row, column=3).alignment = WRAP
         if code == "satisfaction_rate":
             sheet.cell(row=row, column=2).number_format = PERCENT
-    _filter(sheet, 3, sheet.max_row)
+    _filter(sheet, 3, sheet.last_row)
 
     sheet = _sheet(workbook, _("渠道与类型"))
     _heading(sheet, _("当日受理诉求：按渠道和诉求类型"), day)
@@ -180,14 +195,14 @@ def daily_workbook(brief: dict) -> Workbook:
         _append(sheet, [_("渠道"), entry["name"], entry["count"]])
     for entry in brief["received"]["by_kind"]:
         _append(sheet, [_("诉求类型"), entry["name"], entry["count"]])
-    _filter(sheet, 3, sheet.max_row)
+    _filter(sheet, 3, sheet.last_row)
 
     sheet = _sheet(workbook, _("热点事项"))
-    _heading(sheet, _("当日诉求最多的事项（前 %(n)s 位）") % {"n": 10}, day)
+    _heading(sheet, _("当日诉求最多的事项（前 %(n)s 位）") % {"n": TOP_ITEMS}, day)
     _table(sheet, [_("事项编码"), _("事项"), _("诉求数")], [16, 30, 12])
     for entry in brief["top_items"]:
         _append(sheet, [entry["code"], entry["name"], entry["count"]])
-    _filter(sheet, 3, sheet.max_row)
+    _filter(sheet, 3, sheet.last_row)
 
     sheet = _sheet(workbook, _("回访"))
     _heading(sheet, _("当日回访"), names["satisfaction_rate"]["definition"])
@@ -203,7 +218,7 @@ def daily_workbook(brief: dict) -> Workbook:
         _append(sheet, [label, value])
     row = _append(sheet, [names["satisfaction_rate"]["name"], callbacks["satisfaction_rate"]])
     sheet.cell(row=row, column=2).number_format = PERCENT
-    _filter(sheet, 2, sheet.max_row)
+    _filter(sheet, 2, sheet.last_row)
 
     sheet = _sheet(workbook, _("超期工单"))
     shown = len(brief["overdue"]["orders"])
@@ -224,7 +239,7 @@ def daily_workbook(brief: dict) -> Workbook:
             [order["unit_name"], order["unit"], order["appeal"], order["title"], order["completion_due"]],
             fill=OVERDUE_FILL,
         )
-    _filter(sheet, 5, sheet.max_row)
+    _filter(sheet, 5, sheet.last_row)
 
     _definitions_sheet(
         workbook, [(_("每日简报"), entry["name"], entry["definition"], "") for entry in names.values()]
@@ -301,7 +316,7 @@ def monthly_workbook(report: dict) -> Workbook:
                 sheet.cell(row=row, column=zone_column).fill = ZONE_FILLS[entry["zone"]]
         totals = {**group["totals"], "unit": _("小计"), "unit_name": group["label"]}
         _append(sheet, _assessment_values(totals), formats=formats, fill=TOTAL_FILL, bold=True)
-    _filter(sheet, len(header), sheet.max_row)
+    _filter(sheet, len(header), sheet.last_row)
 
     burden = report["burden"]
     sheet = _sheet(workbook, _("基层减负"))
@@ -313,7 +328,7 @@ def monthly_workbook(report: dict) -> Workbook:
     for entry in burden["rows"]:
         values = [entry["unit"], entry["unit_name"], entry["kind_label"], *(entry[c] for c in codes)]
         _append(sheet, values, formats=formats)
-    last = sheet.max_row
+    last = sheet.last_row
     totals = [_("合计"), "", "", *(burden["totals"][c] for c in codes)]
     _append(sheet, totals, formats=formats, fill=TOTAL_FILL, bold=True)
     _filter(sheet, len(header), last)
@@ -353,7 +368,7 @@ def unit_workbook(sheet_data: dict) -> Workbook:
         sheet.cell(row=row, column=3).alignment = WRAP
         if name == "zone" and result["zone"] in ZONE_FILLS:
             sheet.cell(row=row, column=2).fill = ZONE_FILLS[result["zone"]]
-    _filter(sheet, 3, sheet.max_row)
+    _filter(sheet, 3, sheet.last_row)
 
     sheet = _sheet(workbook, _("同类排名"))
     _heading(sheet, _("同类排名：%(group)s") % {"group": unit["group"]}, data["rank"]["definition"])
@@ -369,7 +384,7 @@ def unit_workbook(sheet_data: dict) -> Workbook:
         sheet.cell(row=row, column=4).number_format = SCORE
         if peer["zone"] in ZONE_FILLS:
             sheet.cell(row=row, column=5).fill = ZONE_FILLS[peer["zone"]]
-    _filter(sheet, 5, sheet.max_row)
+    _filter(sheet, 5, sheet.last_row)
 
     sheet = _sheet(workbook, _("本月工单"))
     _heading(sheet, data["orders"]["name"], data["orders"]["definition"])
@@ -401,7 +416,7 @@ def unit_workbook(sheet_data: dict) -> Workbook:
             ],
             fill=OVERDUE_FILL if order["overdue"] else None,
         )
-    _filter(sheet, len(header), sheet.max_row)
+    _filter(sheet, len(header), sheet.last_row)
 
     _definitions_sheet(workbook, _assessment_definitions(data))
     return workbook
