@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -175,21 +175,21 @@ def _share(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], list[int]]:
+def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], QuerySet[Appeal]]:
     """The appeals open (received or in handling) at `end`, in two parts: those open now whose status
-    has not changed since (a queryset on the (status, received_at) index), and the ids of those whose
-    status changed after `end` but was open at it. Every status change records the status it left, so
-    an appeal's first status event after `end` says what it was at `end`: only the events since are
-    read — for yesterday's brief, today's rows."""
+    has not changed since (read on the (status, received_at) index), and those whose status changed
+    after `end` but was open at it. Every status change records the status it left, so an appeal's
+    first status event after `end` says what it was at `end`: only the events since are read — for
+    yesterday's brief, today's rows."""
     since = Event.objects.filter(at__gte=end, order_id__isnull=True).exclude(to_state="")
     unchanged = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, received_at__lt=end).exclude(
         pk__in=since.values("appeal_id")
     )
-    state_at_end: dict[int, str] = {}
-    for appeal_id, left in since.order_by("at", "id").values_list("appeal_id", "from_state").iterator():
-        state_at_end.setdefault(appeal_id, left)  # the first change after the end
-    # An appeal received after the end left "" (it did not exist): not open at it.
-    reopened = sorted(pk for pk, state in state_at_end.items() if state in OPEN_APPEAL_STATUSES)
+    # The first by id: an appeal's status changes are written one at a time under the lock of its row
+    # (or of its one live lead order), so their ids follow their times.
+    first = since.values("appeal_id").annotate(first=Min("id")).values("first")
+    left_open = Event.objects.filter(pk__in=first, from_state__in=OPEN_APPEAL_STATUSES)
+    reopened = Appeal.objects.filter(received_at__lt=end, pk__in=left_open.values("appeal_id"))
     return unchanged, reopened
 
 
@@ -231,9 +231,11 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
 
     unchanged, reopened = _open_at_end(end)
     overdue = _overdue_at_end(end, as_of)
-    # Separate queries for the two parts: each then reaches its orders through the appeal index.
+    # The second part is read once (its grouping over the events since is the costly step) and its
+    # orders found by id; the first stays a subquery, on the (status, received_at) index.
+    reopened_ids = list(reopened.values_list("pk", flat=True))
     overdue_parts = [overdue.filter(appeal__in=unchanged.values("pk"))]
-    overdue_parts += [overdue.filter(appeal_id__in=chunk) for chunk in _chunks(reopened)]
+    overdue_parts += [overdue.filter(appeal_id__in=chunk) for chunk in _chunks(reopened_ids)]
     items = (
         appeals.filter(item__isnull=False)
         .values("item__code", "item__name")
@@ -251,7 +253,7 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
             answers["not_unit"] += payload.get("unit_caused") is False
     urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end)
     supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
-    open_at_end = unchanged.count() + len(reopened)
+    open_at_end = unchanged.count() + len(reopened_ids)
     overdue_count = sum(part.count() for part in overdue_parts)
     listed = sorted(
         (row for part in overdue_parts for row in part.values(*OVERDUE_COLUMNS)[:OVERDUE_LISTED]),
