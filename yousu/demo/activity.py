@@ -56,20 +56,27 @@ from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import (
     ACTIVE_ORDER_STATUSES,
+    OrderRole,
+    PauseReason,
     ReplyResult,
     RequestStatus,
     ReturnReason,
 )
-from yousu.dispatch.models import ExtensionRequest, Order, ReturnRequest, Whistle
+from yousu.dispatch.models import ClockPause, CriticismNotice, ExtensionRequest, Order, ReturnRequest, Whistle
 from yousu.dispatch.services import (
     appeal_dispatch,
+    criticism_notice_issue,
     extension_request_review,
     order_accept,
+    order_add_assist,
     order_extension_request,
     order_forward,
+    order_pause,
     order_reply,
+    order_resume,
     order_return_request,
     order_review,
+    order_submit_assist_part,
     return_request_review,
     reviewing_platform,
 )
@@ -101,6 +108,8 @@ DEMO_MARK = "（演示数据）"
 # The district whose units have demo accounts: a newcomer who logs in as one of them finds work there.
 HOME_DISTRICT = "630103"
 HOME_COMMUNITY = "630103001001"
+# The district departments a platform asks to assist a lead department (协办), first one not the lead.
+ASSIST_SECTORS = ("urban_management", "ecology_environment", "market_regulation")
 # The demo accounts that sit at the city's desks in the simulation (intake, dispatch, supervision, grid).
 SIMULATION_DESKS = ("operator", "dispatcher", "supervisor", "ddj_grid")
 # A year at most: the working calendar knows the official holidays of the years around now, and a
@@ -618,6 +627,9 @@ class ActivitySummary:
     urges: int = 0
     supervision_orders: int = 0
     whistles: int = 0
+    assisting_orders: int = 0
+    clock_pauses: int = 0
+    criticism_notices: int = 0
     open_appeals: int = 0
     overdue_orders: int = 0
     actors_created: int = 0
@@ -646,6 +658,9 @@ def summarise_activity(*, now: dt.datetime, actors_created: int = 0) -> Activity
         urges=Urge.objects.count(),
         supervision_orders=SupervisionOrder.objects.count(),
         whistles=Whistle.objects.count(),
+        assisting_orders=Order.objects.exclude(role=OrderRole.LEAD).count(),
+        clock_pauses=ClockPause.objects.count(),
+        criticism_notices=CriticismNotice.objects.count(),
         open_appeals=Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES).count(),
         overdue_orders=Order.objects.filter(status__in=ACTIVE_ORDER_STATUSES, completion_due__lt=now).count(),
         actors_created=actors_created,
@@ -931,6 +946,9 @@ class Simulation:
             )[0],
             "second_callback": rng.choices(["satisfied", "basically", "unsatisfied"], [55, 30, 15])[0],
             "solved": r() < 0.9,
+            "pause": r() < 0.04,
+            "assist": r() < 0.08,
+            "criticise": r() < 0.5,
         }
 
     def answer_at_intake(self, case: Case) -> None:
@@ -1003,6 +1021,14 @@ class Simulation:
             approve=False,
             note="经核实，诉求地点在本单位辖区内，按首接负责办理" + DEMO_MARK,
         )
+        if case.plan["criticise"]:
+            # The seeds' case: a unit that tried to hand back its own work is named in a notice.
+            criticism_notice_issue(
+                unit=case.order.unit,
+                reason=f"对职责范围内的诉求“{case.appeal.title}”申请退单，未落实首接负责制" + DEMO_MARK,
+                by=self.supervisor,
+                order=case.order,
+            )
         self._plan_accept(case)
 
     # ------------------------------------------------------------ handling
@@ -1031,7 +1057,62 @@ class Simulation:
             self.at(moment + (reply_at - moment) * 0.5, self.urge, case)
         if plan["supervise"] and reply_at > moment + dt.timedelta(hours=4):
             self.at(moment + (reply_at - moment) * 0.6, self.supervise, case)
+        if plan["pause"] and reply_at > moment + dt.timedelta(hours=4):
+            paused_at = moment + (reply_at - moment) * 0.3
+            self.at(paused_at, self.pause, case)
+            self.at(paused_at + (reply_at - paused_at) * 0.5, self.resume, case)
+        if plan["assist"] and order.unit.kind == UnitKind.DEPARTMENT and order.unit.level == Level.DISTRICT:
+            self._plan_assist(case, reply_at)
         self.at(max(reply_at, moment + dt.timedelta(minutes=10)), self.reply, case)
+
+    def _plan_assist(self, case: Case, reply_at: dt.datetime) -> None:
+        """协办: the district platform brings in a second department, which signs for its part and
+        submits it before the lead unit replies (or the assist is not planned at all)."""
+        added_at = self.working(self.clock.moment, self.rng.uniform(0.5, 2))
+        accepted_at = self.working(added_at, self.rng.uniform(0.5, 3))
+        submitted_at = self.working(accepted_at, self.rng.uniform(1, 6))
+        if submitted_at < reply_at:
+            self.at(added_at, self.add_assist, case, accepted_at, submitted_at)
+
+    def add_assist(self, case: Case, accepted_at: dt.datetime, submitted_at: dt.datetime) -> None:
+        lead = case.order
+        district = lead.unit.area.code
+        helper_unit = (
+            Unit.objects.filter(
+                code__in=[f"{district}-{sector}" for sector in ASSIST_SECTORS], kind=UnitKind.DEPARTMENT
+            )
+            .exclude(pk=lead.unit_id)
+            .order_by("code")
+            .first()
+        )
+        helper = order_add_assist(
+            order=lead,
+            by=self.dispatcher_of(reviewing_platform(lead)),
+            unit=helper_unit,
+            reason="需相关部门配合现场核查" + DEMO_MARK,
+        )
+        self.at(accepted_at, self.accept_assist, helper)
+        self.at(submitted_at, self.submit_assist_part, helper)
+
+    def accept_assist(self, helper: Order) -> None:
+        order_accept(order=helper, by=self.handler_of(helper.unit))
+
+    def submit_assist_part(self, helper: Order) -> None:
+        order_submit_assist_part(
+            order=helper, by=self.handler_of(helper.unit), text="已配合主办单位完成现场核查" + DEMO_MARK
+        )
+
+    def pause(self, case: Case) -> None:
+        """挂起: the unit waits for the citizen's material; that time does not count against it."""
+        order_pause(
+            order=case.order,
+            by=self.handler_of(case.order.unit),
+            reason=PauseReason.WAITING_FOR_CITIZEN,
+            explanation="需群众补充现场照片和相关材料" + DEMO_MARK,
+        )
+
+    def resume(self, case: Case) -> None:
+        order_resume(order=case.order, by=self.handler_of(case.order.unit), note="群众已补充材料" + DEMO_MARK)
 
     def _share_of_limit(self, case: Case, share: float) -> dt.datetime:
         order = case.order

@@ -105,9 +105,11 @@ class Command(BaseCommand):
             f"延期申请：{listed(activity.extension_requests, labels(RequestStatus))}"
         )
         out.write(
-            f"  催办 {activity.urges} 次，督办单 {activity.supervision_orders} 份，吹哨 {activity.whistles} 次；"
-            f"在办诉求 {activity.open_appeals} 件，超期未办结工单 {activity.overdue_orders} 件"
+            f"  协办工单 {activity.assisting_orders} 件，挂起 {activity.clock_pauses} 次，"
+            f"催办 {activity.urges} 次，督办单 {activity.supervision_orders} 份，吹哨 {activity.whistles} 次，"
+            f"通报批评 {activity.criticism_notices} 次"
         )
+        out.write(f"  在办诉求 {activity.open_appeals} 件，超期未办结工单 {activity.overdue_orders} 件")
         extra = []
         if activity.assessed_month:
             extra.append(f"已计算 {activity.assessed_month} 月度考评")
