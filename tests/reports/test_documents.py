@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from tests.appeals.factories import at_eco, new_appeal
+from tests.appeals.factories import at_eco, new_appeal, staff
 from tests.supervision.clock import at, frozen
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.dispatch.services import order_accept, order_reply, order_review, order_send_back
@@ -112,6 +112,13 @@ def test_who_may_read_which_report(october):
         documents.check_may_read_unit_sheet(p.east_market_handler, u.east_eco)
     with pytest.raises(PermissionRefused):
         documents.check_may_read_unit_sheet(p.east_dispatcher, u.east_eco)
+    # The dispatcher role reads the city's reports only at a platform; a deactivated assessor not at all.
+    with pytest.raises(PermissionRefused):
+        documents.check_may_read_city_reports(staff(u.east_eco, "eco-dispatcher", "dispatcher"))
+    gone = staff(u.platform, "former-supervisor", "supervisor")
+    gone.is_active = False
+    with pytest.raises(PermissionRefused):
+        documents.check_may_read_city_reports(gone)
 
 
 def test_bad_dates_months_and_units_name_the_field(world):
