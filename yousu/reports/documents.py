@@ -254,11 +254,15 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end)
     supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
     open_at_end = unchanged.count() + len(reopened_ids)
-    overdue_count = sum(part.count() for part in overdue_parts)
+    # One pass per part gives both the count and the first ones by deadline: counting and listing
+    # separately would read the open appeals and their orders twice.
+    deadlines = sorted(row for part in overdue_parts for row in part.values_list("completion_due", "id"))
+    overdue_count = len(deadlines)
+    first = [pk for _due, pk in deadlines[:OVERDUE_LISTED]]
     listed = sorted(
-        (row for part in overdue_parts for row in part.values(*OVERDUE_COLUMNS)[:OVERDUE_LISTED]),
+        Order.objects.filter(pk__in=first).values(*OVERDUE_COLUMNS),
         key=lambda row: (row["completion_due"], row["id"]),
-    )[:OVERDUE_LISTED]
+    )
     return {
         "report": "daily",
         "date": day,
