@@ -28,7 +28,7 @@ from yousu.dispatch.models import Order, ReturnRequest, Whistle
 from yousu.evaluation.models import AssessmentRun
 from yousu.org.models import Person
 
-from ..supervision.clock import at
+from ..supervision.clock import at, frozen
 
 # A Wednesday: the walk covers Saturday 31 October to Wednesday noon, so October has activity.
 NOW = at(2026, 11, 4, 12, 0)
@@ -239,11 +239,14 @@ def test_command(defaults):
         with pytest.raises(CommandError, match=option):
             call_command("demo", "--no-migrate", option, value)
     assert not Appeal.objects.exists()
-    out = _command_output("--no-migrate", "--days", "2", "--per-day", "2")
-    assert "模拟诉求" in out and "用时" in out and "回访" in out
-    assert "  operator " in out and ACTOR_PREFIX not in out  # actors cannot log in: not listed
-    assert Appeal.objects.exists()
-    again = _command_output("--no-migrate", "--days", "2", "--per-day", "2")
+    with frozen(NOW):  # the command walks up to the current time: a fixed one, so the walk is known
+        out = _command_output("--no-migrate", "--days", "2", "--per-day", "3")
+    assert "模拟诉求（2026-11-03 至 2026-11-04" in out and "用时" in out and "回访" in out
+    assert f"诉求 {Appeal.objects.count()} 件" in out and Appeal.objects.exists()
+    # The actors exist but cannot log in, so the list of demo accounts leaves them out.
+    assert Person.objects.filter(username__startswith=ACTOR_PREFIX).exists()
+    assert "  operator " in out and ACTOR_PREFIX not in out
+    again = _command_output("--no-migrate", "--days", "2", "--per-day", "3")
     assert f"数据库中已有 {Appeal.objects.count()} 件诉求" in again
     quiet = _command_output("--no-migrate", "--no-activity")
     assert "模拟诉求" not in quiet and "数据库中已有" not in quiet
