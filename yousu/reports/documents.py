@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from django.db.models import Count, Min, Q, QuerySet
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -182,8 +182,10 @@ def _open_at_end(end: dt.datetime) -> tuple[QuerySet[Appeal], QuerySet[Appeal]]:
     first status event after `end` says what it was at `end`: only the events since are read — for
     yesterday's brief, today's rows."""
     since = Event.objects.filter(at__gte=end, order_id__isnull=True).exclude(to_state="")
-    unchanged = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, received_at__lt=end).exclude(
-        pk__in=since.values("appeal_id")
+    # NOT EXISTS, not NOT IN: PostgreSQL turns it into an anti-join however many events came since,
+    # where NOT IN over a set larger than work_mem is checked row by row.
+    unchanged = Appeal.objects.filter(status__in=OPEN_APPEAL_STATUSES, received_at__lt=end).filter(
+        ~Exists(since.filter(appeal_id=OuterRef("pk")))
     )
     # The first by id: an appeal's status changes are written one at a time under the lock of its row
     # (or of its one live lead order), so their ids follow their times.
