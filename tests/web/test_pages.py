@@ -89,3 +89,28 @@ def test_model_names_and_choices_have_english_translations():
         assert str(RoleCode.DISPATCHER.label) == "Dispatcher"
     with translation.override("zh-hans"):
         assert str(Unit._meta.verbose_name_plural) == "单位"
+
+
+def test_start_page_offers_demo_accounts_but_not_the_simulations_actors(client, settings, world):
+    from yousu.org.services import person_create
+
+    settings.DEBUG = True  # the demo accounts are shown on a development server only
+    person_create(
+        username="demo_op",
+        full_name="接线员（演示）",
+        unit=world.units.platform,
+        roles=["operator"],
+        password="yousu-demo-2026",
+        is_demo=True,
+    )
+    person_create(
+        username="demo_actor",
+        full_name="某局承办人（演示）",
+        unit=world.units.east_eco,
+        roles=["unit_handler"],
+        is_demo=True,
+    )
+    html = client.get("/").content.decode()
+    assert "demo_op" in html and "demo_actor" not in html
+    settings.DEBUG = False
+    assert "demo_op" not in client.get("/").content.decode()

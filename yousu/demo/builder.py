@@ -139,6 +139,7 @@ def summarise() -> DemoSummary:
     people = [
         (p.username, p.full_name, p.unit.name if p.unit else "", "、".join(str(r) for r in p.roles.all()))
         for p in Person.objects.filter(is_demo=True)
+        .exclude(password__startswith="!")  # actors can't log in
         .select_related("unit")
         .prefetch_related("roles")
         .order_by("id")

@@ -27,6 +27,8 @@ def start(request):
         # Only on a development server: newcomers need the demo accounts to look around.
         demo_people = list(
             Person.objects.filter(is_demo=True, is_active=True)
+            # The demo activity's simulated actors have no usable password ("!…"): not accounts to offer.
+            .exclude(password__startswith="!")
             .select_related("unit")
             .prefetch_related("roles")
             .order_by("id")[:40]
