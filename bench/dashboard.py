@@ -344,28 +344,66 @@ def request(port: int, path: str, token: str) -> tuple[int, float, bytes]:
     return response.status, (time.perf_counter() - started) * 1000, body
 
 
-def measure(port: int, token: str, district: str, requests: int) -> dict:
-    results = {}
+def _stats(times: list[float]) -> dict:
+    times = sorted(times)
+    return {
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
+        "max_ms": round(times[-1], 1),
+    }
+
+
+def measure(ports: dict[str, int], token: str, district: str, requests: int) -> dict:
+    """Each case on every server, a request to each in turn, so that whatever else the machine is
+    doing meanwhile weighs on both alike."""
+    results = {label: {} for label in ports}
     for period, filtered in CASES:
         path = f"/api/v1/dashboard/summary/?period={period}" + (f"&district={district}" if filtered else "")
+        case = f"{period}{'+district' if filtered else ''}"
+        times = {label: [] for label in ports}
+        errors = dict.fromkeys(ports, 0)
+        bodies = {}
         for _warmup in range(3):
-            request(port, path, token)
-        times, errors, body = [], 0, b""
+            for port in ports.values():
+                request(port, path, token)
         for _n in range(requests):
-            status, ms, body = request(port, path, token)
-            times.append(ms)
-            errors += status != 200
-        times.sort()
-        figures = json.loads(body) if body else {}
-        results[f"{period}{'+district' if filtered else ''}"] = {
-            "p50_ms": round(statistics.median(times), 1),
-            "p95_ms": round(times[int(len(times) * 0.95) - 1], 1),
-            "max_ms": round(times[-1], 1),
-            "errors": errors,
-            "received": figures.get("totals", {}).get("received"),
-            "overdue": figures.get("overdue", {}).get("count"),
-        }
+            for label, port in ports.items():
+                status, ms, bodies[label] = request(port, path, token)
+                times[label].append(ms)
+                errors[label] += status != 200
+        for label in ports:
+            figures = json.loads(bodies[label]) if bodies[label] else {}
+            results[label][case] = {
+                **_stats(times[label]),
+                "errors": errors[label],
+                "received": figures.get("totals", {}).get("received"),
+                "overdue": figures.get("overdue", {}).get("count"),
+            }
     return results
+
+
+def start_server(database_url: str, workers: int, cache_seconds: str):
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(128)
+    master = subprocess.Popen(
+        [sys.executable, __file__, "--serve-fd", str(listener.fileno()), "--workers", str(workers)],
+        pass_fds=[listener.fileno()],
+        env={**environment(database_url), "YOUSU_BENCH_CACHE_SECONDS": cache_seconds},
+        cwd=ROOT,
+    )
+    return listener, master
+
+
+def wait_until_serving(port: int, token: str) -> None:
+    for _attempt in range(120):
+        try:
+            if request(port, "/api/v1/dashboard/summary/", token)[0] == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.5)
+    sys.exit("the server did not answer")
 
 
 def main() -> None:
@@ -376,6 +414,9 @@ def main() -> None:
     parser.add_argument("--server", default=DEFAULT_SERVER)
     parser.add_argument("--database", default="yousu_bench_dashboard")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--measure-only", action="store_true", help="only measure, on a database an earlier --keep left"
+    )
     parser.add_argument("--serve-fd", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     database_url = f"{args.server}/{args.database}"
@@ -383,7 +424,8 @@ def main() -> None:
         serve(args.serve_fd, args.workers)
         return
 
-    create_database(args.server, args.database)
+    if not args.measure_only:
+        create_database(args.server, args.database)
     os.environ.update(environment(database_url))
     import django
 
@@ -397,64 +439,41 @@ def main() -> None:
     from yousu.reports.models import Tally
     from yousu.reports.tallies import tally_events
 
-    master = listener = None
+    servers = {}
+    loaded, consumer = {}, {}
     try:
-        call_command("migrate", interactive=False, verbosity=0)
-        build_demo()
-        started = time.perf_counter()
-        loaded, now = populate(args.appeals)
-        loaded["generation_seconds"] = round(time.perf_counter() - started, 1)
-        # `yousu tally --rebuild` as after a bulk import, up to a day before the end; then the
-        # periodic consumer catches up on the last day, leaving the minutes within its horizon.
-        rebuilt = tally_events(now=now - dt.timedelta(days=1), rebuild=True)
-        consumed = tally_events(now=now)
-        consumer = {
-            "rebuild_events": rebuilt["events"],
-            "rebuild_seconds": rebuilt["seconds"],
-            "rebuild_events_per_second": round(rebuilt["events"] / rebuilt["seconds"]),
-            "consumer_events": consumed["events"],
-            "consumer_seconds": consumed["seconds"],
-            "consumer_events_per_second": round(consumed["events"] / consumed["seconds"]),
-            "tally_rows": Tally.objects.count(),
-            "events_after_watermark": Event.objects.filter(id__gt=consumed["watermark"]).count(),
-        }
+        if not args.measure_only:
+            call_command("migrate", interactive=False, verbosity=0)
+            build_demo()
+            started = time.perf_counter()
+            loaded, now = populate(args.appeals)
+            loaded["generation_seconds"] = round(time.perf_counter() - started, 1)
+            # `yousu tally --rebuild` as after a bulk import, up to a day before the end; then the
+            # periodic consumer catches up on the last day, leaving the minutes within its horizon.
+            rebuilt = tally_events(now=now - dt.timedelta(days=1), rebuild=True)
+            consumed = tally_events(now=now)
+            consumer = {
+                "rebuild_events": rebuilt["events"],
+                "rebuild_seconds": rebuilt["seconds"],
+                "rebuild_events_per_second": round(rebuilt["events"] / rebuilt["seconds"]),
+                "consumer_events": consumed["events"],
+                "consumer_seconds": consumed["seconds"],
+                "consumer_events_per_second": round(consumed["events"] / consumed["seconds"]),
+                "tally_rows": Tally.objects.count(),
+                "events_after_watermark": Event.objects.filter(id__gt=consumed["watermark"]).count(),
+            }
         token = Token.objects.get_or_create(user=Person.objects.get(username="leader"))[0].key
         district = Area.objects.filter(level="district").order_by("code").first().code
         from django.db import connections
 
         connections.close_all()
 
-        latency = {}
         for label, seconds in (("uncached", "0"), ("cached", "300")):
-            listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            listener.bind(("127.0.0.1", 0))
-            listener.listen(128)
-            port = listener.getsockname()[1]
-            master = subprocess.Popen(
-                [
-                    sys.executable,
-                    __file__,
-                    "--serve-fd",
-                    str(listener.fileno()),
-                    "--workers",
-                    str(args.workers),
-                ],
-                pass_fds=[listener.fileno()],
-                env={**environment(database_url), "YOUSU_BENCH_CACHE_SECONDS": seconds},
-                cwd=ROOT,
-            )
-            for _attempt in range(120):
-                try:
-                    if request(port, "/api/v1/dashboard/summary/", token)[0] == 200:
-                        break
-                except OSError:
-                    pass
-                time.sleep(0.5)
-            latency[label] = measure(port, token, district, args.requests)
-            master.terminate()
-            master.wait(timeout=30)
-            listener.close()
-            master = listener = None
+            servers[label] = start_server(database_url, args.workers, seconds)
+        ports = {label: listener.getsockname()[1] for label, (listener, _master) in servers.items()}
+        for port in ports.values():
+            wait_until_serving(port, token)
+        latency = measure(ports, token, district, args.requests)
         print(
             json.dumps(
                 {
@@ -471,15 +490,14 @@ def main() -> None:
             )
         )
     finally:
-        if master is not None:
+        for listener, master in servers.values():
             master.terminate()
             master.wait(timeout=30)
-        if listener is not None:
             listener.close()
         from django.db import connections
 
         connections.close_all()
-        if not args.keep:
+        if not args.keep and not args.measure_only:
             drop_database(args.server, args.database)
 
 
