@@ -1,6 +1,6 @@
 """Benchmark (not a test): the live dashboard's summary endpoint with 10,000,000 appeals in PostgreSQL.
 
-    .venv/bin/python bench/dashboard.py [--appeals 10000000] [--requests 200] [--keep]
+    .venv/bin/python bench/dashboard.py [--appeals 10000000] [--requests 200] [--keep] [--measure-only]
 
 It creates its own database (default `yousu_bench_dashboard`, dropped and made again; the name must
 contain "bench"), migrates it and builds the demo city, makes one appeal and order through the
@@ -21,11 +21,12 @@ to catch up on the last day (the last minutes, within its horizon, stay for the 
 the throughput of both, serves the
 application with gunicorn (2 sync workers, DEBUG off, persistent connections) and requests
 `GET /api/v1/dashboard/summary/` as the demo leader, over HTTP, `--requests` times for each period
-(today, 7d, month, year) and for the month with a district filter, one client at a time: first with
-the counters read on every request ("uncached"), then as deployed, with the counters' rows cached
-until the consumer changes them ("cached"; the events after the watermark are still read every
-time). It prints one JSON object with the generation and consumer times and p50/p95/max latency per
-case, and drops the database unless `--keep`.
+(today, 7d, month, year) and for the month with a district filter, one client, one request at a
+time, alternating between two servers: one reading the counters on every request ("uncached"), one
+as deployed, with the counters' rows cached until the consumer changes them ("cached"; the events
+after the watermark, the overdue list and the ranking are read every time). It prints one JSON
+object with the generation, rebuild and consumer times and p50/p95/max latency per case, and drops
+the database unless `--keep`; `--measure-only` measures again on a kept database.
 
 Order events (accepted, replied, …) are not generated: the consumer skips them in SQL, and the
 summary never reads them, so they change the disk size rather than what is measured.
