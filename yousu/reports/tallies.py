@@ -16,7 +16,8 @@ The consumer (`tally_events`) reads the events after its watermark that are olde
 (on PostgreSQL ids are taken before commit, so a transaction committing late could otherwise be
 skipped), adds their deltas to `Tally` rows of both grains and moves the watermark, in one
 transaction. The dashboard adds the deltas of the few events after the watermark in memory
-(`live_rows`), so its figures are exact without waiting for the consumer.
+(`tally_rows`), so its figures are exact without waiting for the consumer. A rebuild on PostgreSQL
+computes the same deltas in one SQL statement (`_rebuild_in_sql`); the tests hold the two equal.
 """
 
 from __future__ import annotations
