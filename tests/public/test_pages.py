@@ -49,6 +49,11 @@ def test_the_page_needs_no_login_and_shows_no_personal_data(client, world, publi
         assert secret not in html
     # Nothing finer than the street: the grid's and the community's names stay off the page.
     assert "东一街道" in html and "东一社区第1网格" not in html
+    # A citizen's page links to public pages, not to the staff desks.
+    raw = page.content.decode()
+    assert 'href="/public/"' in raw
+    for desk in ("/supervision/", "/callbacks/desk/", "/dashboard/", "/admin/"):
+        assert f'href="{desk}"' not in raw
 
 
 def test_ranking_by_peer_group_with_zones(client, world):
