@@ -87,6 +87,8 @@ def test_linking_makes_the_new_appeal_follow_without_a_second_dispatch(world):
     assert linked.status == AppealStatus.LINKED
     assert linked.duplicate_of == original
     assert linked.item == world.items.fumes  # takes the original's item when it had none
+    item_set = copy.events.get(action="item_set")
+    assert item_set.payload == {"from": "", "to": world.items.fumes.code}
     assert not Order.objects.filter(appeal=copy).exists()
     event = copy.events.get(action="linked_duplicate")
     assert (event.from_state, event.to_state, event.reason) == ("received", "linked", "同一店铺")

@@ -322,9 +322,14 @@ def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None
     appeal.duplicate_of = original
     before = appeal.status
     appeal.status = AppealStatus.LINKED
-    if appeal.item_id is None and original.item_id:
+    takes_item = appeal.item_id is None and original.item_id is not None
+    if takes_item:
         appeal.item = original.item
     appeal.save(update_fields=["duplicate_of", "status", "item", "updated_at"])
+    if takes_item:
+        # Every change of an appeal's item is an event, as in appeal_set_item: figures counted by
+        # item (the dashboard's categories) follow the log, and a recount from it gives the same.
+        record_event(appeal, "item_set", actor=by, payload={"from": "", "to": original.item.code})
     record_event(
         appeal,
         "linked_duplicate",

@@ -187,6 +187,12 @@ YOUSU_CALLBACK_LINK_DAYS = env_int("YOUSU_CALLBACK_LINK_DAYS", 7, minimum=1)
 YOUSU_PUBLIC_URL = env_str("YOUSU_PUBLIC_URL", "http://127.0.0.1:8000")
 # Seconds between two refreshes of the leader's dashboard (/dashboard/).
 YOUSU_DASHBOARD_POLL_SECONDS = env_int("YOUSU_DASHBOARD_POLL_SECONDS", 30, minimum=1)
+# The dashboard counters (yousu.reports.tallies) count events older than this many seconds: on
+# PostgreSQL an event's id is taken before its transaction commits, so a younger one may still have
+# an older neighbour on the way. The summary adds the younger events itself.
+YOUSU_TALLY_HORIZON_SECONDS = env_int("YOUSU_TALLY_HORIZON_SECONDS", 300, minimum=0)
+# Seconds the summary keeps the counters' rows of one generation in the cache (0: read every time).
+YOUSU_DASHBOARD_CACHE_SECONDS = env_int("YOUSU_DASHBOARD_CACHE_SECONDS", 300, minimum=0)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yousu@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
