@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import logging
 from io import StringIO
 from unittest import mock
@@ -27,6 +26,8 @@ from yousu.dispatch.choices import OrderRole, OrderStatus, RequestStatus
 from yousu.dispatch.models import Order, ReturnRequest, Whistle
 from yousu.evaluation.models import AssessmentRun
 from yousu.org.models import Person
+from yousu.public.models import TypicalCase
+from yousu.reports.models import Tally
 
 from ..supervision.clock import at, frozen
 
@@ -184,8 +185,15 @@ def check_assessment_and_counters(summary):
     assert summary.assessed_month == "2026-10"
     run = AssessmentRun.objects.get(month=dt.date(2026, 10, 1), is_current=True)
     assert run.computed_at == NOW
-    if importlib.util.find_spec("yousu.reports.tallies") is not None:
-        assert summary.tallies is not None
+    # The counters caught up with the log: counted and live figures are the platform's own.
+    assert summary.tallies is not None
+    assert Tally.objects.filter(dim="all", received__gt=0).exists()
+    # The supervisor published typical cases of closed appeals, without the citizens' phones.
+    cases = list(TypicalCase.objects.select_related("appeal"))
+    assert summary.typical_cases == len(cases) >= 1
+    for case in cases:
+        assert case.appeal.status == "closed" and case.published_by.username == "supervisor"
+        assert case.appeal.citizen_phone not in case.summary + case.outcome + case.title
 
 
 def check_second_run_adds_nothing():

@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import importlib
-import importlib.util
 import itertools
 import json
 import random
@@ -57,6 +55,7 @@ from yousu.core.errors import DomainError
 from yousu.dispatch.choices import (
     ACTIVE_ORDER_STATUSES,
     OrderRole,
+    OrderStatus,
     PauseReason,
     ReplyResult,
     RequestStatus,
@@ -87,6 +86,8 @@ from yousu.org.calendar import calendar_for_area
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person, Unit
 from yousu.org.services import person_create
+from yousu.public.services import typical_case_publish
+from yousu.reports.tallies import tally_events
 from yousu.supervision.choices import SupervisionStatus
 from yousu.supervision.jobs import run_periodic
 from yousu.supervision.models import SupervisionOrder, Urge
@@ -635,6 +636,7 @@ class ActivitySummary:
     actors_created: int = 0
     assessed_month: str = ""
     tallies: dict | None = None
+    typical_cases: int = 0
     seconds: float = 0.0
     first_day: dt.date | None = None
     last_day: dt.date | None = None
@@ -1407,9 +1409,10 @@ def build_activity(
         simulation.run(first_day)
         clock.moment = now
         assessed = _assess_previous_month(now)
-    tallies = _run_tallies(now)
+        published = _publish_typical_cases()
+    tallies = tally_events(now=now)
     summary = summarise_activity(now=now, actors_created=simulation.actors_created)
-    summary.assessed_month, summary.tallies = assessed, tallies
+    summary.assessed_month, summary.tallies, summary.typical_cases = assessed, tallies, published
     summary.first_day, summary.last_day = first_day, timezone.localdate(now)
     summary.seconds = round(time.perf_counter() - started, 1)
     return summary
@@ -1425,10 +1428,23 @@ def _assess_previous_month(now: dt.datetime) -> str:
     return f"{month:%Y-%m}"
 
 
-def _run_tallies(now: dt.datetime) -> dict | None:
-    """The dashboard's counters catch up once, if this installation has them (the periodic job may
-    have counted most of the walk already; this takes the rest up to the counters' horizon)."""
-    if importlib.util.find_spec("yousu.reports.tallies") is None:
-        return None
-    consume = getattr(importlib.import_module("yousu.reports.tallies"), "tally_events", None)
-    return consume(now=now) if consume is not None else None
+def _publish_typical_cases(limit: int = 2) -> int:
+    """The demo supervisor publishes the first closed, satisfied appeals as typical cases, so the
+    public page shows some; the publishing service redacts and checks the texts as for anyone."""
+    supervisor = Person.objects.get(username="supervisor")
+    published = 0
+    candidates = (
+        Appeal.objects.filter(status=AppealStatus.CLOSED, confidential=False, anonymous=False)
+        # One filter() call, so the three conditions hold for the same order (the forwarding
+        # platforms' orders of the appeal have no reply of their own).
+        .filter(orders__role=OrderRole.LEAD, orders__status=OrderStatus.CLOSED, orders__reply_text__gt="")
+        .order_by("id")
+        .distinct()
+    )
+    for appeal in candidates[:limit]:
+        order = appeal.orders.filter(role=OrderRole.LEAD, status=OrderStatus.CLOSED).order_by("-id").first()
+        typical_case_publish(
+            appeal=appeal, by=supervisor, title=appeal.title, summary=appeal.content, outcome=order.reply_text
+        )
+        published += 1
+    return published

@@ -113,6 +113,8 @@ class Command(BaseCommand):
         extra = []
         if activity.assessed_month:
             extra.append(f"已计算 {activity.assessed_month} 月度考评")
+        if activity.typical_cases:
+            extra.append(f"督办员发布典型案例 {activity.typical_cases} 件")
         if activity.tallies is not None:
             extra.append(f"看板计数已追平事件日志（至第 {activity.tallies.get('watermark', 0)} 条事件）")
         extra.append(f"模拟人员 {activity.actors_created} 名（演示，不能登录）")
