@@ -416,6 +416,7 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
         raise DomainError(f"{month:%Y-%m} 尚未结束，月度考评须在月末之后计算", field="month")
     scheme = scheme_for(month)
     started = time.perf_counter()
+    _lock_month(month)
     # Lock the month's runs so two recomputations at once take consecutive versions.
     earlier = list(AssessmentRun.objects.select_for_update().filter(month=month).order_by("version"))
     counts, burden = month_figures(month)
@@ -465,6 +466,21 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
     run.seconds = round(time.perf_counter() - started, 3)
     AssessmentRun.objects.filter(pk=run.pk).update(seconds=run.seconds)
     return run
+
+
+# First key of the advisory locks this module takes ("YSAS"), the second is the month as yyyymm.
+ADVISORY_LOCK_CLASS = 0x59534153 - 2**31
+
+
+def _lock_month(month: dt.date) -> None:
+    """Take the month for this transaction. Row locks cannot serialise the month's *first* two runs
+    (there is no row to lock yet), and they would both claim version 1; on PostgreSQL a transaction
+    advisory lock makes the second wait and become version 2. SQLite runs one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, month.year * 100 + month.month]
+            )
 
 
 def current_run(month: dt.date) -> AssessmentRun | None:
