@@ -52,6 +52,8 @@ def test_a_leader_sees_the_figures_and_a_new_appeal_arrives_without_reload(open_
     definitions = page.evaluate("document.getElementById('dashboard').lastSummary().definitions")
     expect(page.locator("#fig-received .definition")).to_have_text(definitions["received"])
     expect(page.locator("#fig-completion-rate .definition")).to_have_text(definitions["completion_rate"])
+    # Today's figures say they are today's, whatever the period.
+    expect(page.locator("#fig-today-received .definition")).to_have_text(definitions["today_received"])
     assert definitions["received"]
 
     # A mark on the window survives only if the page is never reloaded.

@@ -82,6 +82,8 @@ def test_the_month_counted_by_hand(world, month, leader):
         "completed",
         "answered_at_intake",
         "overdue",
+        "today_received",
+        "today_completed",
     }
 
 

@@ -299,6 +299,9 @@ def definitions() -> dict:
         ),
         "answered_at_intake": _("直接办结：统计期内受理的诉求中，由接线员当场答复办结的件数。"),
         "overdue": _("超期工单：正在办理（未挂起）且已过办结时限的工单，按超期时长从长到短列出。"),
+        # The two figures of today stand beside the period's and mean today whatever the period.
+        "today_received": _("今日受理：今天受理的诉求件数，不随统计期变化。"),
+        "today_completed": _("今日办结：今天发生的办结件次（含直接办结），不随统计期变化。"),
     }
 
 
