@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "yousu.callbacks",
     "yousu.reports",
     "yousu.public",
+    "yousu.intelligence",
     "yousu.api",
     "yousu.demo",
     "yousu.web",

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class IntelligenceConfig(AppConfig):
+    name = "yousu.intelligence"
+    verbose_name = _("智能辅助")
