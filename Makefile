@@ -27,6 +27,11 @@ $(ASSETS_STAMP): package.json
 	rm -rf $(VENDOR)/echarts
 	mkdir -p $(VENDOR)/echarts
 	cp node_modules/echarts/dist/echarts.min.js node_modules/echarts/LICENSE node_modules/echarts/NOTICE $(VENDOR)/echarts/
+	rm -rf $(VENDOR)/htmx $(VENDOR)/leaflet
+	mkdir -p $(VENDOR)/htmx $(VENDOR)/leaflet/images
+	cp node_modules/htmx.org/dist/htmx.min.js node_modules/htmx.org/LICENSE $(VENDOR)/htmx/
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css node_modules/leaflet/LICENSE $(VENDOR)/leaflet/
+	cp node_modules/leaflet/dist/images/*.png $(VENDOR)/leaflet/images/
 	rm -f $(VENDOR)/.installed-*
 	touch $(ASSETS_STAMP)
 
@@ -46,6 +51,7 @@ lint: install
 	$(BIN)/ruff format --check yousu tests
 	$(BIN)/yousu check --fail-level WARNING
 	$(BIN)/yousu makemigrations --check --dry-run
+	$(BIN)/yousu spectacular --validate --fail-on-warn --file /dev/null
 
 ## the suite on PostgreSQL and Redis (the services CI runs)
 test-postgres: install

@@ -10,6 +10,7 @@ from django.contrib import admin
 from django.urls import reverse
 
 from yousu.catalog.services import access_list_decide, access_list_propose
+from yousu.intelligence.places import place_name_create
 from yousu.org.calendar import calendar_override_set
 
 OUR_APPS = {"org", "catalog"}
@@ -20,6 +21,7 @@ REGISTERED = [
     "org.person",
     "org.gridassignment",
     "org.workingcalendar",
+    "org.placename",
     "catalog.timelimitclass",
     "catalog.catalogitem",
     "catalog.responsibilityrule",
@@ -53,6 +55,7 @@ def everything(city, catalog, rule, assignment, root, root2):
     calendar_override_set(
         area=city.city, date=dt.date(2026, 3, 10), is_workday=False, reason="暴雨停工", by=root
     )
+    place_name_create(area=city.street, name="东关大街", kind="road")
 
 
 def test_every_model_of_org_and_catalog_is_registered():

@@ -305,3 +305,22 @@ def test_the_filters_live_in_the_address_so_a_screen_can_be_bookmarked(open_as, 
     expect(page.locator("#fig-received [data-value]")).to_have_text("2")
     expect(page.locator("[data-period='today']")).to_have_attribute("aria-pressed", "true")
     expect(page.locator("#poll-error")).to_be_hidden()
+
+
+def test_the_detected_hot_issues_are_listed_by_heat(open_as, world, leader):
+    from yousu.intelligence.hot_issues import hot_issues_periodic
+
+    page = open_as(leader, "/dashboard/")
+    expect(page.locator("#detected-hot-issues tbody")).to_have_text("近期没有热点问题。")
+    for _ in range(3):
+        new_appeal(world)
+    hot_issues_periodic()
+    # The next poll brings it, without a reload.
+    row = page.locator("#detected-hot-issues tbody tr").first.locator("td")
+    expect(row.nth(2)).to_have_text("3")
+    shown = page.evaluate("document.getElementById('dashboard').lastSummary().detected_hot_issues")
+    expect(row.nth(0)).to_have_text(shown[0]["name"])
+    expect(row.nth(1)).to_have_text(world.areas.grid.name)
+    assert "油烟" in shown[0]["name"]
+    expect(page.locator("[data-definition=detected_hot_issues]")).not_to_be_empty()
+    assert page.console_errors == []

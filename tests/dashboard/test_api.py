@@ -58,6 +58,7 @@ def test_every_key_is_there_and_today_is_the_default(api, world, month, leader):
         "hot_issues",
         "by_area",
         "overdue",
+        "detected_hot_issues",
         "ranking",
         "definitions",
     }

@@ -82,6 +82,7 @@ def test_the_month_counted_by_hand(world, month, leader):
         "completed",
         "answered_at_intake",
         "overdue",
+        "detected_hot_issues",
         "today_received",
         "today_completed",
     }

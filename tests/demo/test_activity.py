@@ -25,6 +25,7 @@ from yousu.demo.people import DEMO_PASSWORD
 from yousu.dispatch.choices import OrderRole, OrderStatus, RequestStatus
 from yousu.dispatch.models import Order, ReturnRequest, Whistle
 from yousu.evaluation.models import AssessmentRun
+from yousu.intelligence.models import ClassifierModel, DispatchSuggestion
 from yousu.org.models import Person
 from yousu.public.models import TypicalCase
 from yousu.reports.models import Tally
@@ -241,7 +242,8 @@ def test_refused_without_the_demo_city_or_with_bad_sizes(defaults):
     assert not Appeal.objects.exists() and not Person.objects.exists()
 
 
-def test_command(defaults):
+def test_command(defaults, settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # where the demo's suggestion model is written
     build_demo()
     for option, value in (("--days", "0"), ("--days", "400"), ("--per-day", "many")):
         with pytest.raises(CommandError, match=option):
@@ -254,6 +256,11 @@ def test_command(defaults):
     # The actors exist but cannot log in, so the list of demo accounts leaves them out.
     assert Person.objects.filter(username__startswith=ACTOR_PREFIX).exists()
     assert "  operator " in out and ACTOR_PREFIX not in out
+    # The demo's suggestion model is active before the walk, so its dispatches keep suggestions.
+    model = ClassifierModel.objects.get(is_active=True)
+    assert f"派单建议模型 v{model.version}" in out and model.training_summary["source"] == "demo_scenarios"
+    dispatched = Appeal.objects.filter(orders__isnull=False).distinct().count()
+    assert dispatched and DispatchSuggestion.objects.filter(chosen_at__isnull=False).count() == dispatched
     again = _command_output("--no-migrate", "--days", "2", "--per-day", "3")
     assert f"数据库中已有 {Appeal.objects.count()} 件诉求" in again
     quiet = _command_output("--no-migrate", "--no-activity")

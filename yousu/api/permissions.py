@@ -13,7 +13,8 @@ from rest_framework.authtoken.models import Token
 
 from yousu.appeals.models import Appeal
 from yousu.dispatch.models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
-from yousu.org.models import Person
+from yousu.org.choices import Level
+from yousu.org.models import Area, Person
 from yousu.org.selectors import CITY_WIDE_ROLES, units_visible_to
 
 
@@ -23,6 +24,21 @@ def is_city_wide(person: Person) -> bool:
 
 def _active(person: Person) -> bool:
     return person.is_authenticated and person.is_active
+
+
+def is_unit_staff(person: Person) -> bool:
+    """A working member of a unit (or a superuser): who may use the intake aids (places, duplicates,
+    suggestions) that read across the city's appeals."""
+    return _active(person) and (person.unit_id is not None or person.is_superuser)
+
+
+def city_of(person: Person) -> Area | None:
+    """The city the person works in, whose areas place resolution looks at; None for a superuser
+    without a unit, who may look at every city."""
+    if person.unit_id is None:
+        return None
+    codes = person.unit.area.path_codes()
+    return Area.objects.defer("boundary").filter(code=codes[0], level=Level.CITY).first()
 
 
 def appeals_visible_to(person: Person) -> QuerySet[Appeal]:

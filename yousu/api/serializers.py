@@ -204,6 +204,12 @@ class ReviewIn(serializers.Serializer):
     note = Text(required=False)
 
 
+class OrderReviewIn(ReviewIn):
+    confirm_low_score = serializers.BooleanField(
+        required=False, default=False, help_text="答复质量评分低于阈值时，确认仍同意办结"
+    )
+
+
 class ConsultationIn(serializers.Serializer):
     item = Code(queryset=CatalogItem.objects.all())
     topic = Text()
@@ -283,7 +289,32 @@ class AttachmentOut(serializers.ModelSerializer):
         fields = ["id", "name", "content_type", "size", "order", "uploaded_at"]
 
 
+class ReplyCheckOut(serializers.Serializer):
+    passed = serializers.BooleanField()
+    evidence = serializers.CharField(help_text="答复中体现该项的文字")
+
+
+class ReplyReviewOut(serializers.Serializer):
+    """The reply's score at reply time (答复质量评分), for the reviewing dispatcher."""
+
+    version = serializers.IntegerField(help_text="评分方法版本")
+    total = serializers.IntegerField(help_text="总分 0–100")
+    low = serializers.BooleanField(help_text="低于阈值：同意办结须确认")
+    threshold = serializers.IntegerField()
+    relevance = serializers.FloatField(help_text="与诉求的相关度 0–1")
+    cosine = serializers.FloatField()
+    completeness = serializers.FloatField(help_text="完整性 0–1：结果、依据、联系方式")
+    result_stated = ReplyCheckOut()
+    basis_given = ReplyCheckOut()
+    contact_given = ReplyCheckOut()
+    timeliness = serializers.FloatField(help_text="及时性 0–1")
+    on_time = serializers.BooleanField(allow_null=True)
+    time_used = serializers.FloatField(allow_null=True, help_text="用去办理时限的比例")
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
 class OrderOut(serializers.ModelSerializer):
+    reply_review = ReplyReviewOut(read_only=True, allow_null=True)
     appeal = code_of()
     unit = code_of()
     unit_name = serializers.CharField(source="unit.name")
@@ -317,6 +348,7 @@ class OrderOut(serializers.ModelSerializer):
             "reply_text",
             "reply_result",
             "replied_at",
+            "reply_review",
             "completed_at",
             "send_back_count",
         ]

@@ -274,7 +274,7 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         "assist": s.AssistIn,
         "forward": s.ForwardIn,
         "assist_part": s.AssistPartIn,
-        "review": s.ReviewIn,
+        "review": s.OrderReviewIn,
         "pause": s.PauseIn,
         "resume": s.ResumeIn,
         "urge": s.UrgeIn,
@@ -399,7 +399,8 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
 
     @extend_schema(
         summary="审核答复（办结或退回重办）",
-        request=s.ReviewIn,
+        description="答复质量评分低（reply_review.low）时，同意办结须同时传 confirm_low_score=true。",
+        request=s.OrderReviewIn,
         responses={200: s.OrderOut, **ERRORS, **CONFLICT},
     )
     @action(detail=True, methods=["post"])
@@ -407,7 +408,11 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
         order = self.get_object()
         data = self.read()
         reviewed = order_review(
-            order=order, by=request.user, approve=data["approve"], note=data.get("note", "")
+            order=order,
+            by=request.user,
+            approve=data["approve"],
+            note=data.get("note", ""),
+            confirm_low_score=data["confirm_low_score"],
         )
         return self.done(reviewed)
 

@@ -4,6 +4,8 @@ attach files. Each service validates first, writes in one transaction, and recor
 from __future__ import annotations
 
 import datetime as dt
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
@@ -25,6 +27,9 @@ from .events import record_event
 from .models import Appeal, Attachment, DailySequence
 
 MAX_TITLE = 200
+# Later stages (automatic dispatch) learn of a new appeal through these, each called with the
+# appeal's id once the intake has committed; they register from their AppConfig.ready().
+RECEIVED_HOOKS: list[Callable[[int], None]] = []
 # The code prefix of a jurisdiction whose city area has none set.
 DEFAULT_CODE_PREFIX = "YS"
 MAX_CONTENT = 4000
@@ -272,6 +277,9 @@ def appeal_create(
         if existing:
             return existing
         raise
+    for hook in RECEIVED_HOOKS:
+        # After commit, so a later stage's work (an automatic dispatch) can never undo the intake.
+        transaction.on_commit(functools.partial(hook, appeal.pk))
     return appeal
 
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
@@ -128,13 +129,21 @@ def _read_xlsx(path: Path) -> list[list]:
         workbook.close()
 
 
-def require_columns(table: Table, required: Sequence[str]) -> None:
+def require_columns(table: Table, required: Sequence[str], optional: Sequence[str] = ()) -> None:
+    """Every required column present, and no column that is neither required nor optional."""
+    expected = ", ".join([*required, *optional])
     missing = [name for name in required if name not in table.header]
     if missing:
-        raise TableError(f"缺少列：{', '.join(missing)}（表头应为：{', '.join(required)}）")
-    unknown = [name for name in table.header if name and name not in required]
+        raise TableError(
+            _("缺少列：%(missing)s（表头应为：%(columns)s）")
+            % {"missing": ", ".join(missing), "columns": expected}
+        )
+    unknown = [name for name in table.header if name and name not in required and name not in optional]
     if unknown:
-        raise TableError(f"无法识别的列：{', '.join(unknown)}（表头应为：{', '.join(required)}）")
+        raise TableError(
+            _("无法识别的列：%(unknown)s（表头应为：%(columns)s）")
+            % {"unknown": ", ".join(unknown), "columns": expected}
+        )
 
 
 def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Sequence]) -> int:

@@ -19,6 +19,7 @@ from yousu.catalog.models import AccessList, CatalogItem
 from yousu.catalog.services import access_list_create, access_list_decide, access_list_propose
 from yousu.core.tabular import Table, read_table
 from yousu.core.workcalendar import DEFAULT_SESSIONS
+from yousu.intelligence.places import import_place_names
 from yousu.org.calendar import calendar_override_set, calendar_year_declare, working_calendar_set_hours
 from yousu.org.io import import_areas, import_units
 from yousu.org.models import Area, Person, Unit, WorkingCalendar
@@ -53,6 +54,8 @@ def build_demo() -> DemoSummary:
     import_areas(_table(area_rows()))
     area_set_appeal_code_prefix(Area.objects.get(code=CITY[0]), CITY_APPEAL_PREFIX)
     import_units(_table(unit_rows()))
+    # Roads, landmarks and aliases so that the demo's appeals resolve to places.
+    import_place_names(read_table(DATA_DIR / "places.csv"))
     import_catalog(read_table(DATA_DIR / "catalog.csv"))
     people = _ensure_people()
     admin, proposer = people["admin"], people["ymj_street"]

@@ -2,6 +2,7 @@
 goes through the dispatch services (the desks and the API), so the admin only shows."""
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from yousu.appeals.admin import ReadOnlyAdmin
 
@@ -29,11 +30,20 @@ class OrderAdmin(ReadOnlyAdmin):
         "completion_due",
         "next_node",
         "next_node_at",
+        "reply_score",
     ]
     list_filter = ["status", "role", "time_limit_class", "next_node"]
     search_fields = ["appeal__code", "unit__name", "unit__code"]
     list_select_related = ["appeal", "unit"]
     date_hierarchy = "dispatched_at"
+
+    @admin.display(description=_("答复质量评分"))
+    def reply_score(self, order: Order) -> str:
+        review = order.reply_review
+        if not review:
+            return "—"
+        # The dispatcher scanning the list should see at once which replies need a second look.
+        return f"{review['total']}（{_('低分')}）" if review.get("low") else str(review["total"])
 
 
 @admin.register(ClockPause)

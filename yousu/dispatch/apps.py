@@ -6,3 +6,11 @@ class DispatchConfig(AppConfig):
     name = "yousu.dispatch"
     label = "dispatch"
     verbose_name = _("派单与办理")
+
+    def ready(self) -> None:
+        from yousu.appeals.services import RECEIVED_HOOKS
+
+        from .auto import auto_dispatch_received
+
+        if auto_dispatch_received not in RECEIVED_HOOKS:
+            RECEIVED_HOOKS.append(auto_dispatch_received)

@@ -101,6 +101,9 @@ class Order(models.Model):
     replied_by = models.ForeignKey(
         USER, verbose_name=_("答复人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The reply's score at reply time (yousu.intelligence.reply_review, with the scorer's version);
+    # empty for orders replied before scoring existed.
+    reply_review = models.JSONField(_("答复质量评分"), null=True, blank=True)
     completed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
     send_back_count = models.PositiveSmallIntegerField(_("退回重办次数"), default=0)
     version = models.PositiveIntegerField(default=0, editable=False)

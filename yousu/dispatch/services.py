@@ -26,6 +26,8 @@ from yousu.appeals.services import AttachmentIn, attachment_add, attachments_che
 from yousu.catalog.models import TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.intelligence.reply_review import score_reply
+from yousu.intelligence.suggestions import suggestion_settle
 from yousu.org.calendar import calendar_for_unit
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Person, Unit
@@ -266,6 +268,7 @@ def _create_order(
     responsibility: Responsibility | None,
     override_reason: str,
     time_limit_class: TimeLimitClass,
+    extra_payload: dict | None = None,
 ) -> Order:
     now = timezone.now()
     if parent is not None:
@@ -320,6 +323,7 @@ def _create_order(
             "role": role,
             "proposed": responsibility.unit.code if responsibility else None,
             "completion_due": completion_due.isoformat(),
+            **(extra_payload or {}),
         },
     )
     return order
@@ -362,13 +366,29 @@ def appeal_dispatch(
     time_limit_class: TimeLimitClass | None = None,
 ) -> Order:
     """The city platform sends a received appeal to the next unit toward the responsible one."""
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    if appeal.status != AppealStatus.RECEIVED:
-        raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能派单", field="status")
     platform = by.unit if by is not None else None
     if platform is None or platform.kind not in PLATFORM_KINDS:
         raise PermissionRefused("只有平台派单员可以派单", field="by")
     _dispatcher_of(by, platform, "派单")
+    return _dispatch_from_platform(
+        appeal=appeal, platform=platform, by=by, unit=unit, reason=reason, time_limit_class=time_limit_class
+    )
+
+
+def _dispatch_from_platform(
+    *,
+    appeal: Appeal,
+    platform: Unit,
+    by: Person | None,
+    unit: Unit | None,
+    reason: str,
+    time_limit_class: TimeLimitClass | None,
+    auto: dict | None = None,
+) -> Order:
+    """The dispatch itself, by a dispatcher or (with `auto`, and no person) by the platform's rule."""
+    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if appeal.status != AppealStatus.RECEIVED:
+        raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能派单", field="status")
     unit, responsibility, reason = _target_and_reason(platform, appeal, unit, reason)
     _check_receiver(platform, unit, appeal)
     time_limit_class = _raise_only(appeal, time_limit_class)
@@ -382,9 +402,27 @@ def appeal_dispatch(
         responsibility=responsibility,
         override_reason=reason,
         time_limit_class=time_limit_class,
+        extra_payload={"auto": auto} if auto else None,
     )
     _set_appeal_status(appeal, AppealStatus.DISPATCHED, by=by, action="appeal_dispatched")
+    # The suggestion and the choice side by side: what the first-try accuracy is measured on.
+    followed = responsibility is not None and unit == _next_hop_or_none(platform, responsibility.unit)
+    suggestion_settle(
+        appeal=appeal,
+        item=appeal.item,
+        unit=responsibility.unit if followed else unit,
+        by=by,
+        auto=bool(auto),
+        order_id=order.pk,
+    )
     return order
+
+
+def _next_hop_or_none(from_unit: Unit, target: Unit) -> Unit | None:
+    try:
+        return next_hop(from_unit, target)
+    except DomainError:
+        return None
 
 
 def _raise_only(appeal: Appeal, requested: TimeLimitClass | None) -> TimeLimitClass:
@@ -521,6 +559,17 @@ def order_reply(
     attachments = attachments_check(attachments)  # before anything is written
     if order.paused_at is not None:
         order = order_resume(order=order, by=by, note="答复时自动恢复计时")
+    now = timezone.now()
+    # Scored once, at reply time, against the deadline as it then stood: the reviewing dispatcher
+    # sees what the unit sent, and a later change of the scorer does not rewrite it.
+    review = score_reply(
+        appeal_text=f"{order.appeal.title}。{order.appeal.content}",
+        reply_text=text,
+        result=result,
+        replied_at=now,
+        clock_start=order.clock_start,
+        completion_due=order.completion_due,
+    )
     order = _transition(
         order,
         OrderStatus.REPLIED,
@@ -528,9 +577,10 @@ def order_reply(
         action="replied",
         reply_text=text,
         reply_result=result,
-        replied_at=timezone.now(),
+        replied_at=now,
         replied_by=by,
-        payload={"result": result},
+        reply_review=review.as_dict(),
+        payload={"result": result, "reply_score": review.total, "reply_score_low": review.low},
     )
     for attachment in attachments:
         attachment_add(appeal=order.appeal, attachment=attachment, by=by, order_id=order.pk)
@@ -559,8 +609,11 @@ def order_submit_assist_part(*, order: Order, by: Person, text: str) -> Order:
 
 
 @transaction.atomic
-def order_review(*, order: Order, by: Person, approve: bool, note: str = "") -> Order:
-    """The dispatching platform approves the reply (办结) or sends it back (退回重办)."""
+def order_review(
+    *, order: Order, by: Person, approve: bool, note: str = "", confirm_low_score: bool = False
+) -> Order:
+    """The dispatching platform approves the reply (办结) or sends it back (退回重办). A reply whose
+    score (reply_review) is low is approved only when the dispatcher confirms it."""
     order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
     platform = reviewing_platform(order)
     _member(by, platform, (RoleCode.DISPATCHER,), "审核答复")
@@ -579,7 +632,20 @@ def order_review(*, order: Order, by: Person, approve: bool, note: str = "") -> 
             reason=note.strip(),
             send_back_count=order.send_back_count + 1,
         )
+    review = order.reply_review or {}
+    low = bool(review.get("low"))
+    if low and not confirm_low_score:
+        reasons = "；".join(review.get("reasons") or [])
+        raise DomainError(
+            f"答复质量评分 {review.get('total')} 分，低于 {review.get('threshold')} 分"
+            + (f"（{reasons}）" if reasons else "")
+            + "，确认后才能办结",
+            field="confirm_low_score",
+        )
     now = timezone.now()
+    payload = {"on_time": now <= order.completion_due}
+    if low:
+        payload.update(low_score_confirmed=True, reply_score=review.get("total"))
     order = _transition(
         order,
         OrderStatus.COMPLETED,
@@ -587,7 +653,7 @@ def order_review(*, order: Order, by: Person, approve: bool, note: str = "") -> 
         action="completed",
         reason=(note or "").strip(),
         completed_at=now,
-        payload={"on_time": now <= order.completion_due},
+        payload=payload,
     )
     # Every assisting order of the appeal ends with the lead — also one added to an earlier lead whose
     # return was approved, and one its unit never signed for (its clock must not run on alone).

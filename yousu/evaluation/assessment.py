@@ -73,6 +73,7 @@ ORDER_ACTIONS = (
     "return_requested",
     "return_refused",
     "return_refused_by_rule",
+    "dispatch_withdrawn",
 )
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -143,6 +144,7 @@ WITH per_order AS (
         MAX(CASE WHEN action = 'accepted' AND {_json_is("on_time", True)} THEN 1 ELSE 0 END) AS accepted_on_time,
         MAX(CASE WHEN action IN ('forwarded', 'returned') THEN at END) AS let_go_at,
         MAX(CASE WHEN action = 'forward_undone' THEN at END) AS undone_at,
+        MAX(CASE WHEN action = 'dispatch_withdrawn' THEN 1 ELSE 0 END) AS withdrawn,
         MAX(CASE WHEN action = 'completed' AND at < %(start)s THEN at END) AS done_before,
         MAX(CASE WHEN action = 'sent_back' AND at < %(start)s THEN at END) AS back_before,
         MAX(CASE WHEN action = 'completed' THEN at END) AS last_done,
@@ -172,7 +174,8 @@ flags AS (
             THEN 1 ELSE 0 END AS done_at_end,
         accepted_on_time, done_on_time, went_overdue
     FROM per_order
-    WHERE unit_code IS NOT NULL
+    -- An automatic dispatch withdrawn by a dispatcher was never the unit's order to count.
+    WHERE unit_code IS NOT NULL AND withdrawn = 0
 ),
 due AS (
     SELECT f.*,

@@ -26,6 +26,7 @@ from .models import (
     CalendarYear,
     GridAssignment,
     Person,
+    PlaceName,
     Sector,
     Unit,
     WorkingCalendar,
@@ -197,6 +198,17 @@ class AreaAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
         # Grid chiefs sit at every level (four-level grid-chief system), grid workers on grids only;
         # the model's clean tells which duty fits which area.
         return [GridAssignmentInline] if obj is not None else []
+
+
+@admin.register(PlaceName)
+class PlaceNameAdmin(admin.ModelAdmin):
+    """Aliases, roads, landmarks and compounds of each area, read by place resolution."""
+
+    list_display = ("name", "kind", "area", "is_active", "note", "updated_at")
+    list_filter = ("kind", "is_active")
+    search_fields = ("name", "area__name", "area__code", "note")
+    list_select_related = ("area",)
+    autocomplete_fields = ("area",)
 
 
 @admin.register(Sector)

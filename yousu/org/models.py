@@ -458,3 +458,58 @@ class CalendarOverride(CityCalendarPart):
 
     def owning_city_id(self) -> int:
         return self.calendar.area_id
+
+
+# ---------------------------------------------------------------- place names
+
+
+class PlaceNameKind(models.TextChoices):
+    ALIAS = "alias", _("别名")
+    ROAD = "road", _("道路")
+    LANDMARK = "landmark", _("地标")
+    COMPOUND = "compound", _("小区")
+
+
+# Levels a place name may point at: place resolution answers down to the community; a grid is found
+# from a point, not from words.
+PLACE_NAME_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+
+
+class PlaceName(models.Model):
+    """A name people use for a place inside an area (地名): another name of the area itself, a road,
+    a landmark or a residential compound. Place resolution (yousu.intelligence.places) reads these
+    beside the areas' own names."""
+
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("所在区域"),
+        on_delete=models.PROTECT,
+        related_name="place_names",
+        help_text=_("区县、街道或社区/村：地名所在的最小区域"),
+    )
+    name = models.CharField(_("地名"), max_length=100)
+    kind = models.CharField(_("类别"), max_length=20, choices=PlaceNameKind.choices)
+    is_active = models.BooleanField(_("启用"), default=True)
+    note = models.CharField(_("备注"), max_length=200, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("地名")
+        verbose_name_plural = pgettext_lazy("plural", "地名")
+        ordering = ["area__path", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["area", "name"], name="placename_unique_area_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.get_kind_display()}）"
+
+    def clean(self) -> None:
+        # Names are matched character by character, so stray spaces would never match.
+        self.name = "".join((self.name or "").split())
+        if not self.name:
+            raise ValidationError({"name": _("地名不能为空")})
+        if len(self.name) < 2:
+            raise ValidationError({"name": _("地名至少两个字：单字会在诉求文字中到处误配")})
+        if self.area_id and self.area.level not in PLACE_NAME_LEVELS:
+            raise ValidationError({"area": _("地名只能挂在区县、街道或社区/村上")})

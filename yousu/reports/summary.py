@@ -25,6 +25,7 @@ from yousu.dispatch.choices import CLOCK_RUNNING_STATUSES
 from yousu.dispatch.models import Order
 from yousu.evaluation.models import AssessmentRun
 from yousu.evaluation.selectors import is_assessor
+from yousu.intelligence.hot_issues import detector_settings, hot_issues_top
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Area, Person
 from yousu.org.selectors import units_visible_to
@@ -261,6 +262,24 @@ def _overdue(person: Person, district: Area | None, now: dt.datetime) -> dict:
     }
 
 
+def _detected_hot_issues(district: Area | None, now: dt.datetime) -> list[dict]:
+    """The hot issues of now (like the overdue list, not of the period): still gathering appeals."""
+    since = now - detector_settings().window
+    return [
+        {
+            "id": h.pk,
+            "name": h.name,
+            "area": {"code": h.area.code, "name": h.area.name} if h.area_id else None,
+            "appeals": h.appeal_count,
+            "heat": h.heat,
+            "status": h.status,
+            "first_at": timezone.localtime(h.first_at).isoformat(),
+            "last_at": timezone.localtime(h.last_at).isoformat(),
+        }
+        for h in hot_issues_top(within=district, since=since, limit=TOP)
+    ]
+
+
 def _ranking() -> dict | None:
     """The current run of the latest assessed month: the units with a rank, by level, kind and rank."""
     run = AssessmentRun.objects.filter(is_current=True).order_by("-month").first()
@@ -299,6 +318,10 @@ def definitions() -> dict:
         ),
         "answered_at_intake": _("直接办结：统计期内受理的诉求中，由接线员当场答复办结的件数。"),
         "overdue": _("超期工单：正在办理（未挂起）且已过办结时限的工单，按超期时长从长到短列出。"),
+        "detected_hot_issues": _(
+            "热点问题：近期同一事项、同一地点的多件诉求（按文本相似度和地点自动归并），按热度排列；"
+            "热度综合件数、近 24 小时和近 7 天的增长及点赞数，不随统计期变化。"
+        ),
         # The two figures of today stand beside the period's and mean today whatever the period.
         "today_received": _("今日受理：今天受理的诉求件数，不随统计期变化。"),
         "today_completed": _("今日办结：今天发生的办结件次（含直接办结），不随统计期变化。"),
@@ -369,6 +392,7 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
             for code, name, counters in area_rows
         ],
         "overdue": _overdue(person, district, now),
+        "detected_hot_issues": _detected_hot_issues(district, now),
         "ranking": _ranking(),
         "definitions": definitions(),
     }

@@ -9,6 +9,7 @@ from yousu.env import (
     env_bool,
     env_choice,
     env_database,
+    env_float,
     env_int,
     env_list,
     env_redis_url,
@@ -194,6 +195,12 @@ YOUSU_DASHBOARD_POLL_SECONDS = env_int("YOUSU_DASHBOARD_POLL_SECONDS", 30, minim
 YOUSU_TALLY_HORIZON_SECONDS = env_int("YOUSU_TALLY_HORIZON_SECONDS", 300, minimum=0)
 # Seconds the summary keeps the counters' rows of one generation in the cache (0: read every time).
 YOUSU_DASHBOARD_CACHE_SECONDS = env_int("YOUSU_DASHBOARD_CACHE_SECONDS", 300, minimum=0)
+# Automatic dispatch (yousu.dispatch.auto): an appeal whose suggested catalog item has at least this
+# probability (0–1) is dispatched without a dispatcher, who may withdraw it. Empty: off (the default).
+YOUSU_AUTO_DISPATCH_CONFIDENCE = env_float("YOUSU_AUTO_DISPATCH_CONFIDENCE", None, minimum=0.0, maximum=1.0)
+# Reply review (yousu.intelligence.reply_review): a reply scoring below this (0–100) is approved only
+# after the reviewing dispatcher confirms it. docs/reply-review.md shows what each threshold asks.
+YOUSU_REPLY_REVIEW_LOW_SCORE = env_int("YOUSU_REPLY_REVIEW_LOW_SCORE", 60, minimum=0)
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "yousu@localhost")
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
@@ -203,6 +210,19 @@ EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 # Seconds; a worker holds a notification while it sends, so a mail server that hangs must not hold it long.
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10, minimum=1)
+
+# Duplicates and hot issues (yousu.intelligence, docs/hot-issues.md). Duplicates: open appeals received
+# within the window whose score (text cosine + place bonus / − penalty for another district) reaches
+# the threshold. Hot issues: an appeal joins the hot issue (active within its window) whose score reaches
+# the threshold, else starts one; the dashboard and API list those with at least MIN_APPEALS appeals.
+YOUSU_DUPLICATE_WINDOW_DAYS = env_int("YOUSU_DUPLICATE_WINDOW_DAYS", 7, minimum=1)
+YOUSU_DUPLICATE_THRESHOLD = env_float("YOUSU_DUPLICATE_THRESHOLD", 0.5, minimum=0.0, maximum=2.0)
+YOUSU_DUPLICATE_MAX_CANDIDATES = env_int("YOUSU_DUPLICATE_MAX_CANDIDATES", 5000, minimum=1)
+YOUSU_PLACE_BONUS = env_float("YOUSU_PLACE_BONUS", 0.1, minimum=0.0, maximum=1.0)
+YOUSU_PLACE_PENALTY = env_float("YOUSU_PLACE_PENALTY", 0.25, minimum=0.0, maximum=1.0)
+YOUSU_HOT_ISSUE_WINDOW_DAYS = env_int("YOUSU_HOT_ISSUE_WINDOW_DAYS", 14, minimum=1)
+YOUSU_HOT_ISSUE_THRESHOLD = env_float("YOUSU_HOT_ISSUE_THRESHOLD", 0.55, minimum=0.0, maximum=2.0)
+YOUSU_HOT_ISSUE_MIN_APPEALS = env_int("YOUSU_HOT_ISSUE_MIN_APPEALS", 3, minimum=1)
 
 LOGGING = {
     "version": 1,

@@ -12,6 +12,7 @@ from django.core.cache import cache
 from django.db import close_old_connections
 from django.utils import timezone
 
+from yousu.dispatch.auto import auto_dispatch_pending
 from yousu.notifications.services import deliver_due
 
 from .sweep import sweep_time_nodes
@@ -27,12 +28,20 @@ PERIODIC_HOOKS: list[Callable[..., object]] = []
 def run_periodic(now: dt.datetime | None = None) -> dict:
     """Fire the due time nodes, then send the notifications that are due (new ones and retries)."""
     now = now or timezone.now()
+    # First, so that an appeal dispatched automatically gets its notifications in this same run.
+    auto_dispatched = auto_dispatch_pending(now=now)
     fired = sweep_time_nodes(now=now).as_dict()
     # At the current time, not `now`: the notifications the sweep just wrote are due from their creation.
     sent = deliver_due(now=max(now, timezone.now()))
     hooks = {hook.__name__: hook(now=now) for hook in PERIODIC_HOOKS}
     cache.set(LAST_SWEEP_KEY, now.isoformat(), timeout=None)
-    return {"at": now.isoformat(), "fired": fired, "notifications_delivered": sent, **hooks}
+    return {
+        "at": now.isoformat(),
+        "auto_dispatched": auto_dispatched,
+        "fired": fired,
+        "notifications_delivered": sent,
+        **hooks,
+    }
 
 
 def last_sweep() -> dt.datetime | None:

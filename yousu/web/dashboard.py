@@ -38,6 +38,7 @@ def _words() -> dict:
         "pieces": _("件"),
         "hours": _("小时"),
         "no_overdue": _("当前没有超期工单。"),
+        "no_hot_issues": _("近期没有热点问题。"),
         "no_ranking": _("尚无考评结果。"),
         "ranking_of": _("%(month)s 考评（第 %(version)s 版）"),
         "all_city": _("全市"),

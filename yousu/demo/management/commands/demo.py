@@ -14,6 +14,7 @@ from yousu.core.errors import DomainError
 from yousu.core.tabular import ImportFailed, TableError
 from yousu.demo.activity import MAX_DAYS, MAX_PER_DAY, ActivitySummary, build_activity
 from yousu.demo.builder import build_demo
+from yousu.demo.classifier import train_demo_classifier
 from yousu.demo.people import DEMO_PASSWORD
 from yousu.dispatch.choices import OrderStatus, RequestStatus
 from yousu.org.models import Person
@@ -63,6 +64,10 @@ class Command(BaseCommand):
             f"（三级事项 {summary.items} 项），准入清单 {summary.access_list_items} 项，"
             f"生效责任规则 {summary.rules_in_force} 条"
         )
+        model = train_demo_classifier()
+        if model is not None:
+            labels = len(model.training_summary["labels"])
+            out.write(f"  派单建议模型 v{model.version}（演示：由演示诉求样本训练，{labels} 个事项）已启用")
         if not no_activity:
             # Not caught: every step is a service call the simulation expects to succeed, so an error
             # here is a bug in the simulation and its traceback is what one needs to fix it.

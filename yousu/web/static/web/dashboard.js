@@ -263,6 +263,20 @@
     bars(charts.hot, data.hot_issues, function (row) { return row.category.name + " · " + row.area.name; }, "#b42318");
     drawAreas(data.by_area);
 
+    fillTable(
+      "detected-hot-issues",
+      data.detected_hot_issues || [],
+      [
+        function (h) { return h.name; },
+        function (h) { return h.area ? h.area.name : "—"; },
+        function (h) { return h.appeals; },
+        function (h) { return Number(h.heat).toFixed(1); },
+        function (h) { return when(h.first_at); },
+        function (h) { return when(h.last_at); },
+      ],
+      words.no_hot_issues
+    );
+
     document.getElementById("overdue-count").textContent = data.overdue.count;
     fillTable(
       "overdue",
