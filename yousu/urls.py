@@ -20,6 +20,7 @@ urlpatterns = [
     path("supervision/orders/<int:order_id>/urge/", supervision.urge, name="supervision-urge"),
     path("supervision/orders/<int:order_id>/supervise/", supervision.supervise, name="supervision-supervise"),
     path("callback/<str:token>/", callbacks.answer, name="callback-answer"),
+    path("intake/", include("yousu.web.intake_urls")),
     path("dispatch/", include("yousu.web.dispatch_urls")),
     path("unit/", include("yousu.web.unit_urls")),
     path("h5/", include("yousu.web.citizen_urls")),

@@ -116,30 +116,49 @@ class Suggestions(APIView):
         query = SuggestIn(data=data)
         query.is_valid(raise_exception=True)
         q = query.validated_data
-        text = f"{q['title']}\n{q['content']}".strip()
         exclude = (
             Appeal.objects.filter(code=q["appeal"]).values_list("pk", flat=True).first()
             if q.get("appeal")
             else None
         )
-        where, area = _where(
+        aids = intake_aids(
             request.user,
+            title=q["title"],
+            content=q["content"],
             address=q["address"],
-            text=text,
             longitude=q.get("longitude"),
             latitude=q.get("latitude"),
             area=q.get("area"),
+            exclude_id=exclude,
         )
-        made = suggest_items(text=text, area=area)
-        return Response(
-            {
-                "model": _model_dict(made.model),
-                "items": [entry.as_dict() for entry in made.items],
-                **where,
-                "duplicates": _duplicates(request.user, text=text, area=area, exclude_id=exclude),
-                "took_ms": round((time.perf_counter() - started) * 1000, 1),
-            }
-        )
+        return Response({**aids, "took_ms": round((time.perf_counter() - started) * 1000, 1)})
+
+
+def intake_aids(
+    person: Person,
+    *,
+    title: str,
+    content: str,
+    address: str,
+    longitude: float | None = None,
+    latitude: float | None = None,
+    area: Area | None = None,
+    exclude_id: int | None = None,
+) -> dict:
+    """What intake shows beside the form as the operator types: the catalog items the model suggests
+    with their units, the place, and possible duplicates the person may open. The API endpoint and
+    the operator's workbench both answer with this, so the two never disagree."""
+    text = f"{title}\n{content}".strip()
+    where, chosen = _where(
+        person, address=address, text=text, longitude=longitude, latitude=latitude, area=area
+    )
+    made = suggest_items(text=text, area=chosen)
+    return {
+        "model": _model_dict(made.model),
+        "items": [entry.as_dict() for entry in made.items],
+        **where,
+        "duplicates": _duplicates(person, text=text, area=chosen, exclude_id=exclude_id),
+    }
 
 
 def _visible_appeal(person: Person, code: str) -> Appeal:

@@ -161,6 +161,11 @@ def _may_take_in(person: Person, channel: str | None = None) -> bool:
     return bool(channel) and person.has_role(*CHANNEL_ROLES.get(channel, ()))
 
 
+def may_take_in(person: Person) -> bool:
+    """Whether the person may receive appeals at the workbench (the pages ask before showing it)."""
+    return person.is_authenticated and person.is_active and _may_take_in(person)
+
+
 def _check_intake_person(person: Person | None, channel: str | None, what: str) -> None:
     if person is None:
         return
@@ -307,6 +312,34 @@ def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -
         to_state=appeal.status,
         payload={"answer": answer},
     )
+    return appeal
+
+
+def appeal_take_in(
+    *, answer: str = "", duplicate_of: Appeal | None = None, link_reason: str = "", **fields
+) -> Appeal:
+    """One submit at the operator's workbench: receive the appeal and, in the same transaction,
+    answer it on the spot (直接办结) or link it to the open appeal it repeats (并案).
+
+    The choices are checked before anything is written, and a refusal of the second step rolls the
+    intake back: the operator corrects the form and submits again, and no appeal is left half-done
+    (received but neither answered nor linked) behind the citizen's back."""
+    answer = (answer or "").strip()
+    if answer and duplicate_of is not None:
+        raise DomainError("当场答复办结与并案只能选其一", field="answer")
+    if answer and fields.get("kind") != AppealKind.INQUIRY:
+        raise DomainError("只有咨询类诉求可以当场答复办结", field="answer")
+    by = fields.get("received_by")
+    with transaction.atomic():
+        appeal = appeal_create(**fields)
+        if appeal.status != AppealStatus.RECEIVED:
+            # The idempotency key was used before and that appeal has moved on: a resubmission of
+            # the same form changes nothing.
+            return appeal
+        if answer:
+            return appeal_answer_at_intake(appeal=appeal, answer=answer, by=by)
+        if duplicate_of is not None:
+            return appeal_link_duplicate(appeal=appeal, original=duplicate_of, by=by, reason=link_reason)
     return appeal
 
 

@@ -1,0 +1,56 @@
+// The operator's workbench: keyboard shortcuts and adopting what the intake aids suggest.
+// The server decides everything; this only fills fields the operator could also type.
+(function () {
+  "use strict";
+  function $(id) { return document.getElementById(id); }
+
+  function adopt(input, note, value, name) {
+    input.value = value;
+    if (note) { note.textContent = name ? "✔ " + name : ""; }
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+
+  function showAnswer() {
+    // An answer on the spot is for inquiries only (the server refuses it otherwise).
+    var kind = $("id_kind");
+    var box = $("answer-now");
+    if (kind && box) { box.hidden = kind.value !== "inquiry"; }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = $("intake-form");
+    if (!form) { return; }
+    showAnswer();
+    $("id_kind").addEventListener("change", showAnswer);
+    if (!form.querySelector(".errorlist")) { $("id_kind").focus(); }
+
+    document.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-adopt-item], button[data-adopt-area], button[data-link]");
+      if (!button) { return; }
+      if (button.dataset.adoptItem) {
+        adopt($("id_item"), $("item-chosen"), button.dataset.adoptItem, button.dataset.name);
+      } else if (button.dataset.adoptArea) {
+        adopt($("id_area"), $("area-chosen"), button.dataset.adoptArea, button.dataset.name);
+      } else {
+        $("link-duplicate").hidden = false;
+        adopt($("id_duplicate_of"), null, button.dataset.link, "");
+        $("id_link_reason").focus();
+      }
+    });
+
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
+        event.preventDefault();
+        form.requestSubmit();
+        return;
+      }
+      if (!event.altKey) { return; }
+      var selector = null;
+      if (/^[1-3]$/.test(event.key)) { selector = 'button[data-adopt-item][data-key="' + event.key + '"]'; }
+      else if (event.code === "KeyP") { selector = "button[data-adopt-area]"; }
+      else if (event.code === "KeyD") { selector = "button[data-link][data-first]"; }
+      var button = selector && document.querySelector(selector);
+      if (button) { event.preventDefault(); button.click(); }
+    });
+  });
+})();
