@@ -8,7 +8,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yousu.callbacks import views as callbacks
-from yousu.web import supervision, views
+from yousu.web import inbox, supervision, views
 
 urlpatterns = [
     path("", views.start, name="start"),
@@ -16,9 +16,12 @@ urlpatterns = [
     path("catalog/", views.catalog_tree, name="catalog-tree"),
     path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
     path("catalog/access-list/", views.access_list, name="catalog-access-list"),
+    path("inbox/", inbox.inbox, name="inbox"),
+    path("inbox/<int:notification_id>/read/", inbox.read, name="inbox-read"),
     path("supervision/", supervision.desk, name="supervision-desk"),
     path("supervision/orders/<int:order_id>/urge/", supervision.urge, name="supervision-urge"),
     path("supervision/orders/<int:order_id>/supervise/", supervision.supervise, name="supervision-supervise"),
+    path("supervision/orders/<int:order_id>/notice/", supervision.notice, name="supervision-notice"),
     path("callback/<str:token>/", callbacks.answer, name="callback-answer"),
     path("intake/", include("yousu.web.intake_urls")),
     path("dispatch/", include("yousu.web.dispatch_urls")),

@@ -3,6 +3,8 @@
 import re
 
 from tests.appeals.factories import at_eco
+from yousu.dispatch.models import CriticismNotice
+from yousu.notifications.services import notify
 from yousu.supervision.models import SupervisionOrder, Urge
 
 from .clock import at, frozen
@@ -57,3 +59,43 @@ def test_a_handler_sees_only_their_unit_and_cannot_urge(client, world):
 def test_the_desk_needs_a_sign_in(client, world):
     answer = client.get("/supervision/")
     assert answer.status_code == 302 and "/accounts/login/" in answer["Location"]
+
+
+def test_a_supervisor_issues_a_criticism_notice_for_an_overdue_order(client, world):
+    order = overdue_order(world)
+    client.force_login(world.people.supervisor)
+    assert f"/supervision/orders/{order.pk}/notice/" in client.get("/supervision/").content.decode()
+    page = client.post(
+        f"/supervision/orders/{order.pk}/notice/", {"reason": "超期未办结", "state": "overdue"}, follow=True
+    )
+    notice = CriticismNotice.objects.get()
+    assert (notice.unit, notice.order, notice.reason) == (world.units.east_eco, order, "超期未办结")
+    html = page.content.decode()
+    assert 'id="notices"' in html and "超期未办结" in html
+    # Without a reason the domain refuses and says so; nothing is recorded.
+    refused = client.post(f"/supervision/orders/{order.pk}/notice/", {"reason": " "}, follow=True)
+    assert "必须写明通报事由" in refused.content.decode()
+    assert CriticismNotice.objects.count() == 1
+
+
+def test_a_handler_gets_no_notice_form_and_is_refused_by_the_domain(client, world):
+    order = overdue_order(world)
+    client.force_login(world.people.east_eco_handler)
+    assert "/notice/" not in client.get("/supervision/").content.decode()
+    page = client.post(f"/supervision/orders/{order.pk}/notice/", {"reason": "自己通报自己"}, follow=True)
+    assert "只有督办员、平台派单员或系统管理员可以通报批评" in page.content.decode()
+    assert not CriticismNotice.objects.exists()
+
+
+def test_unread_time_node_warnings_show_on_the_desk(client, world):
+    order = overdue_order(world)
+    notify(
+        kind="red_warning",
+        subject="红色预警",
+        text="工单即将超期",
+        person=world.people.supervisor,
+        order=order,
+    )
+    client.force_login(world.people.supervisor)
+    html = client.get("/supervision/").content.decode()
+    assert 'id="alerts-title"' in html and "红色预警" in html and order.appeal.code in html

@@ -15,7 +15,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yousu.core.errors import DomainError
-from yousu.dispatch.models import Order
+from yousu.dispatch.models import CriticismNotice, Order
+from yousu.dispatch.services import criticism_notice_issue
+from yousu.notifications.selectors import inbox_for
+from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.selectors import units_visible_to
 from yousu.supervision.choices import SupervisionStatus
 from yousu.supervision.selectors import (
@@ -29,7 +32,23 @@ from yousu.supervision.selectors import (
 )
 from yousu.supervision.services import may_supervise, supervision_order_issue, urge_issue
 
+NOTICES = 50
+ALERTS = 10
+
 STATES = {OVERDUE: gettext_lazy("已超期"), DUE_SOON: gettext_lazy("临近超期"), PAUSED: gettext_lazy("挂起")}
+
+
+def may_issue_notice(person) -> bool:
+    """Whether to offer the notice form; criticism_notice_issue decides for each unit."""
+    return (
+        person.is_superuser
+        or person.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
+        or (
+            person.has_role(RoleCode.DISPATCHER)
+            and person.unit_id is not None
+            and person.unit.kind in PLATFORM_KINDS
+        )
+    )
 
 
 @login_required
@@ -51,8 +70,16 @@ def desk(request):
     supervision_orders = supervision_orders_visible_to(request.user).filter(
         status__in=(SupervisionStatus.OPEN, SupervisionStatus.ANSWERED)
     )[:200]
+    notices = (
+        CriticismNotice.objects.filter(unit__in=units_visible_to(request.user))
+        .select_related("unit", "order__appeal")
+        .order_by("-issued_at")[:NOTICES]
+    )
     context = {
         "now": now,
+        "notices": notices,
+        "may_notice": may_issue_notice(request.user),
+        "alerts": inbox_for(request.user).filter(read_at__isnull=True)[:ALERTS],
         "state": state,
         "states": STATES,
         "units": watch_by_unit(request.user, now=now),
@@ -102,4 +129,17 @@ def supervise(request, order_id: int):
         request,
         lambda: supervision_order_issue(order=order, by=request.user, reason=reason, escalate=escalate),
         _("已下发督办单：%(code)s") % {"code": order.appeal.code},
+    )
+
+
+@login_required
+@require_POST
+def notice(request, order_id: int):
+    """通报批评 of the unit that holds an overdue order, with the order recorded beside it."""
+    order = _order(request, order_id)
+    reason = request.POST.get("reason", "")
+    return _act(
+        request,
+        lambda: criticism_notice_issue(unit=order.unit, order=order, reason=reason, by=request.user),
+        _("已通报批评：%(unit)s") % {"unit": order.unit.name},
     )

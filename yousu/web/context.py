@@ -1,0 +1,53 @@
+"""Template context of every page: the desks the signed-in person works at (the header's first links)
+and their unread inbox count."""
+
+from __future__ import annotations
+
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext_lazy as _
+
+from yousu.appeals.services import may_take_in
+from yousu.callbacks.selectors import may_call_back
+from yousu.notifications.selectors import unread_count
+from yousu.org.choices import PLATFORM_KINDS, RoleCode
+from yousu.reports.summary import may_read_dashboard
+
+# Who sees the supervision desk in the header: those whose work it is. Others may still open it
+# and see what their units' orders show.
+SUPERVISING = (RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR, RoleCode.LEADER, RoleCode.UNIT_LEADER)
+
+
+def desks_of(person) -> list[dict]:
+    """The desks of a person, in the order of an appeal's path (接、派、办、督、评、报)."""
+    on_platform = person.unit_id is not None and person.unit.kind in PLATFORM_KINDS
+    found = []
+    if may_take_in(person):
+        found.append(("intake-desk", _("接线员工作台")))
+    if person.has_role(RoleCode.DISPATCHER) and on_platform:
+        found.append(("dispatch-desk", _("派单台")))
+    if (
+        person.unit_id is not None
+        and not on_platform
+        and person.has_role(RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)
+    ):
+        found.append(("unit-desk", _("单位工作台")))
+    if person.is_superuser or person.has_role(*SUPERVISING):
+        found.append(("supervision-desk", _("督办台")))
+    if may_call_back(person):
+        found.append(("callback-desk", _("回访台")))
+    if may_read_dashboard(person):
+        found.append(("dashboard", _("领导看板")))
+    links = []
+    for name, label in found:
+        try:
+            links.append({"name": name, "url": reverse(name), "label": label})
+        except NoReverseMatch:  # TEMPORARY while the desks are wired
+            continue
+    return links
+
+
+def desks(request) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"my_desks": desks_of(user), "inbox_unread": unread_count(user)}
