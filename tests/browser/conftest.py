@@ -58,7 +58,8 @@ def browser(django_db_setup):
 
 @pytest.fixture
 def open_as(browser, live_server, request):
-    """open_as(person, path, viewport=...) → a page of a new context signed in as the person.
+    """open_as(person, path, viewport=...) → a page of a new context signed in as the person (or of an
+    anonymous visitor for None).
 
     Requests to any other host are aborted and recorded in page.foreign_requests: the platform must work
     on an intranet."""
@@ -67,20 +68,22 @@ def open_as(browser, live_server, request):
     host = urlsplit(live_server.url).netloc
 
     def open_page(person, path, *, viewport=(1366, 768)):
-        client = Client()
-        client.force_login(person)
+        """person None: an anonymous visitor (a citizen, the public)."""
         context = browser.new_context(
             viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN", base_url=live_server.url
         )
-        context.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
+        if person is not None:
+            client = Client()
+            client.force_login(person)
+            context.add_cookies(
+                [
+                    {
+                        "name": settings.SESSION_COOKIE_NAME,
+                        "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                        "url": live_server.url,
+                    }
+                ]
+            )
         contexts.append(context)
         page = context.new_page()
         page.foreign_requests = []
