@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, QuerySet, When
+from django.db.models import Case, Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery, When
+from django.db.models.functions import Coalesce
 
+from yousu.appeals.choices import AppealStatus
+from yousu.appeals.models import Appeal
+from yousu.org.choices import PLATFORM_KINDS
 from yousu.org.models import Unit
 
-from .choices import CLOCK_RUNNING_STATUSES, OrderStatus, RequestStatus
-from .models import ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
+from .choices import CLOCK_RUNNING_STATUSES, OrderRole, OrderStatus, RequestStatus
+from .models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
 from .whistles import SUMMONED_KINDS
 
 # Where an order stands on its clock, as a desk shows it (the four time nodes of deadlines.py, seen
@@ -108,3 +112,140 @@ def departments_to_summon(unit: Unit) -> QuerySet[Unit]:
     it): those a street or community would summon. whistle_blow decides who may be summoned."""
     places = unit.area.ancestors()
     return Unit.objects.filter(kind__in=SUMMONED_KINDS, is_active=True, area__in=places).order_by("path")
+
+
+# ---------------------------------------------------------------- the dispatcher desk (派单台)
+
+
+def platform_served_units(platform: Unit) -> QuerySet[Unit]:
+    """The units whose nearest platform, at or above them, is `platform`: the platform itself and the
+    units below it with no lower platform in between. Appeals received by such a unit (a grid
+    worker's report, say) and consultations convened by it are this platform's to dispatch and decide,
+    as `consultations.convening_platform` reads the unit tree."""
+    lower = (
+        Unit.objects.filter(kind__in=PLATFORM_KINDS, path__startswith=platform.path)
+        .exclude(pk=platform.pk)
+        .values_list("path", flat=True)
+    )
+    units = Unit.objects.filter(path__startswith=platform.path)
+    for path in lower:
+        units = units.exclude(path__startswith=path)
+    return units
+
+
+def _held_for_dispatch(platform: Unit) -> QuerySet[Order]:
+    # An order at a platform is never handled there: it waits to be passed on, whether just arrived
+    # or signed for, or back after the unit below had its return approved (the forward undone).
+    return Order.objects.filter(
+        unit=platform, role=OrderRole.LEAD, status__in=(OrderStatus.DISPATCHED, OrderStatus.ACCEPTED)
+    )
+
+
+def dispatch_queue(platform: Unit) -> QuerySet[Appeal]:
+    """What waits for `platform`'s dispatchers, oldest first: appeals received at the platform (or by a
+    unit it serves that does not dispatch) and not yet dispatched, and appeals whose lead order came
+    down to the platform to be passed on (three-level dispatch). `held_order_id` names that order;
+    `waiting_since` is when the appeal arrived at the platform."""
+    held = _held_for_dispatch(platform)
+    held_here = held.filter(appeal=OuterRef("pk")).order_by("-dispatched_at")
+    return (
+        Appeal.objects.filter(
+            Q(
+                status=AppealStatus.RECEIVED,
+                duplicate_of__isnull=True,
+                intake_unit__in=platform_served_units(platform),
+            )
+            | Q(pk__in=held.values("appeal_id"))
+        )
+        .annotate(
+            held_order_id=Subquery(held_here.values("pk")[:1]),
+            waiting_since=Coalesce(Subquery(held_here.values("dispatched_at")[:1]), F("received_at")),
+        )
+        .select_related("area", "item", "dispatch_suggestion")
+        .order_by("waiting_since", "pk")
+    )
+
+
+def held_order(platform: Unit, appeal: Appeal) -> Order | None:
+    """The lead order of `appeal` that waits at `platform` to be passed on, if any."""
+    return _held_for_dispatch(platform).filter(appeal=appeal).select_related("unit").first()
+
+
+def _reviewed_by(platform: Unit, prefix: str = "") -> Q:
+    """Orders that `platform` reviews (services.reviewing_platform): those it dispatched, and those
+    a unit that is not a platform (a street, a lead unit adding an assistant) sent on below them."""
+    condition = Q(**{f"{prefix}dispatched_from": platform})
+    step = prefix
+    for _depth in range(3):
+        ancestor = f"{step}parent__"
+        condition |= Q(**{f"{ancestor}dispatched_from": platform}) & ~Q(
+            **{f"{step}dispatched_from__kind__in": PLATFORM_KINDS}
+        )
+        step = ancestor
+    return condition
+
+
+def return_requests_to_review(platform: Unit) -> QuerySet[ReturnRequest]:
+    """Pending return requests (退单) on orders `platform` dispatched, oldest first: it decides them."""
+    return (
+        ReturnRequest.objects.filter(status=RequestStatus.PENDING, order__dispatched_from=platform)
+        .select_related(
+            "order", "order__appeal", "order__appeal__item", "unit", "suggested_unit", "requested_by"
+        )
+        .order_by("requested_at", "id")
+    )
+
+
+def returns_refused_by_rule(platform: Unit) -> QuerySet[ReturnRequest]:
+    """Return requests on `platform`'s orders that the rule refused without review, newest first."""
+    return (
+        ReturnRequest.objects.filter(status=RequestStatus.REFUSED_BY_RULE, order__dispatched_from=platform)
+        .select_related("order", "order__appeal", "unit", "suggested_unit")
+        .order_by("-requested_at", "-id")
+    )
+
+
+def extension_requests_to_review(platform: Unit) -> QuerySet[ExtensionRequest]:
+    """Pending extension requests (延期) that `platform` reviews, oldest first."""
+    return (
+        ExtensionRequest.objects.filter(Q(status=RequestStatus.PENDING) & _reviewed_by(platform, "order__"))
+        .select_related("order", "order__appeal", "order__unit", "requested_by")
+        .order_by("requested_at", "id")
+    )
+
+
+def replies_to_review(platform: Unit) -> QuerySet[Order]:
+    """Lead orders whose reply (办结申请) waits for `platform`'s review, longest waiting first."""
+    return (
+        Order.objects.filter(Q(status=OrderStatus.REPLIED, role=OrderRole.LEAD) & _reviewed_by(platform))
+        .select_related("appeal", "unit", "replied_by")
+        .order_by("replied_at", "id")
+    )
+
+
+def consultations_open_at(platform: Unit) -> QuerySet[Consultation]:
+    """Consultations (会商) convened at `platform` (or a unit it serves) and not yet decided."""
+    return (
+        Consultation.objects.filter(
+            decided_at__isnull=True, convening_unit__in=platform_served_units(platform)
+        )
+        .select_related("appeal", "item", "convening_unit", "convened_by")
+        .prefetch_related(Prefetch("parties", queryset=Unit.objects.order_by("path")))
+        .order_by("opened_at", "id")
+    )
+
+
+def auto_dispatches_withdrawable(platform: Unit) -> QuerySet[Order]:
+    """Orders `platform` sent by automatic dispatch that the unit has not signed for yet: the ones a
+    dispatcher may still withdraw (auto.auto_dispatch_withdraw)."""
+    return (
+        Order.objects.filter(
+            dispatched_from=platform,
+            role=OrderRole.LEAD,
+            status=OrderStatus.DISPATCHED,
+            appeal__dispatch_suggestion__auto_order_id=F("pk"),
+            appeal__dispatch_suggestion__withdrawn_at__isnull=True,
+        )
+        .select_related("appeal", "unit")
+        .order_by("-dispatched_at", "-id")
+    )
