@@ -24,6 +24,7 @@ from yousu.dispatch.services import (
     appeal_dispatch,
     order_accept,
     order_extension_request,
+    order_forward,
     order_reply,
     order_return_request,
 )
@@ -312,6 +313,24 @@ def test_extension_requests_are_reviewed(client, world):
     post(client, p.east_dispatcher, path, {"decision": "approve"})
     assert reload(made).status == RequestStatus.APPROVED
     assert reload(order).completion_due == made.requested_until
+
+
+def test_a_community_order_is_reviewed_by_the_platform_above_the_street(client, world):
+    p = world.people
+    appeal = new_appeal(world, item=world.items.hallway, area=world.areas.east_community, title="楼道堆物")
+    city_order = appeal_dispatch(appeal=appeal, by=p.dispatcher)
+    street_order = order_forward(order=city_order, by=p.east_dispatcher)
+    community_order = order_forward(order=street_order, by=p.street_leader)
+    assert community_order.unit == world.units.east_community
+    order_accept(order=community_order, by=p.east_community_handler)
+    made = order_extension_request(
+        order=community_order,
+        by=p.east_community_handler,
+        until=community_order.completion_due + dt.timedelta(days=2),
+        reason="等待物业配合",
+    )
+    assert f'id="extension-{made.pk}"' in page(client, p.east_dispatcher, "/dispatch/reviews/extensions/")
+    assert f'id="extension-{made.pk}"' not in page(client, p.dispatcher, "/dispatch/reviews/extensions/")
 
 
 def test_a_low_scored_reply_is_approved_only_when_confirmed(client, world, settings):

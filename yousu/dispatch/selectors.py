@@ -175,13 +175,12 @@ def _reviewed_by(platform: Unit, prefix: str = "") -> Q:
     """Orders that `platform` reviews (services.reviewing_platform): those it dispatched, and those
     a unit that is not a platform (a street, a lead unit adding an assistant) sent on below them."""
     condition = Q(**{f"{prefix}dispatched_from": platform})
+    passed_on_below = Q()  # every order on the way up was sent by a unit that is not a platform
     step = prefix
     for _depth in range(3):
-        ancestor = f"{step}parent__"
-        condition |= Q(**{f"{ancestor}dispatched_from": platform}) & ~Q(
-            **{f"{step}dispatched_from__kind__in": PLATFORM_KINDS}
-        )
-        step = ancestor
+        passed_on_below &= ~Q(**{f"{step}dispatched_from__kind__in": PLATFORM_KINDS})
+        step = f"{step}parent__"
+        condition |= Q(**{f"{step}dispatched_from": platform}) & passed_on_below
     return condition
 
 
