@@ -22,8 +22,8 @@ from django.utils import timezone
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
-from yousu.appeals.services import AttachmentIn, attachment_add, attachments_check
-from yousu.catalog.models import TimeLimitClass
+from yousu.appeals.services import AttachmentIn, appeal_set_item, attachment_add, attachments_check
+from yousu.catalog.models import CatalogItem, TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
 from yousu.intelligence.reply_review import score_reply
@@ -364,12 +364,18 @@ def appeal_dispatch(
     unit: Unit | None = None,
     reason: str = "",
     time_limit_class: TimeLimitClass | None = None,
+    item: CatalogItem | None = None,
 ) -> Order:
-    """The city platform sends a received appeal to the next unit toward the responsible one."""
+    """The city platform sends a received appeal to the next unit toward the responsible one.
+
+    With `item`, the dispatcher settles the catalog item in the same step (an `item_set` event): a
+    refused dispatch leaves the appeal's item as it was."""
     platform = by.unit if by is not None else None
     if platform is None or platform.kind not in PLATFORM_KINDS:
         raise PermissionRefused("只有平台派单员可以派单", field="by")
     _dispatcher_of(by, platform, "派单")
+    if item is not None and item.pk != appeal.item_id:
+        appeal = appeal_set_item(appeal=appeal, item=item, by=by)
     return _dispatch_from_platform(
         appeal=appeal, platform=platform, by=by, unit=unit, reason=reason, time_limit_class=time_limit_class
     )

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,7 +23,7 @@ from yousu.api.permissions import appeals_visible_to, city_of
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Appeal
 from yousu.appeals.selectors import citizen_for, events_of
-from yousu.appeals.services import appeal_link_duplicate, appeal_set_item
+from yousu.appeals.services import appeal_link_duplicate
 from yousu.catalog.models import CatalogItem, TimeLimitClass
 from yousu.core.errors import DomainError
 from yousu.dispatch.auto import auto_dispatch_withdraw
@@ -47,7 +46,6 @@ from yousu.dispatch.services import (
     order_forward,
     order_review,
     proposal,
-    records_pushdown_attempts,
     return_request_review,
 )
 from yousu.intelligence.api_hot import duplicates_as_data
@@ -287,17 +285,6 @@ def _object(queryset, value):
     return queryset.filter(pk=value).first() if value.isdigit() else None
 
 
-@records_pushdown_attempts
-@transaction.atomic
-def _dispatch(*, appeal: Appeal, item: CatalogItem | None, by, unit: Unit | None, reason: str, tlc):
-    """Set the item the dispatcher chose and dispatch, as one step: a refused dispatch leaves the
-    appeal's item as it was. Marked like the services so that a refused push-down is still recorded
-    after this transaction rolls back."""
-    if item is not None and item.pk != appeal.item_id:
-        appeal = appeal_set_item(appeal=appeal, item=item, by=by)
-    return appeal_dispatch(appeal=appeal, by=by, unit=unit, reason=reason, time_limit_class=tlc)
-
-
 @login_required
 @require_POST
 def dispatch(request, code: str):
@@ -316,7 +303,9 @@ def dispatch(request, code: str):
     reason = request.POST.get("reason", "")
     here = reverse("dispatch-appeal", args=[appeal.code])
     try:
-        order = _dispatch(appeal=appeal, item=item, by=request.user, unit=unit, reason=reason, tlc=tlc)
+        order = appeal_dispatch(
+            appeal=appeal, item=item, by=request.user, unit=unit, reason=reason, time_limit_class=tlc
+        )
     except DomainError as error:
         messages.error(request, error.message)
         return redirect(here)
