@@ -16,10 +16,12 @@ from yousu.org.choices import Level
 from yousu.org.models import Area, Person, Unit
 
 from .forms import ResponsibilityLookupForm
+from .home import my_work
 
 
 def start(request):
-    """Say what the platform is, show what this installation holds, and link to its parts."""
+    """Say what the platform is, show what this installation holds, and link to its parts; a signed-in
+    person first sees their desks and what waits at each."""
     areas_by_level = dict(Area.objects.values_list("level").annotate(n=Count("id")))
     items_by_level = dict(CatalogItem.objects.values_list("level").annotate(n=Count("id")))
     demo_people = []
@@ -42,6 +44,7 @@ def start(request):
         "rule_count": ResponsibilityRule.objects.filter(valid_until__isnull=True).count(),
         "access_lists": AccessList.objects.annotate(n=Count("entries")).select_related("area"),
         "demo_people": demo_people,
+        "my_work": my_work(request.user) if request.user.is_authenticated else [],
         "demo_password": DEMO_PASSWORD if demo_people else None,
     }
     return render(request, "web/start.html", context)
