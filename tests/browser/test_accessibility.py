@@ -30,6 +30,16 @@ PAGES = [
     ("operator", "/intake/"),
     ("operator", "/inbox/"),
     ("operator", "/callbacks/desk/"),
+    ("dispatcher", "/dispatch/"),
+    ("dispatcher", "/dispatch/appeals/{waiting}/"),
+    ("east_dispatcher", "/dispatch/reviews/replies/"),
+    ("east_dispatcher", "/dispatch/reviews/returns/"),
+    ("east_eco_handler", "/"),
+    ("east_eco_handler", "/unit/"),
+    ("east_eco_handler", "/unit/orders/{order}/"),
+    ("east_eco_handler", "/unit/whistles/"),
+    ("street_leader", "/unit/"),
+    ("east_community_handler", "/unit/"),
     ("supervisor", "/"),
     ("supervisor", "/supervision/"),
     ("supervisor", "/dashboard/"),
@@ -47,10 +57,10 @@ def scenario(world):
         django_apps, None
     )
     district_departments_run(world)
-    new_appeal(world, title="等待派单的诉求")
+    waiting = new_appeal(world, title="等待派单的诉求")
     _city, eco = at_eco(world)
     order_accept(order=eco, by=world.people.east_eco_handler)
-    return {"order": eco.pk, "appeal": eco.appeal.code}
+    return {"order": eco.pk, "appeal": eco.appeal.code, "waiting": waiting.code}
 
 
 @pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who or 'anonymous'}:{path}" for who, path in PAGES])
