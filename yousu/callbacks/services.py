@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from yousu.appeals.choices import Channel
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
+from yousu.appeals.portal import phone_matches
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.dispatch.choices import OrderRole, OrderStatus
 from yousu.dispatch.models import Order
@@ -520,3 +521,78 @@ def _give_up(callback: Callback, *, now: dt.datetime, note: str, by: Person | No
         callback.outcome = CallbackOutcome.NONE
     callback.save(update_fields=["outcome"])
     return callback
+
+
+# ---------------------------------------------------------------- the citizen portal
+
+
+def citizen_lead_order(appeal: Appeal) -> Order | None:
+    """The lead order whose completion the citizen of `appeal` is asked about: the appeal's own, or for
+    a linked duplicate that of the appeal it follows (as callbacks_create_due asks both citizens)."""
+    handled = appeal
+    while handled.duplicate_of_id:
+        handled = handled.duplicate_of
+    return (
+        Order.objects.filter(appeal=handled, role=OrderRole.LEAD)
+        .exclude(status__in=(OrderStatus.FORWARDED, OrderStatus.RETURNED))
+        .select_related("unit", "appeal")
+        .order_by("-dispatched_at", "-pk")
+        .first()
+    )
+
+
+def citizen_callback(appeal: Appeal, order: Order | None = None) -> Callback | None:
+    """The appeal's callback about its lead order's latest completion, if one was created."""
+    order = order or citizen_lead_order(appeal)
+    if order is None:
+        return None
+    callbacks = Callback.objects.filter(order=order, appeal=appeal)
+    if order.status == OrderStatus.COMPLETED:
+        callbacks = callbacks.filter(order_completed_at=order.completed_at)
+    return callbacks.order_by("-order_completed_at", "-pk").first()
+
+
+@transaction.atomic
+def callback_by_citizen(
+    *, appeal: Appeal, phone: str, solved: bool, satisfaction: str, comment: str = ""
+) -> Callback:
+    """The citizen rates the handling on the portal, with the phone number the appeal was submitted
+    with. It is the same answer as one given through the text message's link (callback_by_token): once
+    per completion, and an unsatisfied, unsolved answer calls for a send-back by the intake desk.
+
+    A citizen may rate before the periodic job has created the callback: it is then created here, for
+    this completion and as the job would (with the linked duplicates' callbacks), so the job later finds
+    nothing left to do, and the text message it queued is not sent."""
+    if not phone_matches(appeal, phone):
+        raise PermissionRefused(_("手机号码与诉求不符"), field="phone")
+    order = citizen_lead_order(appeal)
+    if order is not None:
+        # Locked: a dispatcher's send-back and the citizen's answer must not cross.
+        order = Order.objects.select_for_update().select_related("unit", "appeal").get(pk=order.pk)
+    if order is None or order.status not in (OrderStatus.COMPLETED, OrderStatus.CLOSED):
+        raise DomainError(_("诉求尚未办结，办结后才能评价"), field="status")
+    solved, satisfaction, comment = _check_answer(solved, satisfaction, comment)
+    found = citizen_callback(appeal, order)
+    if found is None and order.status == OrderStatus.COMPLETED:
+        now = timezone.now()
+        for asked in [order.appeal, *order.appeal.duplicates.order_by("pk")]:
+            _create_for(order, asked, now)
+        found = citizen_callback(appeal, order)
+    if found is None:
+        raise AlreadyAnswered(_("本次回访已结束，不能再评价"), field="status")
+    callback = Callback.objects.select_for_update().select_related("order__unit", "appeal").get(pk=found.pk)
+    if callback.status == CallbackStatus.DONE:
+        raise AlreadyAnswered(_("您已评价过，每次办结只能评价一次，感谢您的反馈"), field="status")
+    if callback.status != CallbackStatus.PENDING:
+        raise AlreadyAnswered(_("本次回访已结束，不能再评价"), field="status")
+    if callback.channel == CallbackChannel.PHONE:
+        # Nobody called: the citizen answered online, as through a link, so figures count it there.
+        callback.channel = CallbackChannel.WEB
+    # The link it would have sent is no longer needed; the message queue's own wording for that.
+    CitizenMessage.objects.filter(callback=callback, status=MessageStatus.PENDING).update(
+        status=MessageStatus.FAILED, next_attempt_at=None, last_error=_("回访已结束，不再发送")
+    )
+    unit_caused = satisfaction == Satisfaction.UNSATISFIED and not solved
+    return _finish(
+        callback, by=None, solved=solved, satisfaction=satisfaction, unit_caused=unit_caused, comment=comment
+    )

@@ -236,3 +236,18 @@ LOGGING = {
     # Without a real SMS gateway the log is where text messages go, so it is kept at INFO.
     "loggers": {"yousu.sms": {"level": "INFO"}},
 }
+
+# The citizen portal (/h5/, yousu.appeals.portal and .limits). Hourly allowances: appeals per phone
+# number and per network address, tracking look-ups per address (counted in the cache, so set
+# REDIS_URL when several web processes serve). Photos per appeal (each within the attachment limits
+# of yousu.appeals.services). The unit that receives online appeals (a unit code; empty: the one city
+# platform). The header that carries the citizen's address when the platform's own reverse proxy sets
+# it (for example HTTP_X_REAL_IP; empty: the connection's address). A tile URL on the platform's own
+# intranet for the map, such as /tiles/{z}/{x}/{y}.png (empty: the areas' boundaries only).
+YOUSU_CITIZEN_SUBMISSIONS_PER_PHONE_HOUR = env_int("YOUSU_CITIZEN_SUBMISSIONS_PER_PHONE_HOUR", 5, minimum=1)
+YOUSU_CITIZEN_SUBMISSIONS_PER_IP_HOUR = env_int("YOUSU_CITIZEN_SUBMISSIONS_PER_IP_HOUR", 20, minimum=1)
+YOUSU_CITIZEN_TRACKS_PER_IP_HOUR = env_int("YOUSU_CITIZEN_TRACKS_PER_IP_HOUR", 30, minimum=1)
+YOUSU_CITIZEN_MAX_PHOTOS = env_int("YOUSU_CITIZEN_MAX_PHOTOS", 6, minimum=0)
+YOUSU_CITIZEN_INTAKE_UNIT = env_str("YOUSU_CITIZEN_INTAKE_UNIT", "")
+YOUSU_CITIZEN_IP_HEADER = env_str("YOUSU_CITIZEN_IP_HEADER", "")
+YOUSU_CITIZEN_MAP_TILE_URL = env_str("YOUSU_CITIZEN_MAP_TILE_URL", "")

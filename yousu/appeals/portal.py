@@ -1,0 +1,160 @@
+"""The citizen portal's share of intake (市民端): a citizen submits an appeal online, and later finds it
+again by its code and the phone number given with it.
+
+The citizen is nobody the platform knows, so the rules that stand in for a signed-in operator live
+here: a phone number is required (it is the citizen's key to tracking and the callback), submissions
+and look-ups are rate-limited (yousu.appeals.limits), a form a script filled in is refused, and a
+look-up answers the same whether the code is unknown or the phone does not match it.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from yousu.catalog.choices import AppealKind
+from yousu.core.errors import DomainError, NotFound
+from yousu.org.choices import UnitKind
+from yousu.org.models import Unit
+
+from . import limits
+from .choices import Channel
+from .models import Appeal
+from .services import MAX_TITLE, _phone, appeal_create
+
+# Online, the citizen reaches the platform through its web portal.
+PORTAL_CHANNEL = Channel.WEB
+# Kinds about something at a place: without the place nobody can be sent there.
+PLACE_REQUIRED_KINDS = (AppealKind.HELP, AppealKind.COMPLAINT, AppealKind.REPORT)
+DERIVED_TITLE_LENGTH = 30
+
+
+class SpamRefused(DomainError):
+    """The form's hidden trap field was filled in: a script, not a person, submitted it."""
+
+    code = "spam"
+
+
+def _not_found() -> NotFound:
+    # One message for an unknown code and for a wrong phone, so a look-up never tells which it was.
+    return NotFound(_("没有找到与该编号和手机号码相符的诉求，请核对后再试"), field="code")
+
+
+def normalised_phone(value: str) -> str:
+    """The phone number as intake stores it (no spaces or dashes); raises for a malformed one."""
+    return _phone(value or "")
+
+
+def phone_matches(appeal: Appeal, phone: str) -> bool:
+    """Whether `phone` is the number the appeal was submitted with; an anonymous appeal has none."""
+    try:
+        given = normalised_phone(phone)
+    except DomainError:
+        return False
+    stored = appeal.citizen_phone or ""
+    # Constant time, so response times do not hint at how much of a number was right.
+    return bool(stored) and hmac.compare_digest(stored.encode(), given.encode())
+
+
+def portal_intake_unit() -> Unit:
+    """The platform that receives online appeals: the unit YOUSU_CITIZEN_INTAKE_UNIT names, or the one
+    active city platform when the installation has only one."""
+    code = getattr(settings, "YOUSU_CITIZEN_INTAKE_UNIT", "")
+    units = Unit.objects.filter(is_active=True).select_related("area")
+    if code:
+        unit = units.filter(code=code).first()
+        if unit is None:
+            raise DomainError(_("YOUSU_CITIZEN_INTAKE_UNIT 指定的受理单位不存在或已停用"), field=None)
+        return unit
+    platforms = list(units.filter(kind=UnitKind.CITY_PLATFORM)[:2])
+    if len(platforms) != 1:
+        raise DomainError(_("暂未开通网上受理：请设置 YOUSU_CITIZEN_INTAKE_UNIT"), field=None)
+    return platforms[0]
+
+
+def _derived_title(content: str) -> str:
+    """The first sentence of the content, shortened: what an operator would have typed as the title."""
+    text = " ".join((content or "").split())
+    for mark in "。！？!?；;\n":
+        text = text.split(mark, 1)[0]
+    text = text.strip(" ，,、")
+    if len(text) > DERIVED_TITLE_LENGTH:
+        text = text[: DERIVED_TITLE_LENGTH - 1] + "…"
+    return text[:MAX_TITLE]
+
+
+def citizen_appeal_submit(
+    *,
+    kind: str,
+    content: str,
+    phone: str,
+    ip: str,
+    idempotency_key: str,
+    title: str = "",
+    name: str = "",
+    confidential: bool = False,
+    address: str = "",
+    longitude: float | None = None,
+    latitude: float | None = None,
+    attachments: list | None = None,
+    trap: str = "",
+) -> Appeal:
+    """Receive an appeal a citizen submitted online; returns it (its code is the citizen's receipt).
+
+    A resubmission of the same form (same idempotency key) returns the first appeal and counts against
+    no limit. Every check runs before anything is written, and appeal_create writes in one transaction."""
+    if trap:
+        raise SpamRefused(_("提交未通过校验，请刷新页面后重新填写"), field=None)
+    if not idempotency_key:
+        raise DomainError(_("表单已失效，请刷新页面后重新填写"), field="idempotency_key")
+    existing = Appeal.objects.filter(channel=PORTAL_CHANNEL, idempotency_key=idempotency_key).first()
+    if existing is not None:
+        return existing
+    phone = normalised_phone(phone)
+    if not phone:
+        raise DomainError(_("请填写手机号码，用于查询办理进度和回访"), field="citizen_phone")
+    if kind in PLACE_REQUIRED_KINDS and not (address or "").strip() and longitude is None:
+        raise DomainError(_("请填写地址，或在地图上点选位置"), field="address")
+    attachments = list(attachments or [])
+    if len(attachments) > limits.max_photos():
+        raise DomainError(
+            _("最多上传 %(n)d 张照片（现有 %(m)d 张）") % {"n": limits.max_photos(), "m": len(attachments)},
+            field="attachments",
+        )
+    title = (title or "").strip() or _derived_title(content)
+    intake_unit = portal_intake_unit()
+    with limits.submission_slot(phone=phone, ip=ip):
+        return appeal_create(
+            kind=kind,
+            channel=PORTAL_CHANNEL,
+            title=title,
+            content=content,
+            intake_unit=intake_unit,
+            received_by=None,
+            address=address,
+            longitude=longitude,
+            latitude=latitude,
+            citizen_name=name,
+            citizen_phone=phone,
+            confidential=confidential,
+            idempotency_key=idempotency_key,
+            attachments=attachments,
+        )
+
+
+def citizen_appeal_find(*, code: str, phone: str, ip: str) -> Appeal:
+    """The appeal with this code, if `phone` is the number it was submitted with. Every attempt counts
+    against the address's hourly allowance; the answer for an unknown code and for a wrong phone is the
+    same NotFound."""
+    limits.tracking_attempt(ip=ip)
+    code = (code or "").strip().upper()
+    if not code:
+        raise DomainError(_("请填写诉求编号"), field="code")
+    if not (phone or "").strip():
+        raise DomainError(_("请填写提交诉求时留的手机号码"), field="phone")
+    appeal = Appeal.objects.filter(code=code).first() if len(code) <= 30 else None
+    if appeal is None or not phone_matches(appeal, phone):
+        raise _not_found()
+    return appeal
