@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.models import Appeal, Event
-from yousu.appeals.services import MAX_CONTENT, appeal_answer_at_intake
+from yousu.appeals.services import MAX_CONTENT, appeal_answer_at_intake, appeal_take_in
 from yousu.core.errors import DomainError
 from yousu.dispatch.models import Order
 from yousu.dispatch.services import appeal_dispatch
@@ -166,3 +166,55 @@ def test_only_a_received_inquiry_can_be_answered_at_intake(world):
     assert refused.value.field == "status"
     appeal_ = Appeal.objects.get(pk=appeal.pk)
     assert appeal_.status == AppealStatus.DISPATCHED and appeal_.intake_answer == ""
+
+
+# ---------------------------------------------------------------- one submit at the workbench
+
+
+def _take_in(world, **fields):
+    values = {
+        "kind": "inquiry",
+        "channel": "hotline",
+        "title": "社保卡补办",
+        "content": "社保卡丢了怎么补办",
+        "intake_unit": world.units.platform,
+        "received_by": world.people.operator,
+        "citizen_phone": "13812345678",
+    }
+    values.update(fields)
+    return appeal_take_in(**values)
+
+
+def test_take_in_answers_an_inquiry_in_the_same_step(world):
+    appeal = _take_in(world, answer="带身份证到社保大厅补办")
+    assert (appeal.status, appeal.intake_answer) == ("answered", "带身份证到社保大厅补办")
+
+
+def test_take_in_refuses_an_answer_to_a_complaint_before_writing_anything(world):
+    with pytest.raises(DomainError) as refused:
+        _take_in(world, kind="complaint", answer="已答复")
+    assert refused.value.field == "answer"
+    assert not Appeal.objects.exists()
+
+
+def test_take_in_refuses_answer_and_link_together(world):
+    original = _take_in(world, kind="complaint", title="油烟", content="油烟扰民")
+    with pytest.raises(DomainError) as refused:
+        _take_in(world, answer="已答复", duplicate_of=original)
+    assert "只能选其一" in refused.value.message
+    assert Appeal.objects.count() == 1
+
+
+def test_take_in_rolls_the_intake_back_when_the_link_is_refused(world):
+    closed = _take_in(world, answer="已答复")  # answered at intake: not open, nothing can join it
+    with pytest.raises(DomainError):
+        _take_in(world, kind="complaint", duplicate_of=closed)
+    assert list(Appeal.objects.all()) == [closed]
+
+
+def test_take_in_links_a_repeat_and_a_resubmission_changes_nothing(world):
+    original = _take_in(world, kind="complaint", title="油烟", content="油烟扰民")
+    linked = _take_in(world, kind="complaint", duplicate_of=original, idempotency_key="k-1")
+    assert (linked.status, linked.duplicate_of) == ("linked", original)
+    again = _take_in(world, kind="complaint", duplicate_of=original, idempotency_key="k-1")
+    assert again.pk == linked.pk and Appeal.objects.count() == 2

@@ -287,3 +287,18 @@ def test_refusals_that_are_not_push_downs_record_no_attempt(world):
     with pytest.raises(DomainError):
         order_forward(order=street_order, by=p.street_leader, unit=u.west_community, reason="就近")
     assert pushdown_attempts(appeal) == []
+
+
+def test_dispatch_settles_the_item_and_a_refusal_leaves_it_as_it_was(world):
+    appeal = new_appeal(world, item=None)
+    with pytest.raises(DomainError):
+        # Chosen against the catalog without the reason an override needs: refused, item unchanged.
+        appeal_dispatch(
+            appeal=appeal, by=world.people.dispatcher, item=world.items.fumes, unit=world.units.west_platform
+        )
+    appeal.refresh_from_db()
+    assert appeal.item is None
+    order = appeal_dispatch(appeal=appeal, by=world.people.dispatcher, item=world.items.fumes)
+    appeal.refresh_from_db()
+    assert appeal.item == world.items.fumes and order.unit == world.units.east_platform
+    assert appeal.events.filter(action="item_set").count() == 1
