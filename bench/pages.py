@@ -123,8 +123,7 @@ def measure(repeat: int) -> list[dict]:
     from yousu.org.models import Person
 
     # One connection for the whole run, as a deployment with persistent connections keeps it (and
-    # as Django's own test runner does): otherwise each request opens the database anew and the
-    # query log that counts the queries is lost with the connection.
+    # as Django's own test runner does).
     request_started.disconnect(close_old_connections)
     request_finished.disconnect(close_old_connections)
     logging.getLogger("django.request").setLevel(logging.CRITICAL)
@@ -144,6 +143,8 @@ def measure(repeat: int) -> list[dict]:
             request()
         with CaptureQueriesContext(connection) as queries:
             response = request()
+        # Counted now: the log is emptied at the start of the next request.
+        query_count = len(queries)
         times = []
         for _ in range(repeat):
             started = time.perf_counter()
@@ -154,7 +155,7 @@ def measure(repeat: int) -> list[dict]:
                 "who": username or "anonymous",
                 "path": path,
                 "status": response.status_code,
-                "queries": len(queries),
+                "queries": query_count,
                 **samples(times),
             }
         )

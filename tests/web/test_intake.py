@@ -10,7 +10,7 @@ from django.test import Client
 from tests.appeals.factories import PHONE, new_appeal
 from tests.intelligence.test_suggestions import FUMES, examples
 from yousu.appeals.models import Appeal, Event
-from yousu.intelligence import services
+from yousu.intelligence import services, suggestions
 
 FORM = {
     "kind": "complaint",
@@ -146,3 +146,18 @@ def test_only_people_who_take_in_appeals_get_the_workbench(world):
     assert Appeal.objects.count() == 0
     assert Client().get("/intake/").status_code == 302  # to the login page
     assert client_of(world.people.dispatcher).get("/intake/").status_code == 200
+
+
+def test_a_lost_model_file_leaves_the_place_and_duplicates_and_says_why(world, operator, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    model = services.model_train(examples=examples(), activate=True)
+    suggestions._loaded.update(key=None)  # as after a restart: the file is read again
+    (services.models_dir() / model.file_path).unlink()
+    open_one = new_appeal(world, title="饭店油烟", content=FUMES)
+    html = operator.post(
+        "/intake/aids/", {"title": "饭店油烟", "content": FUMES, "area": world.areas.grid.code}
+    )
+    assert html.status_code == 200
+    text = html.content.decode()
+    assert "分类模型文件无法加载" in text and "data-adopt-item" not in text
+    assert f'data-link="{open_one.code}"' in text

@@ -8,10 +8,12 @@ dispatcher withdraws an automatic dispatch; `accuracy/` is the platform's first-
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import time
 
 from django.urls import path
 from django.utils import timezone
+from django.utils.translation import gettext
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -21,6 +23,7 @@ from yousu.appeals.models import Appeal
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.dispatch.auto import auto_dispatch_withdraw
 from yousu.intelligence.api_hot import duplicates_as_data
+from yousu.intelligence.classifier import TrainingDataError
 from yousu.intelligence.duplicates import find_duplicates
 from yousu.intelligence.places import grid_at, place_as_dict, resolve_place
 from yousu.intelligence.suggestions import first_try_accuracy, suggest_items, suggestion_record
@@ -28,6 +31,8 @@ from yousu.org.models import Area, Person
 
 from .permissions import appeals_visible_to, city_of, is_city_wide, is_unit_staff
 from .views import ERRORS
+
+logger = logging.getLogger(__name__)
 
 MAX_TEXT = 4000
 ACCURACY_MAX_DAYS = 366
@@ -152,10 +157,17 @@ def intake_aids(
     where, chosen = _where(
         person, address=address, text=text, longitude=longitude, latitude=latitude, area=area
     )
-    made = suggest_items(text=text, area=chosen)
+    try:
+        made = suggest_items(text=text, area=chosen)
+    except (TrainingDataError, OSError):
+        # A model file lost or damaged on disk must not stop intake: the place and the duplicates
+        # are still offered, and the operator is told why there are no items.
+        logger.exception("no intake suggestion: the active model could not be loaded")
+        made = None
     return {
-        "model": _model_dict(made.model),
-        "items": [entry.as_dict() for entry in made.items],
+        "model": _model_dict(made.model) if made else None,
+        "model_error": "" if made else gettext("分类模型文件无法加载，暂无事项建议；请联系系统管理员"),
+        "items": [entry.as_dict() for entry in made.items] if made else [],
         **where,
         "duplicates": _duplicates(person, text=text, area=chosen, exclude_id=exclude_id),
     }
