@@ -58,7 +58,7 @@ def browser(django_db_setup):
 
 @pytest.fixture
 def open_as(browser, live_server, request):
-    """open_as(person, path, viewport=...) → a page of a new context signed in as the person (or of an
+    """open_as(person, path, viewport=..., mobile=...) → a page of a new context signed in as the person (or of an
     anonymous visitor for None).
 
     Requests to any other host are aborted and recorded in page.foreign_requests: the platform must work
@@ -67,10 +67,14 @@ def open_as(browser, live_server, request):
     pages = []
     host = urlsplit(live_server.url).netloc
 
-    def open_page(person, path, *, viewport=(1366, 768)):
-        """person None: an anonymous visitor (a citizen, the public)."""
+    def open_page(person, path, *, viewport=(1366, 768), mobile=False):
+        """person None: an anonymous visitor (a citizen, the public); mobile: a phone's touch screen."""
         context = browser.new_context(
-            viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN", base_url=live_server.url
+            viewport={"width": viewport[0], "height": viewport[1]},
+            has_touch=mobile,
+            is_mobile=mobile,
+            locale="zh-CN",
+            base_url=live_server.url,
         )
         if person is not None:
             client = Client()

@@ -5,7 +5,6 @@ page passes the accessibility smoke check, fits the screen, and asks no host but
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -18,7 +17,6 @@ from yousu.appeals.services import appeal_set_item
 from yousu.callbacks.choices import CallbackStatus
 from yousu.callbacks.models import Callback
 
-from .conftest import SCREENSHOTS
 from .helpers import audit, skip_without_chromium
 
 skip_without_chromium()
@@ -28,49 +26,12 @@ PHONE_SIZE = (390, 844)
 
 
 @pytest.fixture
-def citizen_page(browser, live_server, request):
+def citizen_page(open_as):
     """citizen_page(path) → a page of a new anonymous phone context (touch, 390×844), guarded as
-    open_as guards its pages: other hosts refused and recorded, script errors recorded, a screenshot
-    left when the test fails."""
+    open_as guards its pages."""
     cache.clear()  # the portal's rate limits count in the cache
-    contexts, pages = [], []
-    host = urlsplit(live_server.url).netloc
-
-    def open_page(path):
-        context = browser.new_context(
-            viewport={"width": PHONE_SIZE[0], "height": PHONE_SIZE[1]},
-            has_touch=True,
-            is_mobile=True,
-            locale="zh-CN",
-            base_url=live_server.url,
-        )
-        contexts.append(context)
-        page = context.new_page()
-        page.foreign_requests, page.console_errors = [], []
-
-        def guard(route):
-            if urlsplit(route.request.url).netloc == host:
-                route.continue_()
-            else:
-                page.foreign_requests.append(route.request.url)
-                route.abort()
-
-        page.route(re.compile(r".*"), guard)
-        page.on("pageerror", lambda error: page.console_errors.append(str(error)))
-        page.goto_response = page.goto(path)
-        pages.append(page)
-        return page
-
-    yield open_page
-    if getattr(request.node, "browser_failed", False):
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        for n, page in enumerate(pages):
-            page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{n}.png"), full_page=True)
-    for context in contexts:
-        context.close()
+    yield lambda path: open_as(None, path, viewport=PHONE_SIZE, mobile=True)
     cache.clear()
-    assert [url for page in pages for url in page.foreign_requests] == []
-    assert [error for page in pages for error in page.console_errors] == []
 
 
 def check_page(page) -> None:
