@@ -117,6 +117,8 @@ SIMULATION_DESKS = ("operator", "dispatcher", "supervisor", "ddj_grid")
 # longer walk would only take longer without showing anything new.
 MAX_DAYS = 366
 MAX_PER_DAY = 500
+# Minutes before the walk's end of the calls left waiting for the dispatcher.
+WAITING_CALLS = (28, 17, 6)
 
 
 # ---------------------------------------------------------------- what citizens write about
@@ -756,6 +758,8 @@ class Simulation:
         while day <= today:
             start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
             self._plan_intake(day, start)
+            if day == today:
+                self._plan_last_calls()
             for hour in PERIODIC_HOURS:
                 tick = start + dt.timedelta(hours=hour)
                 if tick <= self.now:
@@ -772,6 +776,12 @@ class Simulation:
                     self.clock.moment = self.now
                     self.periodic()
             day += dt.timedelta(days=1)
+
+    def _plan_last_calls(self) -> None:
+        """The calls of the last half hour, received and left for the dispatcher: whatever the hour
+        `yousu demo` runs at, the dispatcher's queue and the operator's day have something in them."""
+        for minutes in WAITING_CALLS:
+            self.at(self.now - dt.timedelta(minutes=minutes), self.intake, True)
 
     # ------------------------------------------------------------ people
 
@@ -828,9 +838,10 @@ class Simulation:
             if moment < self.now:
                 self.at(moment, self.intake)
 
-    def intake(self) -> None:
+    def intake(self, waiting: bool = False) -> None:
+        """A call or message received; unless `waiting`, its answer at intake or its dispatch planned."""
         rng = self.rng
-        if rng.random() < DUPLICATE_SHARE:
+        if not waiting and rng.random() < DUPLICATE_SHARE:
             original = self._open_case()
             if original is not None:
                 self._duplicate(original)
@@ -876,6 +887,8 @@ class Simulation:
         case = Case(appeal=appeal, scenario=scenario, item=item, phone=phone)
         case.plan = self._plan(case)
         moment = self.clock.moment
+        if waiting:
+            return
         if case.plan["answer_at_intake"]:
             self.at(moment + dt.timedelta(minutes=rng.randint(3, 12)), self.answer_at_intake, case)
         else:

@@ -87,6 +87,11 @@ class IntakeForm(forms.Form):
     link_reason = forms.CharField(label=_("并案说明"), max_length=500, required=False)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
 
+    def __init__(self, *args, **kwargs):
+        # The labels stand above their fields (and after the checkboxes): no trailing colon.
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
     def clean_item(self):
         code = self.cleaned_data["item"].strip()
         if not code:
