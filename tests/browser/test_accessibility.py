@@ -27,6 +27,7 @@ PAGES = [
     (None, "/catalog/lookup/"),
     (None, "/catalog/access-list/"),
     (None, "/public/"),
+    (None, "/public/cases/"),
     (None, "/h5/"),
     (None, "/h5/submit/"),
     (None, "/h5/track/"),
@@ -37,6 +38,8 @@ PAGES = [
     ("dispatcher", "/dispatch/appeals/{waiting}/"),
     ("east_dispatcher", "/dispatch/reviews/replies/"),
     ("east_dispatcher", "/dispatch/reviews/returns/"),
+    ("east_dispatcher", "/dispatch/reviews/extensions/"),
+    ("east_dispatcher", "/dispatch/reviews/consultations/"),
     ("east_eco_handler", "/"),
     ("east_eco_handler", "/unit/"),
     ("east_eco_handler", "/unit/orders/{order}/"),
@@ -49,6 +52,9 @@ PAGES = [
     ("supervisor", "/assessment/"),
     ("supervisor", "/assessment/burden/"),
     ("supervisor", "/reports/"),
+    ("supervisor", "/reports/daily/"),
+    ("supervisor", "/reports/monthly/?month=2026-10"),
+    ("supervisor", "/reports/unit/?month=2026-10&unit=C-E-eco"),
 ]
 
 
