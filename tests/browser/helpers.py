@@ -76,7 +76,9 @@ AUDIT = r"""
   const coloured = document.querySelectorAll('[class*="zone-"], [class*="node-"], .tag');
   for (const el of coloured) {
     if (!visible(el) || !el.textContent.trim()) continue;
-    const ratio = contrast(rgb(getComputedStyle(el).color), background(el));
+    const colour = rgb(getComputedStyle(el).color);
+    if (!colour) { problems.push(`unreadable text colour ${getComputedStyle(el).color} (${el.className})`); continue; }
+    const ratio = contrast(colour, background(el));
     checked += 1;
     if (ratio < 4.5) problems.push(`contrast ${ratio.toFixed(2)} < 4.5 for "${el.textContent.trim().slice(0, 20)}" (${el.className})`);
   }

@@ -46,6 +46,7 @@ def fresh_limits():
 
 
 def accessible(page) -> None:
+    page.wait_for_load_state()  # a click's navigation finished: the new page is the one checked
     assert audit(page)["problems"] == []
 
 
@@ -85,6 +86,7 @@ def test_an_appeal_goes_from_the_call_to_the_citizen_s_rating(open_as, world, mo
     row = page.locator(f"#appeal-{appeal.code}")
     expect(row.locator(".suggested-unit")).to_contain_text("东区生态环境局")
     row.get_by_role("link", name=appeal.code).click()
+    expect(page.locator("h1")).to_contain_text(appeal.code)
     accessible(page)
     page.locator("#suggestions").get_by_role("button", name="按此建议派给东区平台").click()
     expect(page.get_by_role("status")).to_have_text(f"已派单：{appeal.code} → 东区平台")
@@ -106,8 +108,9 @@ def test_an_appeal_goes_from_the_call_to_the_citizen_s_rating(open_as, world, mo
     expect(page.get_by_role("status")).to_contain_text(f"已签收：{appeal.code}")
     page.get_by_role("link", name="办理中").click()
     page.get_by_role("link", name=appeal.code).click()
-    accessible(page)
     form = page.locator("#reply-form")
+    expect(form).to_be_visible()
+    accessible(page)
     form.get_by_label("办理结果").select_option("solved")
     form.get_by_label("答复内容").fill(
         "经现场检查，已责令该饭店安装油烟净化设施，复查排放达标。联系电话 0971-0000000。"
