@@ -16,7 +16,6 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from yousu.api.permissions import appeals_visible_to, city_of
@@ -57,6 +56,8 @@ from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
+from .events import event_label
+
 # A queue row's suggestion costs a few milliseconds the first time (it is made and kept then).
 QUEUE_PAGE = 50
 REVIEW_LIMIT = 50
@@ -66,35 +67,6 @@ EVENTS_SHOWN = 30
 # Orders a unit has let go of: it no longer handles the appeal (as the API decides who may call back).
 LET_GO_STATUSES = (OrderStatus.FORWARDED, OrderStatus.RETURNED)
 QUEUES = ("returns", "extensions", "replies", "consultations")
-# The trail's steps a dispatcher reads on the appeal page; any other is shown by its code.
-EVENT_LABELS = {
-    "received": gettext_lazy("受理"),
-    "item_set": gettext_lazy("确定目录事项"),
-    "dispatched": gettext_lazy("派单"),
-    "appeal_dispatched": gettext_lazy("诉求进入办理"),
-    "forwarded": gettext_lazy("转派下级"),
-    "accepted": gettext_lazy("签收"),
-    "return_requested": gettext_lazy("申请退单"),
-    "return_approved": gettext_lazy("同意退单"),
-    "return_refused": gettext_lazy("驳回退单"),
-    "return_refused_by_rule": gettext_lazy("按规则驳回退单"),
-    "returned": gettext_lazy("已退回"),
-    "forward_undone": gettext_lazy("转派撤销，回到本平台"),
-    "appeal_back_to_dispatch": gettext_lazy("退回待派单"),
-    "extension_requested": gettext_lazy("申请延期"),
-    "extension_approved": gettext_lazy("同意延期"),
-    "extension_refused": gettext_lazy("驳回延期"),
-    "replied": gettext_lazy("答复"),
-    "sent_back": gettext_lazy("退回重办"),
-    "completed": gettext_lazy("办结"),
-    "closed": gettext_lazy("结案"),
-    "linked_duplicate": gettext_lazy("并案"),
-    "duplicate_attached": gettext_lazy("有重复诉求并入"),
-    "dispatch_withdrawn": gettext_lazy("撤回自动派单"),
-    "consultation_opened": gettext_lazy("发起会商"),
-    "consultation_decided": gettext_lazy("会商决定"),
-    "pushdown_refused": gettext_lazy("拒绝违反准入清单派单"),
-}
 
 
 def _platform(request) -> Unit:
@@ -260,7 +232,7 @@ def appeal_page(request, code: str):
         .exclude(kind__in=PLATFORM_KINDS)
         .order_by("path"),
         "events": [
-            {"event": event, "label": EVENT_LABELS.get(event.action, event.action)}
+            {"event": event, "label": event_label(event.action)}
             for event in list(events_of(appeal))[-EVENTS_SHOWN:]
         ],
         "counts": _counts(platform),

@@ -68,6 +68,8 @@ from yousu.org.choices import PLATFORM_KINDS, RoleCode, UnitKind
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
+from .events import event_label
+
 PER_PAGE = 100
 # The queue's filters: the running orders by default, each state, or everything.
 ACTIVE, ALL = "active", "all"
@@ -85,56 +87,6 @@ COUNTDOWN_OVER = gettext_lazy("超时 %(time)s")
 COUNTDOWN_DAYS = gettext_lazy("%(days)s天 ")
 # Orders whose unit has let the appeal go: it no longer handles it, nor calls the citizen back.
 LET_GO_STATUSES = (OrderStatus.FORWARDED, OrderStatus.RETURNED)
-EVENT_LABELS = {
-    "received": gettext_lazy("受理"),
-    "item_set": gettext_lazy("确定目录事项"),
-    "answered_at_intake": gettext_lazy("当场答复"),
-    "linked_duplicate": gettext_lazy("并案"),
-    "duplicate_attached": gettext_lazy("并案"),
-    "appeal_dispatched": gettext_lazy("诉求进入办理"),
-    "appeal_back_to_dispatch": gettext_lazy("诉求退回待派"),
-    "appeal_dispatch_withdrawn": gettext_lazy("诉求撤回派单"),
-    "dispatch_withdrawn": gettext_lazy("撤回派单"),
-    "appeal_completed": gettext_lazy("诉求办结"),
-    "appeal_closed": gettext_lazy("诉求结案"),
-    "appeal_reopened": gettext_lazy("诉求重新办理"),
-    "forward_undone": gettext_lazy("撤销转派"),
-    "pushdown_refused": gettext_lazy("违反准入清单的派单被拒绝"),
-    "time_node": gettext_lazy("时间节点"),
-    "supervision_order": gettext_lazy("督办单"),
-    "supervision_answered": gettext_lazy("督办反馈"),
-    "supervision_closed": gettext_lazy("督办结束"),
-    "callback_created": gettext_lazy("待回访"),
-    "callback_attempt": gettext_lazy("回访"),
-    "callback_done": gettext_lazy("回访完成"),
-    "callback_unreachable": gettext_lazy("回访未接通"),
-    "callback_escalated": gettext_lazy("回访升级"),
-    "callback_not_needed": gettext_lazy("无需回访"),
-    "dispatched": gettext_lazy("派单"),
-    "forwarded": gettext_lazy("转派下级"),
-    "accepted": gettext_lazy("签收"),
-    "replied": gettext_lazy("答复"),
-    "assist_part_submitted": gettext_lazy("提交协办意见"),
-    "sent_back": gettext_lazy("退回重办"),
-    "completed": gettext_lazy("办结"),
-    "completed_with_lead": gettext_lazy("随主办办结"),
-    "closed": gettext_lazy("结案"),
-    "return_requested": gettext_lazy("申请退单"),
-    "return_refused_by_rule": gettext_lazy("退单按规则驳回"),
-    "return_approved": gettext_lazy("同意退单"),
-    "return_refused": gettext_lazy("驳回退单"),
-    "returned": gettext_lazy("已退回"),
-    "extension_requested": gettext_lazy("申请延期"),
-    "extension_approved": gettext_lazy("同意延期"),
-    "extension_refused": gettext_lazy("驳回延期"),
-    "clock_paused": gettext_lazy("挂起"),
-    "clock_resumed": gettext_lazy("恢复计时"),
-    "whistle_blown": gettext_lazy("吹哨"),
-    "reported_in": gettext_lazy("报到"),
-    "attachment_added": gettext_lazy("上传附件"),
-    "urged": gettext_lazy("催办"),
-    "criticism_notice": gettext_lazy("通报批评"),
-}
 
 
 # ---------------------------------------------------------------- who is at the desk
@@ -309,7 +261,7 @@ def _events(order: Order) -> list[dict]:
     return [
         {
             "event": event,
-            "label": EVENT_LABELS.get(event.action, event.action),
+            "label": event_label(event.action),
             "from": OrderStatus(event.from_state).label if event.from_state in OrderStatus.values else "",
             "to": OrderStatus(event.to_state).label if event.to_state in OrderStatus.values else "",
         }

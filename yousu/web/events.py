@@ -1,0 +1,61 @@
+"""The words a page uses for each step of an appeal's trail (the event log's actions), shared by the
+dispatcher's and the units' pages; a step without words here is shown by its code."""
+
+from django.utils.translation import gettext_lazy
+
+EVENT_LABELS = {
+    "received": gettext_lazy("受理"),
+    "item_set": gettext_lazy("确定目录事项"),
+    "answered_at_intake": gettext_lazy("当场答复"),
+    "linked_duplicate": gettext_lazy("并案"),
+    "duplicate_attached": gettext_lazy("并案"),
+    "appeal_dispatched": gettext_lazy("诉求进入办理"),
+    "appeal_back_to_dispatch": gettext_lazy("诉求退回待派"),
+    "appeal_dispatch_withdrawn": gettext_lazy("诉求撤回派单"),
+    "dispatch_withdrawn": gettext_lazy("撤回派单"),
+    "appeal_completed": gettext_lazy("诉求办结"),
+    "appeal_closed": gettext_lazy("诉求结案"),
+    "appeal_reopened": gettext_lazy("诉求重新办理"),
+    "forward_undone": gettext_lazy("撤销转派"),
+    "pushdown_refused": gettext_lazy("违反准入清单的派单被拒绝"),
+    "time_node": gettext_lazy("时间节点"),
+    "supervision_order": gettext_lazy("督办单"),
+    "supervision_answered": gettext_lazy("督办反馈"),
+    "supervision_closed": gettext_lazy("督办结束"),
+    "callback_created": gettext_lazy("待回访"),
+    "callback_attempt": gettext_lazy("回访"),
+    "callback_done": gettext_lazy("回访完成"),
+    "callback_unreachable": gettext_lazy("回访未接通"),
+    "callback_escalated": gettext_lazy("回访升级"),
+    "callback_not_needed": gettext_lazy("无需回访"),
+    "dispatched": gettext_lazy("派单"),
+    "forwarded": gettext_lazy("转派下级"),
+    "accepted": gettext_lazy("签收"),
+    "replied": gettext_lazy("答复"),
+    "assist_part_submitted": gettext_lazy("提交协办意见"),
+    "sent_back": gettext_lazy("退回重办"),
+    "completed": gettext_lazy("办结"),
+    "completed_with_lead": gettext_lazy("随主办办结"),
+    "closed": gettext_lazy("结案"),
+    "return_requested": gettext_lazy("申请退单"),
+    "return_refused_by_rule": gettext_lazy("退单按规则驳回"),
+    "return_approved": gettext_lazy("同意退单"),
+    "return_refused": gettext_lazy("驳回退单"),
+    "returned": gettext_lazy("已退回"),
+    "extension_requested": gettext_lazy("申请延期"),
+    "extension_approved": gettext_lazy("同意延期"),
+    "extension_refused": gettext_lazy("驳回延期"),
+    "clock_paused": gettext_lazy("挂起"),
+    "clock_resumed": gettext_lazy("恢复计时"),
+    "whistle_blown": gettext_lazy("吹哨"),
+    "reported_in": gettext_lazy("报到"),
+    "attachment_added": gettext_lazy("上传附件"),
+    "urged": gettext_lazy("催办"),
+    "criticism_notice": gettext_lazy("通报批评"),
+    "consultation_opened": gettext_lazy("发起会商"),
+    "consultation_decided": gettext_lazy("会商决定"),
+}
+
+
+def event_label(action: str) -> str:
+    return EVENT_LABELS.get(action, action)
