@@ -253,14 +253,29 @@ def test_open_a_consultation_and_decide_it(client, world):
     path = f"/dispatch/consultations/{consultation.pk}/decide/"
     refused = post(client, p.dispatcher, path, {"meeting_record": "", "lead_unit": u.city_eco.pk})
     assert "必须填写会商记录" in refused
+    decision = {"meeting_record": "市局主办", "lead_unit": u.city_eco.pk, "assisting_units": [u.water.pk]}
+    # A catalog proposal without its way of naming the unit is refused by the domain, nothing decided.
+    refused = post(client, p.dispatcher, path, {**decision, "proposed_level": "city"})
+    assert "提出职责目录调整建议须选择责任方式" in refused
+    assert reload(consultation).decided_by is None
     post(
         client,
         p.dispatcher,
         path,
-        {"meeting_record": "市局主办", "lead_unit": u.city_eco.pk, "assisting_units": [u.water.pk]},
+        {
+            **decision,
+            "proposed_target": "sector",
+            "proposed_level": "city",
+            "proposed_sector": world.sectors.eco.pk,
+        },
     )
     consultation = reload(consultation)
     assert consultation.decided_by == p.dispatcher and consultation.lead_unit == u.city_eco
+    assert (consultation.proposed_target, consultation.proposed_level, consultation.proposed_sector) == (
+        "sector",
+        "city",
+        world.sectors.eco,
+    )
     # Decided by the city's dispatcher, the appeal is dispatched to the lead unit, with the assistant.
     assert {(o.unit, o.role) for o in appeal.orders.all()} == {(u.city_eco, "lead"), (u.water, "assist")}
 

@@ -23,6 +23,7 @@ from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Appeal
 from yousu.appeals.selectors import citizen_for, events_of
 from yousu.appeals.services import appeal_link_duplicate
+from yousu.catalog.choices import RuleTarget
 from yousu.catalog.models import CatalogItem, TimeLimitClass
 from yousu.core.errors import DomainError
 from yousu.dispatch.auto import auto_dispatch_withdraw
@@ -52,8 +53,8 @@ from yousu.intelligence.duplicates import find_duplicates
 from yousu.intelligence.models import ClassifierModel, DispatchSuggestion
 from yousu.intelligence.places import resolve_place
 from yousu.intelligence.suggestions import suggestion_record
-from yousu.org.choices import PLATFORM_KINDS, RoleCode
-from yousu.org.models import Unit
+from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
+from yousu.org.models import Sector, Unit
 from yousu.org.selectors import units_visible_to
 
 from .events import event_label
@@ -381,6 +382,10 @@ def reviews(request, queue: str):
     else:
         consultations = list(consultations_open_at(platform)[:REVIEW_LIMIT])
         context["consultations"] = consultations
+        # The catalog change the decision may propose (consultation_decide checks it).
+        context["rule_targets"] = RuleTarget.choices
+        context["rule_levels"] = [(v, label) for v, label in Level.choices if v != Level.GRID]
+        context["sectors"] = Sector.objects.order_by("code") if consultations else []
     return render(request, "web/dispatch/reviews.html", context)
 
 
@@ -468,6 +473,10 @@ def decide_consultation(request, pk: int):
             meeting_record=request.POST.get("meeting_record", ""),
             lead_unit=lead,
             assisting_units=assisting,
+            proposed_target=request.POST.get("proposed_target", ""),
+            proposed_level=request.POST.get("proposed_level", ""),
+            proposed_sector=_object(Sector.objects.all(), request.POST.get("proposed_sector")),
+            proposed_unit=_object(parties, request.POST.get("proposed_unit")),
         ),
         _("已作出会商决定：%(topic)s") % {"topic": consultation.topic},
         reverse("dispatch-reviews", args=["consultations"]),
