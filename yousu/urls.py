@@ -32,6 +32,7 @@ urlpatterns = [
     path("public/", include("yousu.public.urls")),
     path("", include("yousu.web.evaluation_urls")),
     path("api/", include("yousu.api.urls")),
+    path("open311/v2/", include("yousu.open311.urls")),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),

@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "yousu.reports",
     "yousu.public",
     "yousu.intelligence",
+    "yousu.open311",
     "yousu.api",
     "yousu.demo",
     "yousu.web",
@@ -251,3 +252,16 @@ YOUSU_CITIZEN_MAX_PHOTOS = env_int("YOUSU_CITIZEN_MAX_PHOTOS", 6, minimum=0)
 YOUSU_CITIZEN_INTAKE_UNIT = env_str("YOUSU_CITIZEN_INTAKE_UNIT", "")
 YOUSU_CITIZEN_IP_HEADER = env_str("YOUSU_CITIZEN_IP_HEADER", "")
 YOUSU_CITIZEN_MAP_TILE_URL = env_str("YOUSU_CITIZEN_MAP_TILE_URL", "")
+
+# The Open311 GeoReport v2 interface (/open311/v2/, yousu.open311). Requests per minute allowed to one
+# client key (an administrator may set another allowance per key) and to one network address calling
+# without a key (counted in the cache: set REDIS_URL when several web processes serve). The unit that
+# receives each city's Open311 requests (unit codes, one per city; empty: the city's one city platform).
+# Whether a post is answered with a token instead of the request's id (GeoReport v2 allows either).
+# The contact and the way to get a key that the discovery document shows.
+YOUSU_OPEN311_REQUESTS_PER_KEY_MINUTE = env_int("YOUSU_OPEN311_REQUESTS_PER_KEY_MINUTE", 120, minimum=1)
+YOUSU_OPEN311_REQUESTS_PER_IP_MINUTE = env_int("YOUSU_OPEN311_REQUESTS_PER_IP_MINUTE", 60, minimum=1)
+YOUSU_OPEN311_INTAKE_UNIT = env_list("YOUSU_OPEN311_INTAKE_UNIT", [])
+YOUSU_OPEN311_ANSWER_WITH_TOKEN = env_bool("YOUSU_OPEN311_ANSWER_WITH_TOKEN", False)
+YOUSU_OPEN311_CONTACT = env_str("YOUSU_OPEN311_CONTACT", "12345 政务服务便民热线")
+YOUSU_OPEN311_KEY_SERVICE = env_str("YOUSU_OPEN311_KEY_SERVICE", "请向平台管理员申请 API 密钥")
