@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from tests.appeals.factories import at_eco
 from tests.callbacks.helpers import complete
+from tests.conftest import box
 from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.models import Appeal, Event
 from yousu.appeals.services import appeal_create
@@ -293,7 +294,7 @@ def test_one_city_makes_jurisdiction_optional_and_checked(world, live_open311, a
 
 @pytest.fixture
 def second_city(world):
-    city = area_create(code="N", name="北市", kind="city")
+    city = area_create(code="N", name="北市", kind="city", boundary=box(110, 30, 112, 32))
     platform = unit_create(code="NP", name="北市平台", kind="city_platform", level="city", area=city)
     return city, platform
 
@@ -315,6 +316,11 @@ def test_several_cities_make_jurisdiction_required_and_keep_requests_apart(
     assert ids(live_open311, "?jurisdiction_id=C") == {here}
     assert ids(live_open311, "?jurisdiction_id=N") == {there}
     refused(live_open311, "GET", f"requests/{here}.json?jurisdiction_id=N", 404)
+    # A place in the other city is that city's to receive.
+    description = refused(
+        live_open311, "POST", "requests.json", 400, form(api_key, jurisdiction_id="C", long="111")
+    )
+    assert "jurisdiction" in description
 
 
 def test_the_intake_unit_setting_names_the_unit_that_receives(world, second_city, live_open311, api_key):
@@ -372,11 +378,14 @@ def test_the_service_list_and_the_definition_come_from_the_catalog(world, live_o
 
 
 def test_reads_never_show_the_citizen(world, live_open311, api_key):
-    code = post(live_open311, api_key=api_key)["service_request_id"]
+    text = "王小明反映：楼下餐馆油烟直排，联系电话 138-1234-5678，邮箱 wang@example.com。"
+    code = post(live_open311, api_key=api_key, description=text)["service_request_id"]
+    assert "13812345678" in "".join(Appeal.objects.get(code=code).content.split("-"))  # kept for the units
     for path in ("requests.json", "requests.xml", f"requests/{code}.json", f"requests/{code}.xml"):
         status, body = live_open311("GET", path)[0], live_open311("GET", path)[2].decode()
         assert status == 200 and code in body
         assert not [text for text in PERSONAL if text in body], (path, body)
+        assert "138-1234-5678" not in body and "油烟直排" in body
 
 
 def test_only_requests_received_through_open311_are_listed(world, live_open311, api_key):
@@ -568,3 +577,11 @@ def test_an_attribute_with_a_list_datatype_needs_values_in_the_admin(admin_clien
     assert response.status_code == 200 and "单选、多选须列出选项" in response.content.decode()
     attribute(world.items.dust, code="site", datatype="string", order=1, description="工地在哪里？")
     assert Permission.objects.filter(codename="change_serviceattribute").exists()
+
+
+def test_characters_xml_cannot_carry_are_left_out_of_xml_answers(world, live_open311, api_key):
+    code = post(live_open311, api_key=api_key, description="油烟\x0b很大\x01。")["service_request_id"]
+    status, (shown,) = fetch(live_open311, "GET", f"requests/{code}.xml")
+    assert status == 200 and shown["description"].startswith("油烟很大。")
+    status, (shown,) = fetch(live_open311, "GET", f"requests/{code}.json")
+    assert status == 200 and shown["description"].startswith("油烟\x0b很大\x01。")

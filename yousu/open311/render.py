@@ -8,6 +8,7 @@ as the spec names it (<services><service>, <errors><error>, …). Empty values b
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 
 from django.http import HttpResponse
@@ -25,6 +26,9 @@ LIST_ITEMS = {
     "attributes": "attribute",
     "values": "value",
 }
+# Characters XML 1.0 cannot carry at all, not even escaped (control characters a citizen's text may
+# hold after a copy and paste); left in, they would make the whole document unreadable to a client.
+NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _text(value) -> str:
@@ -32,7 +36,7 @@ def _text(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    return NOT_XML.sub("", str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

@@ -25,6 +25,7 @@ from yousu.core.errors import DomainError, NotFound
 from yousu.dispatch.choices import OrderRole, OrderStatus
 from yousu.dispatch.models import Order
 from yousu.org.models import Area
+from yousu.public.services import redact
 
 from .choices import RequestStatus
 from .models import ServiceAttribute, ServiceRequest
@@ -125,7 +126,8 @@ def _requests() -> QuerySet[ServiceRequest]:
 
 
 def _lead_orders(appeals: list[Appeal]) -> dict[int, Order]:
-    """The lead order of each handled appeal (a linked one's original), in one query."""
+    """The lead order of each handled appeal (a linked one's original), in one query: the order
+    yousu.callbacks.services.citizen_lead_order finds for one appeal, whose reply the citizen sees."""
     handled = {a.duplicate_of_id or a.pk for a in appeals}
     orders = {}
     for order in (
@@ -149,6 +151,9 @@ def _originals_updated(appeals: list[Appeal]) -> dict[int, dt.datetime]:
 def _shown(request: ServiceRequest, order: Order | None, original_updated: dt.datetime | None) -> dict:
     appeal = request.appeal
     closed = _closed(appeal)
+    # A citizen may write their own number or name into the text, and a reply may address them by
+    # name: both are published, so they are redacted as the public cases are.
+    names = (appeal.citizen_name,)
     notes = None
     if closed:
         if appeal.status == AppealStatus.ANSWERED_AT_INTAKE:
@@ -160,10 +165,10 @@ def _shown(request: ServiceRequest, order: Order | None, original_updated: dt.da
     return {
         "service_request_id": appeal.code,
         "status": RequestStatus.CLOSED.value if closed else RequestStatus.OPEN.value,
-        "status_notes": notes or None,
+        "status_notes": redact(notes, names=names) if notes else None,
         "service_name": appeal.item.name if appeal.item_id else "",
         "service_code": appeal.item.code if appeal.item_id else "",
-        "description": appeal.content,
+        "description": redact(appeal.content, names=names),
         "agency_responsible": order.unit.name if order is not None else None,
         "service_notice": None,
         "requested_datetime": w3c(appeal.received_at),

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -31,6 +31,7 @@ from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.org.choices import Level, UnitKind
 from yousu.org.models import Area, Person, Unit
+from yousu.org.selectors import area_for_point
 
 from .choices import Datatype
 from .models import ApiKey, ServiceAttribute, ServiceRequest
@@ -76,9 +77,20 @@ def api_key_issue(
     if ApiKey.objects.filter(name=name, is_active=True).exists():
         raise DomainError(_("客户端 %(name)s 已有有效密钥，请先吊销") % {"name": name}, field="name")
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
-    key = ApiKey.objects.create(
-        name=name, prefix=raw[:PREFIX_SHOWN], key_hash=_digest(raw), created_by=by, rate_limit=rate_limit
-    )
+    try:
+        with transaction.atomic():
+            key = ApiKey.objects.create(
+                name=name,
+                prefix=raw[:PREFIX_SHOWN],
+                key_hash=_digest(raw),
+                created_by=by,
+                rate_limit=rate_limit,
+            )
+    except IntegrityError:
+        # Another administrator issued a key to the same client a moment ago.
+        raise DomainError(
+            _("客户端 %(name)s 已有有效密钥，请先吊销") % {"name": name}, field="name"
+        ) from None
     return key, raw
 
 
@@ -355,6 +367,15 @@ def open311_request_create(
         raise DomainError(
             _("location was not provided：请提供 lat 和 long、address_string 或 address_id"), field="lat"
         )
+    area = None
+    if latitude is not None:
+        area = area_for_point(longitude, latitude)
+        if area is not None and area.path_codes()[0] != city.code:
+            # The place is another jurisdiction's: its platform, not this one, must receive it.
+            raise DomainError(
+                _("lat/long are outside jurisdiction %(code)s：位置不在本辖区") % {"code": city.code},
+                field="lat",
+            )
     if len(address) > 300 or len(address_id) > 100:
         raise DomainError(_("address_string or address_id is too long：地址过长"), field="address_string")
     description = (description or "").strip()
@@ -406,6 +427,7 @@ def open311_request_create(
                 address=address,
                 longitude=longitude,
                 latitude=latitude,
+                area=area,
                 item=item,
                 citizen_name=name[:60],
                 citizen_phone=contact.phone or "",
