@@ -50,9 +50,13 @@ LAST_USED_RESOLUTION = dt.timedelta(minutes=1)
 
 
 class RateLimited(DomainError):
-    """Too many requests in the window: answered 429."""
+    """Too many requests in the window: answered 429, with the seconds until the next window."""
 
     code = "rate_limited"
+
+    def __init__(self, message: str, *, retry_after: int):
+        super().__init__(message, field=None)
+        self.retry_after = retry_after
 
 
 # ------------------------------------------------------------------------------------------- keys
@@ -148,7 +152,8 @@ def rate_check(*, key: ApiKey | None, ip: str) -> None:
         used = _count("ip", ip or "-")
     if used > limit:
         raise RateLimited(
-            _("Too many requests：每分钟最多 %(n)d 次请求，请稍后再试") % {"n": limit}, field=None
+            _("Too many requests：每分钟最多 %(n)d 次请求，请稍后再试") % {"n": limit},
+            retry_after=RATE_WINDOW_SECONDS - int(time.time()) % RATE_WINDOW_SECONDS,
         )
 
 
@@ -308,14 +313,18 @@ def _title(description: str, item: CatalogItem) -> str:
 
 @dataclass(frozen=True)
 class Location:
-    latitude: float | None = None
-    longitude: float | None = None
+    """Where the problem is, as posted: lat and long (text or numbers), an address, an address id."""
+
+    latitude: str | float | None = None
+    longitude: str | float | None = None
     address: str = ""
     address_id: str = ""
 
 
 @dataclass(frozen=True)
 class Contact:
+    """Who posted, as posted; never shown by a read."""
+
     first_name: str = ""
     last_name: str = ""
     phone: str = ""

@@ -78,7 +78,7 @@ def open311_endpoint(*methods: str):
                 return view(request, *args, fmt=fmt, **kwargs)
             except services.RateLimited as exc:
                 response = render.errors(fmt, 429, [exc.message])
-                response["Retry-After"] = str(services.RATE_WINDOW_SECONDS)
+                response["Retry-After"] = str(exc.retry_after)
                 return response
             except PermissionRefused as exc:
                 return render.errors(fmt, 403, [exc.message])
