@@ -12,7 +12,9 @@ import xml.etree.ElementTree as ET
 import pytest
 from django.contrib.auth.models import Permission
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.appeals.factories import at_eco
@@ -20,9 +22,10 @@ from tests.callbacks.helpers import complete
 from tests.conftest import box
 from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.models import Appeal, Event
-from yousu.appeals.services import appeal_create
+from yousu.appeals.services import appeal_create, appeal_link_duplicate
 from yousu.open311.models import ApiKey, ServiceRequest
-from yousu.open311.services import api_key_issue, api_key_revoke
+from yousu.open311.selectors import RequestQuery, requests_list
+from yousu.open311.services import Location, api_key_issue, api_key_revoke, open311_request_create
 from yousu.org.services import area_create, person_create, unit_create
 
 from .conftest import OPENER, attribute
@@ -589,3 +592,48 @@ def test_characters_xml_cannot_carry_are_left_out_of_xml_answers(world, live_ope
     assert status == 200 and shown["description"].startswith("油烟很大。")
     status, (shown,) = fetch(live_open311, "GET", f"requests/{code}.json")
     assert status == 200 and shown["description"].startswith("油烟\x0b很大\x01。")
+
+
+def test_the_list_costs_the_same_queries_for_one_request_or_many(
+    world, api_key, django_assert_max_num_queries
+):
+    key = ApiKey.objects.get(name="测试客户端")
+
+    def posted():
+        return open311_request_create(
+            key=key,
+            city=world.areas.city,
+            service_code=FUMES,
+            location=Location(latitude=LAT, longitude=LONG),
+            description="油烟很大。",
+            attributes={"source": ["stall"]},
+        )
+
+    first = posted()
+    at_eco(world, first.appeal)
+    with CaptureQueriesContext(connection) as one:
+        assert len(requests_list(query=RequestQuery(), city=world.areas.city)) == 1
+    for _ in range(4):
+        at_eco(world, posted().appeal)
+    with django_assert_max_num_queries(len(one)):
+        shown = requests_list(query=RequestQuery(), city=world.areas.city)
+    assert len(shown) == 5 and {request["agency_responsible"] for request in shown} == {"东区生态环境局"}
+
+
+def test_a_linked_request_follows_the_appeal_that_is_handled(world, live_open311, api_key):
+    original = post(live_open311, api_key=api_key)["service_request_id"]
+    duplicate = post(live_open311, api_key=api_key)["service_request_id"]
+    _city_order, eco_order = at_eco(world, Appeal.objects.get(code=original))
+    appeal_link_duplicate(
+        appeal=Appeal.objects.get(code=duplicate),
+        original=Appeal.objects.get(code=original),
+        by=world.people.operator,
+    )
+    assert ids(live_open311, "?status=open") == {original, duplicate}
+    status, (shown,) = fetch(live_open311, "GET", f"requests/{duplicate}.json")
+    assert status == 200 and shown["agency_responsible"] == "东区生态环境局"
+
+    complete(world, eco_order)
+    assert ids(live_open311, "?status=closed") == {original, duplicate}
+    status, (shown,) = fetch(live_open311, "GET", f"requests/{duplicate}.xml")
+    assert shown["status"] == "closed" and shown["status_notes"] == "已责令餐馆安装油烟净化器。"
