@@ -25,7 +25,7 @@ from yousu.appeals.models import Appeal, Event
 from yousu.appeals.services import appeal_create, appeal_link_duplicate
 from yousu.open311.models import ApiKey, ServiceRequest
 from yousu.open311.selectors import RequestQuery, requests_list
-from yousu.open311.services import Location, api_key_issue, api_key_revoke, open311_request_create
+from yousu.open311.services import Contact, Location, api_key_issue, api_key_revoke, open311_request_create
 from yousu.org.services import area_create, person_create, unit_create
 
 from .conftest import OPENER, attribute
@@ -566,6 +566,24 @@ def test_the_admin_lists_keys_without_the_raw_key_and_issues_one_shown_once(admi
     )
     issued.refresh_from_db()
     assert not issued.is_active and issued.revoked_by.username == "root"
+    change = admin_client.get(f"/admin/open311/apikey/{issued.pk}/change/")
+    assert change.status_code == 200 and issued.prefix in change.content.decode()
+    for page in ("serviceattribute", "servicerequest"):
+        assert admin_client.get(f"/admin/open311/{page}/").status_code == 200
+
+
+def test_the_admin_shows_a_request_without_the_citizen(admin_client, world, api_key):
+    request = open311_request_create(
+        key=ApiKey.objects.get(name="测试客户端"),
+        city=world.areas.city,
+        service_code=FUMES,
+        location=Location(address="东一街道 12 号"),
+        attributes={"source": ["stall"]},
+        contact=Contact(phone="13812345678", email="wang@example.com", last_name="王", first_name="小明"),
+    )
+    page = admin_client.get(f"/admin/open311/servicerequest/{request.pk}/change/").content.decode()
+    assert request.appeal.code in page and "stall" in page
+    assert "wang@example.com" not in page and "13812345678" not in page
 
 
 def test_an_attribute_with_a_list_datatype_needs_values_in_the_admin(admin_client, world):
