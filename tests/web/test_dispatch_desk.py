@@ -16,7 +16,7 @@ from tests.appeals.factories import at_eco, at_market, new_appeal, reload, staff
 from tests.intelligence.test_suggestions import FUMES, WATER, examples
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Event, PersonalDataAccess
-from yousu.appeals.services import appeal_set_item
+from yousu.appeals.services import AttachmentIn, appeal_set_item
 from yousu.dispatch.auto import appeal_auto_dispatch
 from yousu.dispatch.choices import OrderStatus, RequestStatus, ReturnReason
 from yousu.dispatch.models import Consultation, Order
@@ -35,6 +35,7 @@ from yousu.web import dispatch_desk
 pytestmark = pytest.mark.django_db
 
 POOR_REPLY = "已收悉。"
+PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 
 
 @pytest.fixture
@@ -399,3 +400,36 @@ def test_only_platform_dispatchers_use_the_desk(client, world):
     assert client.get("/dispatch/").status_code == 302  # to the login page
     # A district dispatcher cannot open an appeal that never came to the district.
     page(client, p.east_dispatcher, appeal_path(appeal), status=404)
+
+
+# ---------------------------------------------------------------- attachments
+
+
+def test_the_dispatcher_opens_the_citizen_s_photo_and_the_reply_s_files(client, world):
+    p = world.people
+    appeal = new_appeal(world, attachments=[AttachmentIn(name="现场.png", data=PNG)])
+    photo = appeal.attachments.get()
+    html = page(client, p.dispatcher, appeal_path(appeal))
+    link = f"/dispatch/appeals/{appeal.code}/attachments/{photo.pk}/"
+    assert f'href="{link}"' in html
+    answer = client.get(link)
+    assert answer.status_code == 200 and b"".join(answer.streaming_content) == PNG
+
+    _city, order = at_eco(world, appeal)
+    order_accept(order=order, by=p.east_eco_handler)
+    order_reply(
+        order=order,
+        by=p.east_eco_handler,
+        text="已整改",
+        result="solved",
+        attachments=[AttachmentIn(name="整改后.png", data=PNG)],
+    )
+    after = appeal.attachments.get(order_id=order.pk)
+    replies = page(client, p.east_dispatcher, "/dispatch/reviews/replies/")
+    assert f"/dispatch/appeals/{appeal.code}/attachments/{after.pk}/" in replies
+    # Someone who cannot see the appeal gets nothing, not even whether the file exists.
+    client.force_login(world.people.west_market_handler)
+    assert client.get(link).status_code == 403
+    other = staff(world.units.west_platform, "west_dispatcher", "dispatcher")
+    client.force_login(other)
+    assert client.get(link).status_code == 404

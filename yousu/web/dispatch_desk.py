@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from yousu.api.permissions import appeals_visible_to, city_of
 from yousu.appeals.choices import AppealStatus
-from yousu.appeals.models import Appeal
+from yousu.appeals.models import Appeal, Attachment
 from yousu.appeals.selectors import citizen_for, events_of
 from yousu.appeals.services import appeal_link_duplicate
 from yousu.catalog.choices import RuleTarget
@@ -187,6 +187,17 @@ def _duplicates(request, appeal: Appeal) -> list[dict]:
 
 
 @login_required
+def attachment(request, code: str, attachment_id: int):
+    """A file of an appeal the dispatcher may see: the citizen's photos, a unit's reply attachments
+    (media files are never served to anyone directly)."""
+    appeal = _appeal(request, code, _platform(request))
+    found = appeal.attachments.filter(pk=attachment_id).first()
+    if found is None:
+        raise Http404(_("附件不存在"))
+    return FileResponse(found.file.open("rb"), as_attachment=True, filename=found.name)
+
+
+@login_required
 def appeal_page(request, code: str):
     platform = _platform(request)
     appeal = _appeal(request, code, platform)
@@ -213,6 +224,7 @@ def appeal_page(request, code: str):
         "platform": platform,
         "appeal": appeal,
         "citizen": citizen_for(request.user, appeal, handling_unit_ids=handling, purpose="派单台查看诉求"),
+        "attachments": list(appeal.attachments.order_by("uploaded_at", "id")),
         "held": held,
         "can_dispatch": can_dispatch,
         "kept": kept,
@@ -378,7 +390,14 @@ def reviews(request, queue: str):
     elif queue == "extensions":
         context["extensions"] = extension_requests_to_review(platform)[:REVIEW_LIMIT]
     elif queue == "replies":
-        context["replies"] = replies_to_review(platform)[:REVIEW_LIMIT]
+        replies = list(replies_to_review(platform)[:REVIEW_LIMIT])
+        # The files each unit sent with its reply, for the reviewer to open beside the text.
+        files: dict[int, list] = {}
+        for found in Attachment.objects.filter(order_id__in=[order.pk for order in replies]).order_by("id"):
+            files.setdefault(found.order_id, []).append(found)
+        for order in replies:
+            order.reply_files = files.get(order.pk, [])
+        context["replies"] = replies
     else:
         consultations = list(consultations_open_at(platform)[:REVIEW_LIMIT])
         context["consultations"] = consultations

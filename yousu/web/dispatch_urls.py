@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.desk, name="dispatch-desk"),
     path("appeals/<str:code>/", views.appeal_page, name="dispatch-appeal"),
     path("appeals/<str:code>/dispatch/", views.dispatch, name="dispatch-dispatch"),
+    path("appeals/<str:code>/attachments/<int:attachment_id>/", views.attachment, name="dispatch-attachment"),
     path("appeals/<str:code>/forward/", views.forward, name="dispatch-forward"),
     path("appeals/<str:code>/link/", views.link, name="dispatch-link"),
     path("appeals/<str:code>/withdraw/", views.withdraw, name="dispatch-withdraw"),
