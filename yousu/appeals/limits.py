@@ -1,23 +1,20 @@
 """Rate limits of the citizen portal: how many appeals one phone number and one network address may
 submit, and how many tracking look-ups one address may make, per hour.
 
-Counters live in Django's cache (Redis in production, so every web process shares them; the
-in-process default counts per process). Each counter is a fixed one-hour window: cheap, and enough to
-stop a script while a citizen who submits twice or mistypes a code never meets the limit.
+Each counter is a fixed one-hour window in the cache (yousu.core.ratelimit): enough to stop a script
+while a citizen who submits twice or mistypes a code never meets the limit.
 """
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 
 from django.conf import settings
-from django.core.cache import cache
 from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError
+from yousu.core.ratelimit import window_give_back, window_key, window_take
 
 WINDOW_SECONDS = 3600
 PREFIX = "yousu:citizen-limit"
@@ -34,25 +31,11 @@ def _limit(name: str, default: int) -> int:
 
 
 def _key(scope: str, who: str) -> str:
-    # Hashed, so the cache (often a shared Redis) holds no phone numbers or addresses in clear text.
-    digest = hashlib.sha256(f"{scope}:{who}".encode()).hexdigest()[:32]
-    return f"{PREFIX}:{scope}:{digest}:{int(time.time() // WINDOW_SECONDS)}"
+    return window_key(PREFIX, scope, who, WINDOW_SECONDS)
 
 
 def _take(key: str) -> int:
-    """Count one more in the window; returns the count including this one. cache.incr is atomic on
-    Redis and locmem, so two requests at once never both see the last free place."""
-    cache.add(key, 0, timeout=WINDOW_SECONDS + 60)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.add(key, 1, timeout=WINDOW_SECONDS + 60)
-        return 1
-
-
-def _give_back(key: str) -> None:
-    with suppress(ValueError):  # the window ended meanwhile: nothing left to give back
-        cache.decr(key)
+    return window_take(key, WINDOW_SECONDS)
 
 
 @contextmanager
@@ -76,7 +59,7 @@ def submission_slot(*, phone: str, ip: str) -> Iterator[None]:
         yield
     except BaseException:
         for key in taken:
-            _give_back(key)
+            window_give_back(key)
         raise
 
 

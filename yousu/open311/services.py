@@ -11,12 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
-import time
 from contextlib import suppress
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.db import IntegrityError, transaction
@@ -29,6 +27,7 @@ from yousu.appeals.services import MAX_CONTENT, MAX_TITLE, appeal_create
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
+from yousu.core.ratelimit import seconds_left, window_key, window_take
 from yousu.org.choices import Level, UnitKind
 from yousu.org.models import Area, Person, Unit
 from yousu.org.selectors import area_for_point
@@ -130,15 +129,8 @@ def api_key_check(raw_key: str | None) -> ApiKey:
 
 
 def _count(scope: str, who: str) -> int:
-    """Count one request in the current window of `who`; atomic on Redis and locmem (cache.incr)."""
-    digest = hashlib.sha256(f"{scope}:{who}".encode()).hexdigest()[:32]
-    key = f"{RATE_CACHE_PREFIX}:{scope}:{digest}:{int(time.time() // RATE_WINDOW_SECONDS)}"
-    cache.add(key, 0, timeout=RATE_WINDOW_SECONDS + 10)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window's counter expired between add and incr
-        cache.add(key, 1, timeout=RATE_WINDOW_SECONDS + 10)
-        return 1
+    """Count one request in the current window of `who`."""
+    return window_take(window_key(RATE_CACHE_PREFIX, scope, who, RATE_WINDOW_SECONDS), RATE_WINDOW_SECONDS)
 
 
 def rate_check(*, key: ApiKey | None, ip: str) -> None:
@@ -153,7 +145,7 @@ def rate_check(*, key: ApiKey | None, ip: str) -> None:
     if used > limit:
         raise RateLimited(
             _("Too many requests：每分钟最多 %(n)d 次请求，请稍后再试") % {"n": limit},
-            retry_after=RATE_WINDOW_SECONDS - int(time.time()) % RATE_WINDOW_SECONDS,
+            retry_after=seconds_left(RATE_WINDOW_SECONDS),
         )
 
 

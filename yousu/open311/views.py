@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
+from yousu.core.ratelimit import client_ip
 
 from . import render, selectors, services
 from .models import ApiKey
@@ -30,14 +31,6 @@ def _param(request: HttpRequest, name: str) -> str | None:
         value = request.GET.get(name)
     value = (value or "").strip()
     return value or None
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The caller's address: from the header the platform's own proxy sets (the same setting as the
-    citizen portal's), else the connection's."""
-    header = getattr(settings, "YOUSU_CITIZEN_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    return (value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", ""))[:64]
 
 
 def _client(request: HttpRequest, *, key_required: bool) -> ApiKey | None:

@@ -35,6 +35,7 @@ from yousu.callbacks.progress import citizen_progress
 from yousu.callbacks.services import callback_by_citizen
 from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError, NotFound
+from yousu.core.ratelimit import client_ip
 from yousu.org.choices import LEVEL_DEPTH
 from yousu.org.models import Area
 
@@ -154,15 +155,6 @@ class RatingForm(forms.Form):
 
 
 # ---------------------------------------------------------------- helpers
-
-
-def client_ip(request) -> str:
-    """The citizen's address: from the header the platform's own proxy sets, if one is configured
-    (a header a client could set itself must not be trusted by default), else the connection's."""
-    header = getattr(settings, "YOUSU_CITIZEN_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
-    return value[:64]
 
 
 def _prove(request, appeal: Appeal) -> None:
