@@ -57,6 +57,7 @@ from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Sector, Unit
 from yousu.org.selectors import units_visible_to
 
+from .actions import attempt
 from .events import event_label
 
 # A queue row's suggestion costs a few milliseconds the first time (it is made and kept then).
@@ -254,12 +255,7 @@ def appeal_page(request, code: str):
 
 
 def _done(request, action, done: str, then: str):
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
+    attempt(request, action, done)
     return redirect(then)
 
 

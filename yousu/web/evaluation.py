@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case, IntegerField, Value, When
@@ -44,6 +43,8 @@ from yousu.public.selectors import (
     ranked_groups,
 )
 from yousu.public.templatetags.figures import percent
+
+from .actions import attempt
 
 # How many earlier versions the history compares; a month is rarely recomputed more often.
 HISTORY_LIMIT = 10
@@ -252,12 +253,7 @@ def _yes_no(value: str | None) -> bool | None:
 
 
 def _desk_act(request, action, done) -> object:
-    try:
-        callback = action()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done(callback))
+    attempt(request, action, done)
     return redirect("callback-desk")
 
 

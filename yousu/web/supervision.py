@@ -4,7 +4,6 @@ which decide who may act; this page only shows and forwards."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -14,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from yousu.core.errors import DomainError
 from yousu.dispatch.models import CriticismNotice, Order
 from yousu.dispatch.services import criticism_notice_issue
 from yousu.notifications.selectors import inbox_for
@@ -31,6 +29,8 @@ from yousu.supervision.selectors import (
     watched_orders,
 )
 from yousu.supervision.services import may_supervise, supervision_order_issue, urge_issue
+
+from .actions import attempt
 
 NOTICES = 50
 ALERTS = 10
@@ -97,12 +97,7 @@ def _order(request, order_id: int) -> Order:
 
 
 def _act(request, action, done: str):
-    try:
-        action()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, done)
+    attempt(request, action, done)
     state = request.POST.get("state")
     return redirect(f"{reverse('supervision-desk')}?state={state}" if state in STATES else "supervision-desk")
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -68,6 +67,7 @@ from yousu.org.choices import PLATFORM_KINDS, RoleCode, UnitKind
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
+from .actions import attempt
 from .events import event_label
 
 PER_PAGE = 100
@@ -338,16 +338,7 @@ def attachment(request, order_id: int, attachment_id: int):
 
 
 def _act(request, order: Order, action, done: str):
-    try:
-        outcome = action()
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        # An action may end in a refusal that is itself recorded (a return refused by rule).
-        if isinstance(outcome, DomainError):
-            messages.error(request, outcome.message)
-        else:
-            messages.success(request, done)
+    attempt(request, action, done)
     target = request.POST.get("next", "")
     # Back to where the action was started: the queue (签收 from a row) or the order page.
     if target.startswith("/unit/"):

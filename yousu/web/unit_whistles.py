@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -29,6 +28,7 @@ from yousu.dispatch.whistles import (
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
+from .actions import attempt
 from .unit_desk import desk_unit
 
 SHOWN = 100
@@ -101,20 +101,17 @@ def blow(request):
             raise Http404(_("工单不存在或无权查看"))
     ids = [int(value) for value in post.getlist("departments") if value.isdigit()]
     departments = list(Unit.objects.filter(pk__in=ids).order_by("path"))
-    try:
-        whistle_blow(
+    attempt(
+        request,
+        lambda: whistle_blow(
             by=request.user,
             problem=post.get("problem", ""),
             departments=departments,
             appeal=order.appeal if order else None,
             report_in_within=_hours(post.get("hours", "")),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, _("已吹哨，召集：%(units)s") % {"units": "、".join(unit.name for unit in departments)}
-        )
+        ),
+        _("已吹哨，召集：%(units)s") % {"units": "、".join(unit.name for unit in departments)},
+    )
     if order is not None:
         return redirect("unit-order", order_id=order.pk)
     return redirect("unit-whistles")
@@ -128,15 +125,14 @@ def report_in(request, whistle_id: int):
     whistle = Whistle.objects.filter(pk=whistle_id, pk__in=summoned.values("whistle_id")).first()
     if whistle is None:
         raise Http404(_("没有召集本单位的这次吹哨"))
-    try:
-        whistle_report_in(
+    attempt(
+        request,
+        lambda: whistle_report_in(
             whistle=whistle,
             by=request.user,
             on_site=request.POST.get("on_site", ""),
             note=request.POST.get("note", ""),
-        )
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("已报到"))
+        ),
+        _("已报到"),
+    )
     return redirect("unit-whistles")
