@@ -176,11 +176,17 @@ def _reviewed_by(platform: Unit, prefix: str = "") -> Q:
     a unit that is not a platform (a street, a lead unit adding an assistant) sent on below them."""
     condition = Q(**{f"{prefix}dispatched_from": platform})
     passed_on_below = Q()  # every order on the way up was sent by a unit that is not a platform
+    served = platform_served_units(platform)
     step = prefix
-    for _depth in range(3):
+    for _depth in range(4):
         passed_on_below &= ~Q(**{f"{step}dispatched_from__kind__in": PLATFORM_KINDS})
+        # The chain starts at a street or community that took its own appeal on (自办).
+        condition |= passed_on_below & Q(
+            **{f"{step}parent__isnull": True, f"{step}dispatched_from__in": served}
+        )
         step = f"{step}parent__"
-        condition |= Q(**{f"{step}dispatched_from": platform}) & passed_on_below
+        if _depth < 3:
+            condition |= Q(**{f"{step}dispatched_from": platform}) & passed_on_below
     return condition
 
 

@@ -78,11 +78,22 @@ def _dispatcher_of(by: Person, unit: Unit, what: str) -> None:
     _member(by, unit, roles, what)
 
 
+def nearest_platform(unit: Unit) -> Unit | None:
+    """The platform at or above `unit` that dispatches for it (the lowest one on its chain)."""
+    for above in reversed(unit.chain()):
+        if above.kind in PLATFORM_KINDS:
+            return above
+    return None
+
+
 def reviewing_platform(order: Order) -> Unit:
-    """The platform that answers for an order: the one that dispatched it, or above a street."""
+    """The platform that answers for an order: the one that dispatched it, or above a street; for an
+    appeal a street or community took on itself (自办), the platform that serves that unit."""
     current = order
     while current.dispatched_from.kind not in PLATFORM_KINDS and current.parent_id:
         current = current.parent
+    if current.dispatched_from.kind not in PLATFORM_KINDS:
+        return nearest_platform(current.dispatched_from) or current.dispatched_from
     return current.dispatched_from
 
 
@@ -424,6 +435,23 @@ def _dispatch_from_platform(
     return order
 
 
+@transaction.atomic
+def appeal_dispatch_on_spot(*, appeal: Appeal, platform: Unit, by: Person, unit: Unit) -> Order:
+    """A department's staff on a grid (驻格/巡格) takes a waiting appeal for their department on the
+    spot: the platform's dispatch to the unit the catalog names, recorded with the staff member as
+    actor. Only the catalog's own unit, one hop below the platform: no override happens here."""
+    if platform.kind not in PLATFORM_KINDS:
+        raise DomainError(f"{platform.name}不是派单平台", field="platform")
+    if by is None or not by.is_active or (not by.is_superuser and by.unit_id != unit.pk):
+        raise PermissionRefused(f"只有{unit.name}的人员可以现场签收", field="by")
+    responsibility = proposal(appeal)
+    if responsibility.unit.pk != unit.pk or _next_hop_or_none(platform, unit) != unit:
+        raise DomainError(f"职责目录未将此诉求交{unit.name}办理，请由平台派单", field="unit")
+    return _dispatch_from_platform(
+        appeal=appeal, platform=platform, by=by, unit=unit, reason="", time_limit_class=None
+    )
+
+
 def _next_hop_or_none(from_unit: Unit, target: Unit) -> Unit | None:
     try:
         return next_hop(from_unit, target)
@@ -439,6 +467,52 @@ def _raise_only(appeal: Appeal, requested: TimeLimitClass | None) -> TimeLimitCl
     if default is not None and requested.urgency < default.urgency:
         raise DomainError(f"时限类别只能调高，不能低于“{default.name}”", field="time_limit_class")
     return requested
+
+
+# The grassroots units that may take an appeal they received on themselves (自办).
+SELF_HANDLING_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY)
+
+
+@transaction.atomic
+def appeal_handle_self(*, appeal: Appeal, unit: Unit, by: Person, reason: str = "") -> Order:
+    """自办: a street or community takes on an appeal it received itself (a problem it found), as a
+    lead order it gives itself; the platform that serves it reviews the reply as for any order. A
+    community may take on only what its access list allows: self-handling is no way around the list."""
+    appeal = Appeal.objects.select_for_update().select_related("item", "intake_unit").get(pk=appeal.pk)
+    if appeal.status != AppealStatus.RECEIVED:
+        raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能自办", field="status")
+    if unit.kind not in SELF_HANDLING_KINDS:
+        raise DomainError("只有街道或社区可以自办", field="unit")
+    if appeal.intake_unit_id != unit.pk:
+        raise DomainError(f"{unit.name}只能自办本单位受理的诉求", field="unit")
+    if by is None or not by.is_active or not (by.is_superuser or by.unit_id == unit.pk):
+        raise PermissionRefused(f"只有{unit.name}的人员可以自办", field="by")
+    if unit.kind == UnitKind.COMMUNITY and (
+        appeal.item is None or not community_may_receive(item=appeal.item, community=unit)
+    ):
+        raise DomainError(
+            f"事项“{appeal.item.name if appeal.item else '（未定）'}”不在社区工作事项准入清单内，"
+            f"{unit.name}不能自办；请选择协办或联办，由职能部门办理",
+            field="mode",
+        )
+    try:
+        responsibility = proposal(appeal)
+    except DomainError:
+        responsibility = None
+    order = _create_order(
+        appeal=appeal,
+        unit=unit,
+        from_unit=unit,
+        by=by,
+        role=OrderRole.LEAD,
+        parent=None,
+        responsibility=responsibility,
+        override_reason=(reason or "").strip(),
+        time_limit_class=_raise_only(appeal, None),
+        extra_payload={"self_handled": True},
+    )
+    _set_appeal_status(appeal, AppealStatus.DISPATCHED, by=by, action="appeal_dispatched")
+    return order
 
 
 @records_pushdown_attempts
@@ -475,9 +549,19 @@ def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason:
 @records_pushdown_attempts
 @transaction.atomic
 def order_add_assist(
-    *, order: Order, by: Person, unit: Unit, role: str = OrderRole.ASSIST, reason: str = ""
+    *,
+    order: Order,
+    by: Person,
+    unit: Unit,
+    role: str = OrderRole.ASSIST,
+    reason: str = "",
+    due: dt.datetime | None = None,
 ) -> Order:
-    """The dispatching platform (or the lead unit's leader) brings in an assisting or joint unit."""
+    """The dispatching platform (or the lead unit's leader) brings in an assisting or joint unit.
+    With `due` (a joint meeting's deadline for its part), the new order runs to that deadline instead
+    of the lead's."""
+    if due is not None and due <= timezone.now():
+        raise DomainError("完成时限必须晚于现在", field="due")
     order = Order.objects.select_related("appeal", "unit").get(pk=order.pk)
     if role not in (OrderRole.ASSIST, OrderRole.JOINT):
         raise DomainError("办理方式只能是协办或联办", field="role")
@@ -505,7 +589,7 @@ def order_add_assist(
             from_unit=by.unit or platform,
             order=order,
         )
-    return _create_order(
+    added = _create_order(
         appeal=order.appeal,
         unit=unit,
         from_unit=by.unit or platform,
@@ -515,7 +599,12 @@ def order_add_assist(
         responsibility=None,
         override_reason=reason or "",
         time_limit_class=order.time_limit_class,
+        extra_payload={"due": due.isoformat()} if due is not None else None,
     )
+    if due is not None:
+        _move_deadline(added, due)
+        added.refresh_from_db()
+    return added
 
 
 # ---------------------------------------------------------------- handling

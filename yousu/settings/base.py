@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "yousu.dispatch",
     "yousu.notifications",
     "yousu.supervision",
+    "yousu.grid",
     "yousu.evaluation",
     "yousu.callbacks",
     "yousu.reports",
@@ -265,3 +266,9 @@ YOUSU_OPEN311_INTAKE_UNIT = env_list("YOUSU_OPEN311_INTAKE_UNIT", [])
 YOUSU_OPEN311_ANSWER_WITH_TOKEN = env_bool("YOUSU_OPEN311_ANSWER_WITH_TOKEN", False)
 YOUSU_OPEN311_CONTACT = env_str("YOUSU_OPEN311_CONTACT", "12345 政务服务便民热线")
 YOUSU_OPEN311_KEY_SERVICE = env_str("YOUSU_OPEN311_KEY_SERVICE", "请向平台管理员申请 API 密钥")
+
+# Grid governance (未诉先办): the time of day by which each community's daily discovery report
+# (发现问题日报告) is due on a working day; a report not in by then is flagged to the street.
+YOUSU_DAILY_REPORT_DUE = env_str("YOUSU_DAILY_REPORT_DUE", "18:00")
+# How far back (days) a found problem looks for a citizen's appeal about the same matter and place.
+YOUSU_PRIOR_COMPLAINT_DAYS = env_int("YOUSU_PRIOR_COMPLAINT_DAYS", 30, minimum=1)
