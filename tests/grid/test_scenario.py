@@ -16,7 +16,7 @@ from yousu.dispatch.selectors import dispatch_queue
 from yousu.dispatch.services import order_accept, order_reply, order_review, order_submit_assist_part
 from yousu.grid.choices import DecisionKind, HandlingMode, StreetDecision
 from yousu.grid.models import MeetingDecision
-from yousu.grid.selectors import problems_for_district, problems_to_study, proactive_figures
+from yousu.grid.selectors import proactive_figures, problems_for_district, problems_to_study
 from yousu.grid.services import daily_report_submit, joint_meeting_record, problem_dispatch, problem_study
 
 pytestmark = pytest.mark.django_db
@@ -88,8 +88,18 @@ def test_found_studied_sent_up_dispatched_jointly_pushed_by_a_meeting_and_solved
                 "appeal": appeal,
                 "discussion": "三家餐馆未安装油烟净化器",
                 "decisions": [
-                    {"kind": DecisionKind.ORDER, "text": "组织商户三日内整改", "owner": u.east_street, "due": due},
-                    {"kind": DecisionKind.ORDER, "text": "督促安装净化设施", "owner": u.east_market, "due": due},
+                    {
+                        "kind": DecisionKind.ORDER,
+                        "text": "组织商户三日内整改",
+                        "owner": u.east_street,
+                        "due": due,
+                    },
+                    {
+                        "kind": DecisionKind.ORDER,
+                        "text": "督促安装净化设施",
+                        "owner": u.east_market,
+                        "due": due,
+                    },
                 ],
             }
         ],
@@ -113,7 +123,12 @@ def test_found_studied_sent_up_dispatched_jointly_pushed_by_a_meeting_and_solved
     order_accept(order=street_order, by=p.east_street_handler)
     order_submit_assist_part(order=joint, by=p.east_market_handler, text="三家餐馆已安装净化器")
     order_submit_assist_part(order=street_order, by=p.east_street_handler, text="已组织商户整改并签订承诺书")
-    order_reply(order=lead, by=p.east_eco_handler, text="经检测油烟排放已达标，问题已解决。联系人：东区环境局，电话 12345。", result="solved")
+    order_reply(
+        order=lead,
+        by=p.east_eco_handler,
+        text="经检测油烟排放已达标，问题已解决。联系人：东区环境局，电话 12345。",
+        result="solved",
+    )
     order_review(order=lead, by=p.east_dispatcher, approve=True, note="同意", confirm_low_score=True)
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.COMPLETED

@@ -281,6 +281,7 @@ def grid_report_create(
         if community.kind == UnitKind.COMMUNITY and by.unit_id != community.pk and not by.is_superuser:
             raise PermissionRefused(f"只有{community.name}的网格员可以上报自办", field="by")
         appeal_handle_self(appeal=appeal, unit=community, by=by, reason="网格员上报，社区自办")
+        appeal.refresh_from_db()
     return problem
 
 
@@ -487,6 +488,7 @@ def problem_study(
         )
     if decision == StreetDecision.HANDLE:
         appeal_handle_self(appeal=problem.appeal, unit=street, by=by, reason=reason or "街道会商研判：自办")
+        problem.appeal.refresh_from_db()
         problem.mode = HandlingMode.SELF
     problem.street_decision = decision
     problem.street_reason = reason
