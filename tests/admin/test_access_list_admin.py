@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from django.urls import reverse
+from types import SimpleNamespace
 
-from yousu.catalog.choices import AccessChangeAction, AccessChangeStatus
-from yousu.catalog.models import AccessList, AccessListChange, AccessListEntry
-from yousu.catalog.services import access_list_decide, access_list_propose
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from yousu.catalog.choices import AccessChangeAction, AccessChangeStage, AccessChangeStatus
+from yousu.catalog.models import AccessList, AccessListChange, AccessListEntry, AccessListReview
+from yousu.catalog.services import access_list_decide, access_list_establish, access_list_propose
+from yousu.org.choices import RoleCode
+from yousu.org.services import person_create
 
 from .conftest import grant
 
@@ -174,3 +180,171 @@ def test_access_list_is_created_through_the_service(root_client, city):
     )
     assert response.status_code == 302
     assert AccessList.objects.get().cap == 47
+
+
+# ---------------------------------------------------------------- stages, exceptions, yearly review
+
+
+@pytest.fixture
+def stages(city, catalog, root):
+    """The list set up; a community leader proposes, the street and district leaders review."""
+    access_list_establish(access_list=catalog.access_list, by=root)
+    s = SimpleNamespace()
+    for name, username, unit in (
+        ("community", "sq", city.community_office),
+        ("street", "jd", city.street_office),
+        ("district", "qx", city.district_platform),
+    ):
+        person = person_create(
+            username=username,
+            full_name=f"{unit.name}负责人",
+            unit=unit,
+            roles=[RoleCode.UNIT_LEADER],
+            is_staff=True,
+        )
+        grant(person, "view_accesslistchange", "add_accesslistchange", "change_accesslistchange")
+        setattr(s, name, person)
+    return s
+
+
+def test_the_change_page_shows_the_approvals_trail(client, catalog, stages, root2):
+    change = propose(catalog, stages.community)
+    assert change.stage == AccessChangeStage.STREET
+    for person, note in ((stages.street, "街道审核同意"), (stages.district, "区县审核同意")):
+        client.force_login(person)
+        response = decide(client, change, "approve_changes", note=note)
+        assert "已审批" in response.text, response.text
+    change.refresh_from_db()
+    assert (change.stage, change.status) == (AccessChangeStage.CITY, AccessChangeStatus.PROPOSED)
+    client.force_login(root2)
+    page = client.get(reverse("admin:catalog_accesslistchange_change", args=[change.pk]))
+    assert "逐级审批记录" in page.text
+    assert "街道审核同意" in page.text and "区县审核同意" in page.text
+    assert "东关街道办事处" in page.text and "东区平台" in page.text
+
+
+def test_a_wrong_stage_approver_gets_a_message(client, catalog, stages):
+    change = propose(catalog, stages.community)
+    client.force_login(stages.district)
+    response = decide(client, change, "approve_changes")
+    assert "该申请处于街道审核阶段，只能由东关街道办事处的单位负责人或系统管理员审批" in response.text
+    change.refresh_from_db()
+    assert change.stage == AccessChangeStage.STREET and not change.approvals.exists()
+
+
+def test_growth_needs_an_exception_recorded_through_the_action(client, catalog, root, root2):
+    access_list_decide(change=propose(catalog, root), approve=True, note="同意", by=root2)
+    access_list_establish(access_list=catalog.access_list, by=root)
+    change = propose(catalog, root, item=catalog.other)
+    client.force_login(root2)
+    response = decide(client, change, "approve_changes")
+    assert "总量不增" in response.text and "growth_exception" in response.text
+    assert AccessListEntry.objects.count() == 1
+    response = client.post(
+        reverse(CHANGELIST),
+        {
+            "action": "record_exceptions",
+            "_selected_action": [change.pk],
+            "post": "yes",
+            "note": "新颁布的条例",
+        },
+        follow=True,
+    )
+    assert "已记录例外理由" in response.text
+    decide(client, change, "approve_changes")
+    change.refresh_from_db()
+    assert (change.status, change.growth_exception, change.growth_exception_by) == (
+        AccessChangeStatus.APPROVED,
+        "新颁布的条例",
+        root2,
+    )
+    assert AccessListEntry.objects.count() == 2
+
+
+def test_a_proposal_may_carry_its_exception_from_the_add_form(root_client, catalog, root):
+    access_list_establish(access_list=catalog.access_list, by=root)
+    response = root_client.post(
+        reverse("admin:catalog_accesslistchange_add"),
+        {
+            "access_list": catalog.access_list.pk,
+            "action": AccessChangeAction.ADD,
+            "item": catalog.item.pk,
+            "reason": "社区网格员可就近劝导",
+            "growth_exception": "新法规要求",
+        },
+    )
+    assert response.status_code == 302, response.text
+    change = AccessListChange.objects.get()
+    assert (change.growth_exception, change.growth_exception_by, change.stage) == (
+        "新法规要求",
+        root,
+        AccessChangeStage.CITY,
+    )
+
+
+def test_the_yearly_review_page_previews_then_records(client, catalog, root, root2):
+    access_list_decide(change=propose(catalog, root), approve=True, note="同意", by=root2)
+    access_list_establish(access_list=catalog.access_list, by=root)
+    change = propose(catalog, root, item=catalog.other)
+    access_list_decide(change=change, approve=True, note="同意", by=root2, growth_exception="新法规")
+    url = reverse("admin:catalog_accesslist_review", args=[catalog.access_list.pk])
+    client.force_login(root2)
+    page = client.get(url)
+    assert page.status_code == 200
+    assert '<td id="size-last-year">1</td>' in page.text
+    assert '<td id="size-now">2</td>' in page.text
+    assert '<td id="net">1</td>' in page.text
+    assert "新法规" in page.text and "施工扬尘" in page.text
+    assert not AccessListReview.objects.exists()
+    year = timezone.localdate().year
+    done = client.post(url, {"year": year, "note": "年度动态调整"}, follow=True)
+    assert "年度调整" in done.text
+    review = AccessListReview.objects.get()
+    assert (review.year, review.size_last_year, review.size_now, review.reviewed_by) == (year, 1, 2, root2)
+    again = client.post(url, {"year": year, "note": "再调整"})
+    assert again.status_code == 200
+    assert f"{year} 年度（或更晚年度）的调整已经做过" in again.text
+    assert AccessListReview.objects.count() == 1
+
+
+def test_the_review_page_refuses_an_unexplained_increase(client, catalog, root, root2):
+    access_list_establish(access_list=catalog.access_list, by=root)
+    # An addition written outside the services, so without an exception.
+    change = AccessListChange.objects.create(
+        access_list=catalog.access_list,
+        action=AccessChangeAction.ADD,
+        item=catalog.item,
+        reason="绕过审批",
+        status=AccessChangeStatus.APPROVED,
+        decided_at=timezone.now(),
+    )
+    AccessListEntry.objects.create(access_list=catalog.access_list, item=catalog.item, added_by_change=change)
+    url = reverse("admin:catalog_accesslist_review", args=[catalog.access_list.pk])
+    client.force_login(root2)
+    page = client.get(url)
+    assert "未记录例外理由" in page.text
+    response = client.post(url, {"year": timezone.localdate().year, "note": "调整"})
+    assert response.status_code == 200
+    assert "没有记录例外理由（growth_exception）：餐饮油烟" in response.text
+    assert not AccessListReview.objects.exists()
+
+
+def test_the_review_page_of_a_list_not_set_up_says_so(root_client, catalog):
+    url = reverse("admin:catalog_accesslist_review", args=[catalog.access_list.pk])
+    page = root_client.get(url)
+    assert page.status_code == 200
+    assert "准入清单尚未设立" in page.text
+
+
+def test_setting_up_through_the_list_action(client, catalog, root, root2, handler):
+    client.force_login(root2)
+    response = client.post(
+        reverse("admin:catalog_accesslist_changelist"),
+        {"action": "establish_lists", "_selected_action": [catalog.access_list.pk]},
+        follow=True,
+    )
+    assert "已设立" in response.text
+    catalog.access_list.refresh_from_db()
+    assert catalog.access_list.established_by == root2
+    page = client.get(reverse("admin:catalog_accesslist_change", args=[catalog.access_list.pk]))
+    assert reverse("admin:catalog_accesslist_review", args=[catalog.access_list.pk]) in page.text

@@ -8,8 +8,14 @@ import pytest
 from django.apps import apps
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone
 
-from yousu.catalog.services import access_list_decide, access_list_propose
+from yousu.catalog.services import (
+    access_list_decide,
+    access_list_establish,
+    access_list_propose,
+    access_list_yearly_review,
+)
 from yousu.intelligence.places import place_name_create
 from yousu.org.calendar import calendar_override_set
 
@@ -28,7 +34,9 @@ REGISTERED = [
     "catalog.accesslist",
     "catalog.accesslistchange",
     "catalog.accesslistentry",
+    "catalog.accesslistreview",
 ]
+READ_ONLY = {"catalog.accesslistentry", "catalog.accesslistreview"}
 NOT_DELETABLE = [
     "org.area",
     "org.unit",
@@ -37,6 +45,7 @@ NOT_DELETABLE = [
     "catalog.responsibilityrule",
     "catalog.accesslistchange",
     "catalog.accesslistentry",
+    "catalog.accesslistreview",
 ]
 
 
@@ -52,6 +61,10 @@ def everything(city, catalog, rule, assignment, root, root2):
         access_list=catalog.access_list, action="add", item=catalog.item, reason="社区可就近劝导", by=root
     )
     access_list_decide(change=change, approve=True, note="同意列入", by=root2)
+    access_list_establish(access_list=catalog.access_list, by=root)
+    access_list_yearly_review(
+        access_list=catalog.access_list, year=timezone.localdate().year, by=root2, note="总量不增"
+    )
     calendar_override_set(
         area=city.city, date=dt.date(2026, 3, 10), is_workday=False, reason="暴雨停工", by=root
     )
@@ -71,8 +84,8 @@ def test_every_model_of_org_and_catalog_is_registered():
 def test_changelist_add_and_change_pages_render_for_a_superuser(root_client, everything, label):
     model = apps.get_model(label)
     assert root_client.get(admin_url(label, "changelist")).status_code == 200
-    # Entries exist only by approved proposals: their add page is refused.
-    expected_add = 403 if label == "catalog.accesslistentry" else 200
+    # Entries exist only by approved proposals, reviews by the list's review page: no add page.
+    expected_add = 403 if label in READ_ONLY else 200
     assert root_client.get(admin_url(label, "add")).status_code == expected_add
     obj = model._default_manager.first()
     assert root_client.get(admin_url(label, "change", obj.pk)).status_code == 200

@@ -7,10 +7,11 @@ from collections.abc import Callable
 
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
@@ -23,6 +24,7 @@ from yousu.org.choices import RoleCode
 from .admin_forms import (
     AccessListChangeForm,
     AccessListForm,
+    AccessListReviewForm,
     CatalogItemForm,
     NoteForm,
     RuleCreateForm,
@@ -30,14 +32,22 @@ from .admin_forms import (
 )
 from .models import (
     AccessList,
+    AccessListApproval,
     AccessListChange,
     AccessListEntry,
+    AccessListReview,
     CatalogItem,
     ResponsibilityRule,
     TimeLimitClass,
 )
-from .selectors import rule_history
-from .services import access_list_decide, rule_retire
+from .selectors import access_list_review_preview, rule_history
+from .services import (
+    access_list_decide,
+    access_list_establish,
+    access_list_record_exception,
+    access_list_yearly_review,
+    rule_retire,
+)
 
 
 def note_action(
@@ -294,10 +304,7 @@ class ResponsibilityRuleAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin
 # ---------------------------------------------------------------- community access list
 
 
-class AccessListEntryInline(admin.TabularInline):
-    model = AccessListEntry
-    fields = ("item", "added_by_change", "added_at")
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
     extra = 0
     can_delete = False
 
@@ -310,22 +317,52 @@ class AccessListEntryInline(admin.TabularInline):
     def has_delete_permission(self, request, obj=None):
         return False
 
+
+class AccessListEntryInline(ReadOnlyInline):
+    model = AccessListEntry
+    fields = ("item", "added_by_change", "added_at")
+    readonly_fields = fields
+
     def has_view_permission(self, request, obj=None):
         # The entries are the list's content: whoever may see the list sees them.
         return self.admin_site.get_model_admin(AccessList).has_view_permission(request, obj)
 
 
+class AccessListReviewInline(ReadOnlyInline):
+    model = AccessListReview
+    fields = (
+        "year",
+        "size_last_year",
+        "size_now",
+        "added",
+        "removed",
+        "exceptions",
+        "reviewed_by",
+        "reviewed_at",
+    )
+    readonly_fields = fields
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(AccessList).has_view_permission(request, obj)
+
+
+def may_review(request) -> bool:
+    # Only offers the pages; the services make the real check (a city administrator).
+    return request.user.is_superuser or request.user.has_role(RoleCode.ADMINISTRATOR)
+
+
 @admin.register(AccessList)
 class AccessListAdmin(ServiceAdminMixin, admin.ModelAdmin):
     form = AccessListForm
-    list_display = ("name", "area", "entry_count", "cap", "last_reviewed")
+    list_display = ("name", "area", "entry_count", "cap", "established_at", "last_reviewed", "review_link")
     search_fields = ("name",)
     list_select_related = ("area",)
     autocomplete_fields = ("area",)
+    actions = ("establish_lists",)
 
     def get_inlines(self, request, obj):
         # A new list is empty: entries arrive only with approved proposals.
-        return [AccessListEntryInline] if obj is not None else []
+        return [AccessListEntryInline, AccessListReviewInline] if obj is not None else []
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_total=Count("entries"))
@@ -334,16 +371,103 @@ class AccessListAdmin(ServiceAdminMixin, admin.ModelAdmin):
     def entry_count(self, obj):
         return obj.entry_total
 
+    @admin.display(description=_("年度调整"))
+    def review_link(self, obj):
+        if obj.pk is None or obj.established_at is None:
+            return "-"
+        url = reverse("admin:catalog_accesslist_review", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("年度调整（总量对比）"))
+
     def get_fields(self, request, obj=None):
-        return ("name", "area", "cap", "last_reviewed") if obj is not None else ("name", "area", "cap")
+        if obj is None:
+            return ("name", "area", "cap")
+        return ("name", "area", "cap", "established_at", "established_by", "last_reviewed", "review_link")
 
     def get_readonly_fields(self, request, obj=None):
-        return ("area",) if obj is not None else ()
+        if obj is None:
+            return ()
+        return ("area", "established_at", "established_by", "last_reviewed", "review_link")
+
+    def has_review_permission(self, request):
+        return may_review(request)
+
+    def get_urls(self):
+        urls = [
+            path(
+                "<int:object_id>/review/",
+                self.admin_site.admin_view(self.review_view),
+                name="catalog_accesslist_review",
+            ),
+        ]
+        return urls + super().get_urls()
+
+    def review_view(self, request, object_id):
+        """The yearly review: the figures (size against last year's, the year's changes), then confirm."""
+        access_list = self.get_object(request, object_id)
+        if access_list is None or not self.has_view_permission(request, access_list):
+            raise PermissionDenied
+        form = AccessListReviewForm(request.POST or None)
+        if request.method == "POST":
+            if not may_review(request):
+                raise PermissionDenied
+            if form.is_valid():
+                try:
+                    review = access_list_yearly_review(
+                        access_list=access_list,
+                        year=form.cleaned_data["year"],
+                        by=request.user,
+                        note=form.cleaned_data["note"],
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    self.message_user(request, _("已记录：%(obj)s") % {"obj": review}, messages.SUCCESS)
+                    return HttpResponseRedirect(
+                        reverse("admin:catalog_accesslist_change", args=[access_list.pk])
+                    )
+        preview = error = None
+        try:
+            preview = access_list_review_preview(access_list)
+        except DomainError as exc:
+            error = exc.message
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("%(list)s：年度调整") % {"list": access_list},
+            "opts": self.opts,
+            "app_label": self.opts.app_label,
+            "original": access_list,
+            "preview": preview,
+            "error": error,
+            "form": form,
+            "may_review": may_review(request),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, "admin/catalog/accesslist/review.html", context)
+
+    @admin.action(description=_("设立所选清单（此后实行分级审批、总量不增）"), permissions=["review"])
+    def establish_lists(self, request, queryset):
+        for access_list in queryset:
+            try:
+                access_list_establish(access_list=access_list, by=request.user)
+            except DomainError as exc:
+                self.message_user(request, f"{access_list}：{exc.message}", messages.ERROR)
+            else:
+                self.message_user(request, _("已设立：%(obj)s") % {"obj": access_list}, messages.SUCCESS)
 
 
 def may_decide(request) -> bool:
-    # Only offers the actions; access_list_decide makes the real check (city level, not the proposer).
-    return request.user.is_superuser or request.user.has_role(RoleCode.ADMINISTRATOR)
+    # Only offers the actions; access_list_decide makes the real check (the stage's unit, not the proposer).
+    return request.user.is_superuser or request.user.has_role(RoleCode.ADMINISTRATOR, RoleCode.UNIT_LEADER)
+
+
+class AccessListApprovalInline(ReadOnlyInline):
+    model = AccessListApproval
+    fields = ("stage", "unit", "approve", "note", "decided_by", "decided_at")
+    readonly_fields = fields
+    verbose_name_plural = _("逐级审批记录")
+
+    def has_view_permission(self, request, obj=None):
+        return self.admin_site.get_model_admin(AccessListChange).has_view_permission(request, obj)
 
 
 @admin.register(AccessListChange)
@@ -354,22 +478,40 @@ class AccessListChangeAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
         "action",
         "access_list",
         "status",
+        "stage",
+        "proposing_unit",
         "proposed_by",
         "proposed_at",
         "decided_by",
         "decided_at",
     )
-    list_filter = ("status", "action", "access_list")
+    list_filter = ("status", "stage", "action", "access_list")
     search_fields = ("item__code", "item__name", "reason")
-    list_select_related = ("item", "access_list", "proposed_by", "decided_by")
+    list_select_related = ("item", "access_list", "proposed_by", "decided_by", "proposing_unit")
     autocomplete_fields = ("item",)
-    actions = ("approve_changes", "refuse_changes")
+    actions = ("approve_changes", "refuse_changes", "record_exceptions")
+
+    def get_inlines(self, request, obj):
+        return [AccessListApprovalInline] if obj is not None else []
 
     def get_fields(self, request, obj=None):
         fields = ("access_list", "action", "item", "reason")
         if obj is None:
-            return fields
-        return (*fields, "status", "proposed_by", "proposed_at", "decided_by", "decided_at", "decision_note")
+            return (*fields, "growth_exception")
+        return (
+            *fields,
+            "status",
+            "stage",
+            "proposing_unit",
+            "proposed_by",
+            "proposed_at",
+            "growth_exception",
+            "growth_exception_by",
+            "growth_exception_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        )
 
     def has_change_permission(self, request, obj=None):
         # A proposal is a record: it is decided by the actions below, never edited.
@@ -386,21 +528,36 @@ class AccessListChangeAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
             request,
             queryset,
             action="approve_changes" if approve else "refuse_changes",
-            title=_("批准准入清单变更") if approve else _("驳回准入清单变更"),
+            title=_("批准准入清单变更（本级）") if approve else _("驳回准入清单变更"),
             note_label=_("审批意见"),
             apply=lambda change, note: access_list_decide(
                 change=change, approve=approve, note=note, by=request.user
             ),
-            done=_("已批准：%(obj)s") if approve else _("已驳回：%(obj)s"),
+            done=_("已审批：%(obj)s") if approve else _("已驳回：%(obj)s"),
         )
 
-    @admin.action(description=_("批准"), permissions=["decide"])
+    @admin.action(description=_("批准（本级审批，市级批准后列入或移出）"), permissions=["decide"])
     def approve_changes(self, request, queryset):
         return self._decide(request, queryset, approve=True)
 
     @admin.action(description=_("驳回"), permissions=["decide"])
     def refuse_changes(self, request, queryset):
         return self._decide(request, queryset, approve=False)
+
+    @admin.action(description=_("记录总量增加的例外理由"), permissions=["decide"])
+    def record_exceptions(self, request, queryset):
+        return note_action(
+            self,
+            request,
+            queryset,
+            action="record_exceptions",
+            title=_("记录总量增加的例外理由"),
+            note_label=_("例外理由（如新颁布的法律法规）"),
+            apply=lambda change, note: access_list_record_exception(
+                change=change, reason=note, by=request.user
+            ),
+            done=_("已记录例外理由：%(obj)s"),
+        )
 
 
 @admin.register(AccessListEntry)
@@ -411,6 +568,24 @@ class AccessListEntryAdmin(admin.ModelAdmin):
     list_filter = ("access_list",)
     search_fields = ("item__code", "item__name")
     list_select_related = ("item", "access_list", "added_by_change__item")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessListReview)
+class AccessListReviewAdmin(admin.ModelAdmin):
+    """Read-only: a review is recorded from the list's yearly review page."""
+
+    list_display = ("access_list", "year", "size_last_year", "size_now", "added", "removed", "reviewed_by")
+    list_filter = ("access_list", "year")
+    list_select_related = ("access_list", "reviewed_by")
 
     def has_add_permission(self, request):
         return False

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.widgets import AdminSplitDateTime, AutocompleteSelect
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from yousu.org.admin import ServiceModelForm, set_active
@@ -168,24 +169,23 @@ class RuleSupersedeForm(ServiceModelForm):
 class AccessListForm(ServiceModelForm):
     class Meta:
         model = AccessList
-        fields = ("name", "area", "cap", "last_reviewed")
+        fields = ("name", "area", "cap")
 
     def write(self, instance):
         data = self.cleaned_data
         if instance is None:
             return access_list_create(name=data["name"], area=data["area"], cap=data.get("cap"))
-        # The list's entries change only by approved proposals; its own name, cap and review date
-        # have no service and no rule beyond the model's.
+        # The list's entries change only by approved proposals, its review date only by a yearly
+        # review; its own name and cap have no service and no rule beyond the model's.
         instance.name, instance.cap = data["name"], data.get("cap")
-        instance.last_reviewed = data.get("last_reviewed")
-        instance.save(update_fields=["name", "cap", "last_reviewed"])
+        instance.save(update_fields=["name", "cap"])
         return instance
 
 
 class AccessListChangeForm(ServiceModelForm):
     class Meta:
         model = AccessListChange
-        fields = ("access_list", "action", "item", "reason")
+        fields = ("access_list", "action", "item", "reason", "growth_exception")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -200,7 +200,19 @@ class AccessListChangeForm(ServiceModelForm):
             item=data["item"],
             reason=data["reason"],
             by=self.actor,
+            growth_exception=data.get("growth_exception") or "",
         )
+
+
+class AccessListReviewForm(forms.Form):
+    """Confirms the yearly review shown above it."""
+
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    note = forms.CharField(label=_("调整说明"), widget=forms.Textarea(attrs={"rows": 4, "cols": 60}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].initial = timezone.localdate().year
 
 
 class NoteForm(forms.Form):

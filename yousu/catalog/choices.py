@@ -45,3 +45,14 @@ class AccessChangeStatus(models.TextChoices):
     PROPOSED = "proposed", _("待审批")
     APPROVED = "approved", _("已批准")
     REFUSED = "refused", _("已驳回")
+
+
+class AccessChangeStage(models.TextChoices):
+    """The levels a proposal climbs (分级准入): street, then district, then city, which applies it."""
+
+    STREET = "street", _("街道审核")
+    DISTRICT = "district", _("区县审核")
+    CITY = "city", _("市级审批")
+
+
+ACCESS_STAGE_ORDER = (AccessChangeStage.STREET, AccessChangeStage.DISTRICT, AccessChangeStage.CITY)

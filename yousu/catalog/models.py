@@ -16,6 +16,7 @@ from yousu.org.models import Area, Sector, Unit, validate_code
 
 from .choices import (
     AccessChangeAction,
+    AccessChangeStage,
     AccessChangeStatus,
     AppealKind,
     CatalogLevel,
@@ -252,6 +253,20 @@ class AccessList(models.Model):
         help_text=_("“总量不增”：设定后，批准新增事项不得使清单超过此数；留空表示不设上限"),
     )
     last_reviewed = models.DateField(_("最近年度调整日期"), null=True, blank=True)
+    established_at = models.DateTimeField(
+        _("设立时间"),
+        null=True,
+        blank=True,
+        help_text=_("设立前由市级一次审批、只受上限约束；设立后实行街道、区县、市分级审批和总量不增"),
+    )
+    established_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("设立人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
 
     class Meta:
         verbose_name = _("社区工作事项准入清单")
@@ -286,7 +301,12 @@ class AccessListEntry(models.Model):
 
 
 class AccessListChange(models.Model):
-    """A proposal to add an item to, or remove one from, an access list, and its decision."""
+    """A proposal to add an item to, or remove one from, an access list, and its decision.
+
+    It climbs the stages (street → district → city) of the proposing unit's chain; each stage's
+    decision is an AccessListApproval, and only the city's approval applies it to the list.
+    `decided_by`, `decided_at` and `decision_note` hold the final decision (the city's approval or a
+    refusal at any stage)."""
 
     access_list = models.ForeignKey(
         AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="changes"
@@ -299,6 +319,35 @@ class AccessListChange(models.Model):
     status = models.CharField(
         _("状态"), max_length=10, choices=AccessChangeStatus.choices, default=AccessChangeStatus.PROPOSED
     )
+    stage = models.CharField(
+        _("审批阶段"),
+        max_length=10,
+        choices=AccessChangeStage.choices,
+        default=AccessChangeStage.CITY,
+        help_text=_("待审批的申请所处的层级；已批准或已驳回的申请为作出决定时的层级"),
+    )
+    proposing_unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("申请单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    growth_exception = models.TextField(
+        _("总量增加的例外理由"),
+        blank=True,
+        help_text=_("使清单超过上次年度调整时的总量时必填，例如新颁布的法律法规要求社区承担"),
+    )
+    growth_exception_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("例外理由记录人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    growth_exception_at = models.DateTimeField(_("例外理由记录时间"), null=True, blank=True)
     proposed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("申请人"),
@@ -333,3 +382,68 @@ class AccessListChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} {self.item.name}（{self.get_status_display()}）"
+
+
+class AccessListApproval(models.Model):
+    """One stage's decision on an access list change: who, for which unit, when, yes or no, and why."""
+
+    change = models.ForeignKey(
+        AccessListChange, verbose_name=_("准入清单变更"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    stage = models.CharField(_("审批阶段"), max_length=10, choices=AccessChangeStage.choices)
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("审批单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    approve = models.BooleanField(_("同意"))
+    note = models.TextField(_("审批意见"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("准入清单审批记录")
+        verbose_name_plural = pgettext_lazy("plural", "准入清单审批记录")
+        ordering = ["decided_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["change", "stage"], name="accesslistapproval_one_per_stage"),
+        ]
+
+    def __str__(self) -> str:
+        verdict = _("同意") if self.approve else _("不同意")
+        return f"{self.get_stage_display()}：{verdict}"
+
+
+class AccessListReview(models.Model):
+    """The yearly review (每年动态调整一次): the list's size against last year's, and the year's changes."""
+
+    access_list = models.ForeignKey(
+        AccessList, verbose_name=_("准入清单"), on_delete=models.PROTECT, related_name="reviews"
+    )
+    year = models.PositiveSmallIntegerField(_("年度"))
+    size_last_year = models.PositiveIntegerField(_("上年事项数"))
+    size_now = models.PositiveIntegerField(_("本年事项数"))
+    added = models.PositiveIntegerField(_("本年新增"))
+    removed = models.PositiveIntegerField(_("本年移出"))
+    exceptions = models.TextField(_("总量增加的例外"), blank=True)
+    note = models.TextField(_("调整说明"))
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("调整人"), on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("调整时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("准入清单年度调整")
+        verbose_name_plural = pgettext_lazy("plural", "准入清单年度调整")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["access_list", "year"], name="accesslistreview_one_per_year"),
+        ]
+
+    def __str__(self) -> str:
+        return _("%(list)s %(year)s 年度调整") % {"list": self.access_list, "year": self.year}

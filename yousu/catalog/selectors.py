@@ -7,13 +7,14 @@ from dataclasses import dataclass, field
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError, PushDownRefused, ResponsibilityNotFound
 from yousu.org.choices import LEVEL_DEPTH, TERRITORIAL_KIND, Level, UnitKind
 from yousu.org.models import Area, Unit
 
-from .choices import RuleTarget
-from .models import AccessList, CatalogItem, ResponsibilityRule
+from .choices import AccessChangeAction, AccessChangeStatus, RuleTarget
+from .models import AccessList, AccessListChange, AccessListReview, CatalogItem, ResponsibilityRule
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,128 @@ def access_lists_covering(area: Area | None) -> list[AccessList]:
 
 def item_on_access_list(*, item: CatalogItem, access_list: AccessList) -> bool:
     return access_list.entries.filter(item=item).exists()
+
+
+def access_list_size_at(access_list: AccessList, moment: dt.datetime) -> int:
+    """How many items the list held at `moment`, from its approved changes (entries are deleted on
+    removal, so the history is the changes: additions minus removals decided up to that moment)."""
+    approved = AccessListChange.objects.filter(
+        access_list=access_list, status=AccessChangeStatus.APPROVED, decided_at__lte=moment
+    )
+    added = approved.filter(action=AccessChangeAction.ADD).count()
+    removed = approved.filter(action=AccessChangeAction.REMOVE).count()
+    return added - removed
+
+
+def start_of_year(year: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime(year, 1, 1))
+
+
+@dataclass(frozen=True)
+class GrowthBaseline:
+    """The size the list may not exceed without a recorded exception (总量不增), and since when."""
+
+    size: int
+    since: dt.datetime
+    review: AccessListReview | None
+
+
+def access_list_baseline(access_list: AccessList, at: dt.datetime | None = None) -> GrowthBaseline | None:
+    """The list's size at its last yearly review; with none, at the start of the year (or at its
+    setting-up, if later). None while the list is not yet set up (no growth rule applies yet)."""
+    if access_list.established_at is None:
+        return None
+    at = at or timezone.now()
+    review = access_list.reviews.filter(reviewed_at__lte=at).order_by("-reviewed_at", "-id").first()
+    if review is not None:
+        return GrowthBaseline(size=review.size_now, since=review.reviewed_at, review=review)
+    since = max(start_of_year(timezone.localtime(at).year), access_list.established_at)
+    return GrowthBaseline(size=access_list_size_at(access_list, since), since=since, review=None)
+
+
+@dataclass
+class ReviewedChange:
+    change: AccessListChange
+    size_after: int
+    grows: bool  # the approval made the list larger than last year's size
+
+    @property
+    def unexplained(self) -> bool:
+        return self.grows and not self.change.growth_exception
+
+
+@dataclass
+class ReviewPreview:
+    """What a yearly review would record, computed without writing anything."""
+
+    access_list: AccessList
+    year: int
+    since: dt.datetime
+    size_last_year: int
+    size_now: int
+    changes: list[ReviewedChange]
+    last_review: AccessListReview | None
+
+    @property
+    def net(self) -> int:
+        return self.size_now - self.size_last_year
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if c.change.action == AccessChangeAction.ADD)
+
+    @property
+    def removed(self) -> int:
+        return sum(1 for c in self.changes if c.change.action == AccessChangeAction.REMOVE)
+
+    @property
+    def exceptions(self) -> list[ReviewedChange]:
+        return [c for c in self.changes if c.change.growth_exception]
+
+    @property
+    def unexplained(self) -> list[ReviewedChange]:
+        return [c for c in self.changes if c.unexplained]
+
+    @property
+    def may_record(self) -> bool:
+        return self.net <= 0 or not self.unexplained
+
+
+def access_list_review_preview(
+    access_list: AccessList, year: int | None = None, at: dt.datetime | None = None
+) -> ReviewPreview:
+    """The yearly review's figures: the size now against the last review's (or the start of the
+    year's), and every change approved since, each marked if it grew the list beyond that size."""
+    at = at or timezone.now()
+    year = year or timezone.localtime(at).year
+    baseline = access_list_baseline(access_list, at)
+    if baseline is None:
+        raise DomainError(_("准入清单尚未设立，不能进行年度调整；请先设立清单"), field="established_at")
+    approved = (
+        AccessListChange.objects.filter(
+            access_list=access_list,
+            status=AccessChangeStatus.APPROVED,
+            decided_at__gt=baseline.since,
+            decided_at__lte=at,
+        )
+        .select_related("item", "proposed_by", "decided_by", "growth_exception_by", "proposing_unit")
+        .order_by("decided_at", "id")
+    )
+    size = baseline.size
+    changes = []
+    for change in approved:
+        size += 1 if change.action == AccessChangeAction.ADD else -1
+        grows = change.action == AccessChangeAction.ADD and size > baseline.size
+        changes.append(ReviewedChange(change=change, size_after=size, grows=grows))
+    return ReviewPreview(
+        access_list=access_list,
+        year=year,
+        since=baseline.since,
+        size_last_year=baseline.size,
+        size_now=access_list_size_at(access_list, at),
+        changes=changes,
+        last_review=baseline.review,
+    )
 
 
 def community_may_receive(*, item: CatalogItem, community: Unit) -> bool:

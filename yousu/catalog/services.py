@@ -11,22 +11,30 @@ import datetime as dt
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
 from yousu.org.choices import Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person, Sector, Unit
 from yousu.org.services import full_clean_or_raise
 
-from .choices import AccessChangeAction, AccessChangeStatus, RuleTarget
+from .choices import ACCESS_STAGE_ORDER, AccessChangeAction, AccessChangeStage, AccessChangeStatus, RuleTarget
 from .models import (
     AccessList,
+    AccessListApproval,
     AccessListChange,
     AccessListEntry,
+    AccessListReview,
     CatalogItem,
     ResponsibilityRule,
     TimeLimitClass,
 )
-from .selectors import access_lists_covering, item_on_access_list
+from .selectors import (
+    access_list_baseline,
+    access_list_review_preview,
+    access_lists_covering,
+    item_on_access_list,
+)
 
 # ---------------------------------------------------------------- items
 
@@ -246,12 +254,55 @@ def access_list_create(*, name: str, area: Area, cap: int | None = None) -> Acce
 
 
 PROPOSER_ROLES = (RoleCode.UNIT_LEADER, RoleCode.ADMINISTRATOR)
+APPROVER_ROLES = (RoleCode.UNIT_LEADER, RoleCode.ADMINISTRATOR)
+DISTRICT_APPROVING_KINDS = (UnitKind.DISTRICT_GOVERNMENT, UnitKind.DISTRICT_PLATFORM)
+
+
+def _stage_unit(proposing_unit: Unit | None, stage: str) -> Unit | None:
+    """The unit on the proposer's chain that decides at `stage`: the street for the street stage, the
+    district government or platform for the district stage; None for the city stage, or when the
+    chain has no such unit (the stage is then skipped)."""
+    if proposing_unit is None or stage == AccessChangeStage.CITY:
+        return None
+    chain = proposing_unit.chain()
+    if stage == AccessChangeStage.STREET:
+        found = [u for u in chain if u.kind == UnitKind.STREET and u.level == Level.STREET]
+    else:
+        found = [u for u in chain if u.kind in DISTRICT_APPROVING_KINDS and u.level == Level.DISTRICT]
+    return found[-1] if found else None  # the nearest one above (or at) the proposer
+
+
+def _first_stage(proposing_unit: Unit | None, *, after: str | None = None) -> str:
+    """The first stage, from the proposer's level (or after `after`), that has a deciding unit."""
+    if proposing_unit is None:
+        return AccessChangeStage.CITY
+    if after is None:
+        start = {
+            Level.CITY: AccessChangeStage.CITY,
+            Level.DISTRICT: AccessChangeStage.DISTRICT,
+        }.get(proposing_unit.level, AccessChangeStage.STREET)
+        stages = ACCESS_STAGE_ORDER[ACCESS_STAGE_ORDER.index(start) :]
+    else:
+        stages = ACCESS_STAGE_ORDER[ACCESS_STAGE_ORDER.index(after) + 1 :]
+    for stage in stages:
+        if stage == AccessChangeStage.CITY or _stage_unit(proposing_unit, stage) is not None:
+            return stage
+    return AccessChangeStage.CITY
 
 
 @transaction.atomic
 def access_list_propose(
-    *, access_list: AccessList, action: str, item: CatalogItem, reason: str, by: Person
+    *,
+    access_list: AccessList,
+    action: str,
+    item: CatalogItem,
+    reason: str,
+    by: Person,
+    growth_exception: str = "",
 ) -> AccessListChange:
+    """Propose adding or removing an item. Once the list is set up, the proposal starts at the level of
+    the proposer's unit (a community's or street's at its street, a district unit's at the district,
+    a city unit's at the city); before that, the city decides it in one step."""
     if not (by.is_superuser or by.has_role(*PROPOSER_ROLES)):
         raise PermissionRefused("只有单位负责人或系统管理员可以申请调整准入清单", field="by")
     if action not in AccessChangeAction.values:
@@ -265,57 +316,226 @@ def access_list_propose(
         raise DomainError(f"事项“{item.name}”已在准入清单内", field="item")
     if action == AccessChangeAction.REMOVE and not on_list:
         raise DomainError(f"事项“{item.name}”不在准入清单内", field="item")
+    if growth_exception.strip() and action != AccessChangeAction.ADD:
+        raise DomainError(_("只有新增事项才需要总量增加的例外理由"), field="growth_exception")
     if access_list.changes.filter(item=item, status=AccessChangeStatus.PROPOSED).exists():
         raise DomainError(f"事项“{item.name}”已有待审批的申请", field="item")
+    unit = by.unit
+    established = AccessList.objects.filter(pk=access_list.pk, established_at__isnull=False).exists()
+    stage = _first_stage(unit) if established else AccessChangeStage.CITY
+    exception = growth_exception.strip()
     try:
         with transaction.atomic():
             return AccessListChange.objects.create(
-                access_list=access_list, action=action, item=item, reason=reason.strip(), proposed_by=by
+                access_list=access_list,
+                action=action,
+                item=item,
+                reason=reason.strip(),
+                proposed_by=by,
+                proposing_unit=unit,
+                stage=stage,
+                growth_exception=exception,
+                growth_exception_by=by if exception else None,
+                growth_exception_at=timezone.now() if exception else None,
             )
     except IntegrityError:  # a concurrent proposal for the same item won the race
         raise DomainError(f"事项“{item.name}”已有待审批的申请", field="item") from None
 
 
 def _may_approve(by: Person) -> bool:
-    # Approval sits with the city: an administrator of a city-level unit (or a superuser).
+    # The city stage: an administrator of a city-level unit (or a superuser).
     if by.is_superuser:
         return True
     return by.has_role(RoleCode.ADMINISTRATOR) and (by.unit is None or by.unit.level == Level.CITY)
 
 
+def may_decide_at_stage(change: AccessListChange, by: Person) -> bool:
+    """Whether `by` may decide `change` at its current stage (the proposer aside)."""
+    if change.stage == AccessChangeStage.CITY:
+        return _may_approve(by)
+    unit = _stage_unit(change.proposing_unit, change.stage)
+    return unit is not None and by.unit_id == unit.pk and by.has_role(*APPROVER_ROLES)
+
+
+def _refuse_approver(change: AccessListChange) -> None:
+    if change.stage == AccessChangeStage.CITY:
+        raise PermissionRefused("只有市级系统管理员可以审批准入清单变更", field="by")
+    unit = _stage_unit(change.proposing_unit, change.stage)
+    raise PermissionRefused(
+        _("该申请处于%(stage)s阶段，只能由%(unit)s的单位负责人或系统管理员审批")
+        % {"stage": change.get_stage_display(), "unit": unit},
+        field="by",
+    )
+
+
+def _record_exception(change: AccessListChange, reason: str, by: Person) -> None:
+    change.growth_exception = reason
+    change.growth_exception_by = by
+    change.growth_exception_at = timezone.now()
+    change.save(update_fields=["growth_exception", "growth_exception_by", "growth_exception_at"])
+
+
 @transaction.atomic
-def access_list_decide(*, change: AccessListChange, approve: bool, note: str, by: Person) -> AccessListChange:
+def access_list_record_exception(*, change: AccessListChange, reason: str, by: Person) -> AccessListChange:
+    """Record why an addition may grow the list beyond last year's size (e.g. a new law), by the
+    proposer or a city approver, while the proposal is open."""
+    change = AccessListChange.objects.select_for_update().get(pk=change.pk)
+    if change.status != AccessChangeStatus.PROPOSED:
+        raise DomainError(
+            _("该申请已%(status)s，不能再记录例外理由") % {"status": change.get_status_display()},
+            field="status",
+        )
+    if change.action != AccessChangeAction.ADD:
+        raise DomainError(_("只有新增事项才需要总量增加的例外理由"), field="growth_exception")
+    if not (change.proposed_by_id == by.pk or _may_approve(by)):
+        raise PermissionRefused(_("例外理由只能由申请人或市级审批人记录"), field="by")
+    if not reason or not reason.strip():
+        raise DomainError(_("必须写明例外理由（如新颁布的法律法规）"), field="growth_exception")
+    _record_exception(change, reason.strip(), by)
+    return change
+
+
+@transaction.atomic
+def access_list_decide(
+    *, change: AccessListChange, approve: bool, note: str, by: Person, growth_exception: str = ""
+) -> AccessListChange:
+    """Decide a proposal at its current stage. Approval at the street or district moves it up to the
+    next stage; refusal at any stage ends it; only the city's approval applies it to the list, and
+    then only within the cap and, once the list is set up, without growing it beyond the size at the
+    last yearly review unless the change carries a recorded exception (`growth_exception`, which the
+    city approver may give here)."""
     # Lock the proposal so that two reviewers cannot both decide it.
     change = (
         AccessListChange.objects.select_for_update().select_related("access_list", "item").get(pk=change.pk)
     )
     if change.status != AccessChangeStatus.PROPOSED:
         raise DomainError(f"该申请已{change.get_status_display()}，不能再次审批", field="status")
-    if not _may_approve(by):
-        raise PermissionRefused("只有市级系统管理员可以审批准入清单变更", field="by")
+    if not may_decide_at_stage(change, by):
+        _refuse_approver(change)
     if change.proposed_by_id == by.pk:
         raise PermissionRefused("申请人不能审批自己的申请", field="by")
     if not note or not note.strip():
         raise DomainError("必须填写审批意见", field="note")
-    access_list = AccessList.objects.select_for_update().get(pk=change.access_list_id)
+    note = note.strip()
+    stage = change.stage
+    stage_unit = _stage_unit(change.proposing_unit, stage) if stage != AccessChangeStage.CITY else by.unit
+    if growth_exception.strip():
+        if stage != AccessChangeStage.CITY or not approve:
+            raise DomainError(_("例外理由由申请人或在市级批准时记录"), field="growth_exception")
+        if change.action != AccessChangeAction.ADD:
+            raise DomainError(_("只有新增事项才需要总量增加的例外理由"), field="growth_exception")
+        _record_exception(change, growth_exception.strip(), by)
+    if approve and stage != AccessChangeStage.CITY:
+        AccessListApproval.objects.create(
+            change=change, stage=stage, unit=stage_unit, approve=True, note=note, decided_by=by
+        )
+        change.stage = _first_stage(change.proposing_unit, after=stage)
+        change.save(update_fields=["stage"])
+        return change
     if approve:
-        if change.action == AccessChangeAction.ADD:
-            count = access_list.entries.count()
-            if access_list.cap is not None and count >= access_list.cap:
-                raise DomainError(
-                    f"准入清单已有 {count} 项，达到上限 {access_list.cap} 项（总量不增）；请先移出一项再新增",
-                    field="cap",
-                )
-            AccessListEntry.objects.create(access_list=access_list, item=change.item, added_by_change=change)
-        else:
-            _refuse_removal_while_rules_give_to_communities(change.item, access_list)
-            access_list.entries.filter(item=change.item).delete()
+        _apply(change)
+    AccessListApproval.objects.create(
+        change=change, stage=stage, unit=stage_unit, approve=approve, note=note, decided_by=by
+    )
     change.status = AccessChangeStatus.APPROVED if approve else AccessChangeStatus.REFUSED
     change.decided_by = by
     change.decided_at = timezone.now()
-    change.decision_note = note.strip()
+    change.decision_note = note
     change.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
     return change
+
+
+def _apply(change: AccessListChange) -> None:
+    access_list = AccessList.objects.select_for_update().get(pk=change.access_list_id)
+    if change.action == AccessChangeAction.REMOVE:
+        _refuse_removal_while_rules_give_to_communities(change.item, access_list)
+        access_list.entries.filter(item=change.item).delete()
+        return
+    count = access_list.entries.count()
+    if access_list.cap is not None and count >= access_list.cap:
+        raise DomainError(
+            f"准入清单已有 {count} 项，达到上限 {access_list.cap} 项（总量不增）；请先移出一项再新增",
+            field="cap",
+        )
+    baseline = access_list_baseline(access_list)
+    if baseline is not None and count + 1 > baseline.size and not change.growth_exception:
+        since = _("上次年度调整") if baseline.review is not None else _("本年初")
+        raise DomainError(
+            _(
+                "批准后准入清单将有 %(after)s 项，多于%(since)s的 %(size)s 项（总量不增）；"
+                "请先移出一项，或由申请人或市级审批人记录总量增加的例外理由（growth_exception）"
+            )
+            % {"after": count + 1, "since": since, "size": baseline.size},
+            field="growth_exception",
+        )
+    AccessListEntry.objects.create(access_list=access_list, item=change.item, added_by_change=change)
+
+
+@transaction.atomic
+def access_list_establish(*, access_list: AccessList, by: Person) -> AccessList:
+    """Set the list up (设立): from now on changes climb street → district → city and the list may not
+    grow beyond its size at the last yearly review (or at the start of the year, or now)."""
+    if not _may_approve(by):
+        raise PermissionRefused(_("只有市级系统管理员可以设立准入清单"), field="by")
+    access_list = AccessList.objects.select_for_update().get(pk=access_list.pk)
+    if access_list.established_at is not None:
+        raise DomainError(_("准入清单已经设立"), field="established_at")
+    if access_list.changes.filter(status=AccessChangeStatus.PROPOSED).exists():
+        raise DomainError(_("还有待审批的申请；请先审批完毕再设立清单"), field="established_at")
+    access_list.established_at = timezone.now()
+    access_list.established_by = by
+    access_list.save(update_fields=["established_at", "established_by"])
+    return access_list
+
+
+@transaction.atomic
+def access_list_yearly_review(
+    *, access_list: AccessList, year: int, by: Person, note: str
+) -> AccessListReview:
+    """Record the yearly review (每年动态调整一次): the size now against the last review's (or the
+    start of the year's), the year's additions and removals, and the exceptions that grew it. A net
+    increase is refused unless every change that grew the list carried a recorded exception."""
+    if not _may_approve(by):
+        raise PermissionRefused(_("只有市级系统管理员可以进行准入清单年度调整"), field="by")
+    if not note or not note.strip():
+        raise DomainError(_("必须填写调整说明"), field="note")
+    access_list = AccessList.objects.select_for_update().get(pk=access_list.pk)
+    this_year = timezone.localdate().year
+    if year not in (this_year, this_year - 1):
+        raise DomainError(
+            _("只能进行 %(last)s 或 %(this)s 年度的调整") % {"last": this_year - 1, "this": this_year},
+            field="year",
+        )
+    if access_list.reviews.filter(year__gte=year).exists():
+        raise DomainError(_("%(year)s 年度（或更晚年度）的调整已经做过") % {"year": year}, field="year")
+    if access_list.changes.filter(status=AccessChangeStatus.PROPOSED, stage=AccessChangeStage.CITY).exists():
+        raise DomainError(_("还有待市级审批的申请；请先审批完毕再做年度调整"), field="access_list")
+    preview = access_list_review_preview(access_list, year)
+    if not preview.may_record:
+        names = "、".join(c.change.item.name for c in preview.unexplained)
+        raise DomainError(
+            _(
+                "本年度准入清单由 %(before)s 项增至 %(now)s 项（总量不增），"
+                "而以下新增事项没有记录例外理由（growth_exception）：%(names)s"
+            )
+            % {"before": preview.size_last_year, "now": preview.size_now, "names": names},
+            field="growth_exception",
+        )
+    exceptions = "\n".join(f"{c.change.item.name}：{c.change.growth_exception}" for c in preview.exceptions)
+    review = AccessListReview.objects.create(
+        access_list=access_list,
+        year=year,
+        size_last_year=preview.size_last_year,
+        size_now=preview.size_now,
+        added=preview.added,
+        removed=preview.removed,
+        exceptions=exceptions,
+        note=note.strip(),
+        reviewed_by=by,
+    )
+    access_list.last_reviewed = timezone.localdate()
+    access_list.save(update_fields=["last_reviewed"])
+    return review
 
 
 def _refuse_removal_while_rules_give_to_communities(item: CatalogItem, access_list: AccessList) -> None:

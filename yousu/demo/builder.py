@@ -16,7 +16,12 @@ from django.db import transaction
 from yousu.catalog.choices import AccessChangeAction
 from yousu.catalog.io import import_catalog, import_rules
 from yousu.catalog.models import AccessList, CatalogItem
-from yousu.catalog.services import access_list_create, access_list_decide, access_list_propose
+from yousu.catalog.services import (
+    access_list_create,
+    access_list_decide,
+    access_list_establish,
+    access_list_propose,
+)
 from yousu.core.tabular import Table, read_table
 from yousu.core.workcalendar import DEFAULT_SESSIONS
 from yousu.intelligence.places import import_place_names
@@ -114,10 +119,14 @@ def ensure_demo_calendar(*, city: Area, by: Person) -> WorkingCalendar:
 
 
 def _ensure_access_list(*, proposer: Person, approver: Person) -> AccessList:
+    """The demo's list is filled by the city in one step while it is being set up, then set up
+    (设立): from then on changes climb street → district → city and the list may not grow."""
     city = Area.objects.get(code=CITY[0])
     access_list = AccessList.objects.filter(area=city).first() or access_list_create(
         name=ACCESS_LIST_NAME, area=city, cap=ACCESS_LIST_CAP
     )
+    if access_list.established_at is not None:
+        return access_list
     with (DATA_DIR / "access_list.csv").open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             item = CatalogItem.objects.get(code=row["item_code"])
@@ -130,8 +139,10 @@ def _ensure_access_list(*, proposer: Person, approver: Person) -> AccessList:
                 reason=row["reason"],
                 by=proposer,
             )
-            access_list_decide(change=change, approve=True, note="演示数据：按分级准入程序批准", by=approver)
-    return access_list
+            access_list_decide(
+                change=change, approve=True, note="演示数据：设立清单时由市级审批", by=approver
+            )
+    return access_list_establish(access_list=access_list, by=approver)
 
 
 def summarise() -> DemoSummary:
