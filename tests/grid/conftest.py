@@ -3,11 +3,12 @@ community's grid, a department officer stationed on it, and report kinds mapped 
 
 from __future__ import annotations
 
+import datetime as dt
 from types import SimpleNamespace
 
 import pytest
 
-from yousu.grid.models import ReportKind
+from yousu.grid.models import DailyReportScope, ReportKind
 from yousu.org.services import grid_assign, person_create
 
 
@@ -32,4 +33,6 @@ def grid(world):
     g.sanitation, _ = ReportKind.objects.get_or_create(code="sanitation", defaults={"name": "环境卫生"})
     g.sanitation.item = world.items.hallway
     g.sanitation.save()
+    # The daily report is required across the test city (from the start of the year).
+    g.scope = DailyReportScope.objects.create(area=a.city, since=dt.date(2026, 1, 1), note="测试：全市实行")
     return g

@@ -16,7 +16,7 @@ from yousu.dispatch.choices import OrderRole, OrderStatus
 from yousu.dispatch.selectors import dispatch_queue, replies_to_review
 from yousu.dispatch.services import order_accept, order_reply, order_review, reviewing_platform
 from yousu.grid.choices import HandlingMode, StreetDecision
-from yousu.grid.models import DailyReport, FoundProblem, MissingDailyReport
+from yousu.grid.models import DailyReport, DailyReportScope, FoundProblem, MissingDailyReport
 from yousu.grid.selectors import on_spot_acceptances, proactive_figures, stationed_worklist
 from yousu.grid.services import (
     daily_report_submit,
@@ -396,3 +396,13 @@ def test_stationed_staff_cannot_take_what_the_catalog_gives_to_another_unit(grid
         stationed_accept(appeal=problem.appeal, by=grid.stationed)
     assert refused.value.field == "appeal"
     assert problem.appeal.orders.count() == 0
+
+
+def test_communities_outside_the_daily_report_scope_are_not_flagged(grid):
+    w = grid.world
+    grid.scope.delete()
+    day, after_due = _workday_after_due(w.units.east_community)
+    assert flag_missing_daily_reports(now=after_due) == 0
+    DailyReportScope.objects.create(area=w.areas.east, since=day)
+    assert flag_missing_daily_reports(now=after_due) == 1
+    assert MissingDailyReport.objects.get().community == w.units.east_community

@@ -52,6 +52,7 @@ from yousu.callbacks.services import (
 from yousu.catalog.choices import AppealKind, ClockKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError
+from yousu.demo.grid import GridActivity
 from yousu.dispatch.choices import (
     ACTIVE_ORDER_STATUSES,
     OrderRole,
@@ -504,6 +505,7 @@ SCENARIOS = [
     ),
 ]
 
+GRID_CHANNELS = (Channel.GRID_REPORT, Channel.PROACTIVE)
 # channel, weight; the hotline takes most calls, as the seeds' figures show.
 CHANNELS = [
     (Channel.HOTLINE, 62),
@@ -714,7 +716,6 @@ class Simulation:
         self.operator = Person.objects.get(username="operator")
         self.dispatcher = Person.objects.get(username="dispatcher")
         self.supervisor = Person.objects.get(username="supervisor")
-        self.grid_worker = Person.objects.get(username="ddj_grid")
         self.phone_numbers = itertools.count(1)
         self.link = _link_pattern()
         self.seen_supervision = 0
@@ -729,6 +730,7 @@ class Simulation:
             for grid in self.grids
         ]
         self.area_names = {area.code: area.name.replace("（演示）", "") for area in Area.objects.all()}
+        self.grid_activity = GridActivity(self)
 
     # ------------------------------------------------------------ scheduling
 
@@ -758,6 +760,7 @@ class Simulation:
         while day <= today:
             start = dt.datetime.combine(day, dt.time(), tzinfo=tz)
             self._plan_intake(day, start)
+            self.grid_activity.plan_day(day, start)
             if day == today:
                 self._plan_last_calls()
             for hour in PERIODIC_HOURS:
@@ -851,8 +854,10 @@ class Simulation:
         item = self.items[code]
         channel = rng.choices([c for c, _w in CHANNELS], [w for _c, w in CHANNELS])[0]
         grid = rng.choices(self.grids, self.grid_weights)[0]
-        if channel == Channel.GRID_REPORT and not grid.code.startswith(HOME_COMMUNITY):
-            channel = Channel.WECHAT_GROUP  # the demo's one grid worker reports from her own grids only
+        if channel == Channel.GRID_REPORT:
+            # What grid workers find comes from the grid governance walk (demo/grid.py) through the
+            # grid services; a citizen's matter drawn on this channel reaches the WeChat group instead.
+            channel = Channel.WECHAT_GROUP
         _city, district, street, community, _grid = (self.area_names[code] for code in grid.path_codes())
         road = rng.choice(ROADS)
         received_by = {
@@ -860,7 +865,6 @@ class Simulation:
             Channel.WECHAT_GROUP: self.operator,
             Channel.MEDIA: self.operator,
             Channel.REPORTING_PLATFORM: self.operator,
-            Channel.GRID_REPORT: self.grid_worker,
         }.get(channel)
         lon_min, lat_min, lon_max, lat_max = _bounds(grid.boundary)
         phone = f"{DEMO_PHONE_PREFIX}{next(self.phone_numbers):08d}"
@@ -1202,19 +1206,19 @@ class Simulation:
             reason=f"群众反映强烈，请重点督办“{case.appeal.title}”" + DEMO_MARK,
             escalate=case.plan["escalate"],
         )
-        self._answer_later(supervision)
+        self._answer_later(supervision, self.rng)
 
-    def _answer_later(self, supervision: SupervisionOrder) -> None:
-        answer_at = self.working(self.clock.moment, self.rng.uniform(1, 6))
-        self.at(answer_at, self.answer_supervision, supervision)
+    def _answer_later(self, supervision: SupervisionOrder, rng: random.Random) -> None:
+        answer_at = self.working(self.clock.moment, rng.uniform(1, 6))
+        self.at(answer_at, self.answer_supervision, supervision, rng)
 
-    def answer_supervision(self, supervision: SupervisionOrder) -> None:
+    def answer_supervision(self, supervision: SupervisionOrder, rng: random.Random) -> None:
         supervision = supervision_order_answer(
             supervision=supervision,
             by=self.leader_of(supervision.unit),
             answer="已专题研究，安排专人负责，将尽快办结并答复群众" + DEMO_MARK,
         )
-        self.at(self.working(self.clock.moment, self.rng.uniform(2, 10)), self.close_supervision, supervision)
+        self.at(self.working(self.clock.moment, rng.uniform(2, 10)), self.close_supervision, supervision)
 
     def close_supervision(self, supervision: SupervisionOrder) -> None:
         supervision_order_close(
@@ -1332,6 +1336,11 @@ class Simulation:
             self._after_answer(case, callback)
 
     def carry_out_send_back(self, case: Case, callback: Callback) -> None:
+        order = Order.objects.get(pk=callback.order_id)
+        if order.status != OrderStatus.COMPLETED:
+            # Closed in the meantime by the answered callback of a linked duplicate's citizen: the
+            # service refuses a send-back then, and the operator finds nothing left to send back.
+            return
         callback = callback_send_back(callback=callback, by=self.operator)
         self._after_answer(case, callback)
 
@@ -1362,12 +1371,14 @@ class Simulation:
         # The supervised units' leaders answer the supervision orders the overdue nodes issued.
         for supervision in (
             SupervisionOrder.objects.filter(pk__gt=self.seen_supervision, issued_by__isnull=True)
-            .select_related("unit")
+            .select_related("unit", "order__appeal")
             .order_by("pk")
         ):
             self.seen_supervision = max(self.seen_supervision, supervision.pk)
-            if supervision.unit.kind not in PLATFORM_KINDS and self.rng.random() < 0.85:
-                self._answer_later(supervision)
+            # The grid walk's orders draw from its own stream, so the citizens' walk stays the same.
+            rng = self.grid_activity.rng if supervision.order.appeal.channel in GRID_CHANNELS else self.rng
+            if supervision.unit.kind not in PLATFORM_KINDS and rng.random() < 0.85:
+                self._answer_later(supervision, rng)
 
 
 def _satisfaction(choice: str) -> tuple[str, bool | None]:

@@ -52,6 +52,26 @@ class ReportKind(models.Model):
         return self.name
 
 
+class DailyReportScope(models.Model):
+    """Where the daily discovery report is required (a pilot district, a street, or the whole city):
+    the communities under these areas are checked for a report every working day. With no row,
+    nothing is checked — a city turns the mechanism on by naming where it applies."""
+
+    area = models.OneToOneField(
+        Area, verbose_name=_("实行区域"), on_delete=models.PROTECT, related_name="daily_report_scope"
+    )
+    since = models.DateField(_("起始日期"))
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("日报告实行范围")
+        verbose_name_plural = pgettext_lazy("plural", "日报告实行范围")
+        ordering = ["area__path"]
+
+    def __str__(self) -> str:
+        return f"{self.area}（{self.since} 起）"
+
+
 class DailyReport(models.Model):
     """A community party organisation's problems found on one day (发现问题日报告). A report with no
     problem is still a report: it says the community looked and found nothing."""

@@ -47,6 +47,7 @@ from yousu.org.selectors import area_for_point
 from .choices import DecisionKind, HandlingMode, ProblemSource, StreetDecision
 from .models import (
     DailyReport,
+    DailyReportScope,
     FoundProblem,
     JointMeeting,
     MeetingDecision,
@@ -383,21 +384,31 @@ def daily_report_submit(
 
 
 def flag_missing_daily_reports(now: dt.datetime | None = None) -> int:
-    """Flag each community whose report for a working day is not in by the due time, once, and tell
-    its street. Looks back two days, so a day the periodic job missed is still flagged."""
+    """Flag each community (under a DailyReportScope) whose report for a working day is not in by the
+    due time, once, and tell its street. Looks back two days, so a day the periodic job missed is
+    still flagged."""
     now = now or timezone.now()
     today = timezone.localdate(now)
-    communities = list(
-        Unit.objects.filter(kind=UnitKind.COMMUNITY, is_active=True).select_related("parent", "area")
-    )
-    if not communities:
+    scopes = list(DailyReportScope.objects.select_related("area"))
+    if not scopes:
         return 0
+    covered = Q()
+    for scope in scopes:
+        covered |= Q(area__path__startswith=scope.area.path)
+    communities = list(
+        Unit.objects.filter(covered, kind=UnitKind.COMMUNITY, is_active=True).select_related("parent", "area")
+    )
+    since = {scope.area.path: scope.since for scope in scopes}
+
+    def required(community: Unit, day: dt.date) -> bool:
+        return any(community.area.path.startswith(path) and start <= day for path, start in since.items())
+
     flagged = []
     for day in (today - dt.timedelta(days=2), today - dt.timedelta(days=1), today):
         reported = set(DailyReport.objects.filter(day=day).values_list("community_id", flat=True))
         already = set(MissingDailyReport.objects.filter(day=day).values_list("community_id", flat=True))
         for community in communities:
-            if community.pk in reported or community.pk in already:
+            if community.pk in reported or community.pk in already or not required(community, day):
                 continue
             try:
                 if not calendar_for_unit(community).is_workday(day):
