@@ -26,6 +26,7 @@ urlpatterns = [
     path("intake/", include("yousu.web.intake_urls")),
     path("dispatch/", include("yousu.web.dispatch_urls")),
     path("unit/", include("yousu.web.unit_urls")),
+    path("grid/", include("yousu.web.grid_urls")),
     path("h5/", include("yousu.web.citizen_urls")),
     path("dashboard/", include("yousu.web.dashboard_urls")),
     path("reports/", include("yousu.reports.urls")),

@@ -5,16 +5,29 @@ other request, and fails the test on one or on a script error)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib
 
 import pytest
 from django.apps import apps as django_apps
+from django.utils import timezone
 
 from tests.appeals.factories import at_eco, new_appeal
 from tests.public.helpers import district_departments_run
 from yousu.dispatch.services import order_accept
+from yousu.grid.services import (
+    daily_report_submit,
+    grid_report_create,
+    joint_meeting_record,
+    problem_dispatch,
+    problem_study,
+)
 
+from ..grid import conftest as grid_fixtures
 from .helpers import audit, skip_without_chromium
+
+# The grid fixture (a grid worker, stationed staff, report kinds) on top of world.
+grid = grid_fixtures.grid
 
 skip_without_chromium()
 
@@ -55,6 +68,15 @@ PAGES = [
     ("supervisor", "/reports/daily/"),
     ("supervisor", "/reports/monthly/?month=2026-10"),
     ("supervisor", "/reports/unit/?month=2026-10&unit=C-E-eco"),
+    # 未诉先办: people of the grid fixture (worker, secretary, stationed) or of world.people.
+    ("worker", "/grid/report/"),
+    ("secretary", "/grid/daily/"),
+    ("street_leader", "/grid/study/"),
+    ("east_dispatcher", "/grid/district/"),
+    ("east_dispatcher", "/grid/meetings/"),
+    ("east_dispatcher", "/grid/meetings/new/"),
+    ("east_dispatcher", "/grid/meetings/{meeting}/"),
+    ("stationed", "/grid/stationed/"),
 ]
 
 
@@ -72,10 +94,64 @@ def scenario(world):
     return {"order": eco.pk, "appeal": eco.appeal.code, "waiting": waiting.code}
 
 
+@pytest.fixture
+def grid_scenario(grid):
+    """Something on every grid desk: a problem to study, one sent up to the district, a grid report
+    for the stationed staff, and a joint meeting with a decision."""
+    w = grid.world
+    u, p = w.units, w.people
+    today = timezone.localdate()
+    report = daily_report_submit(
+        community=u.east_community,
+        day=today,
+        by=grid.secretary,
+        problems=[
+            {"text": "餐馆油烟直排", "kind": grid.pollution, "area": w.areas.grid},
+            {"text": "楼道堆放杂物", "kind": grid.sanitation, "area": w.areas.grid, "address": "东一路 3 号"},
+        ],
+    )
+    first, _second = report.problems.order_by("id")
+    sent = problem_study(problem=first, by=p.street_leader, decision="send_up", reason="超出街道能力")
+    grid_report_create(
+        by=grid.worker, kind=grid.pollution, text="夜市油烟", mode="assisted", grid=w.areas.grid
+    )
+    dispatched = grid_report_create(
+        by=grid.worker, kind=grid.pollution, text="烧烤油烟", mode="assisted", grid=w.areas.grid
+    )
+    problem_dispatch(problem=dispatched, by=p.east_dispatcher, units=[u.east_eco], mode="assisted")
+    meeting = joint_meeting_record(
+        by=p.east_dispatcher,
+        convened_by=u.east_platform,
+        held_on=today,
+        title="油烟问题联席会议",
+        attendees=[u.east_eco, u.east_street],
+        minutes="街道组织商户整改",
+        matters=[
+            {
+                "appeal": dispatched.appeal,
+                "discussion": "未装净化器",
+                "decisions": [
+                    {
+                        "kind": "order",
+                        "text": "组织整改",
+                        "owner": u.east_street,
+                        "due": timezone.now() + dt.timedelta(days=3),
+                    }
+                ],
+            }
+        ],
+    )
+    return {"meeting": meeting.pk, "sent": sent.pk}
+
+
 @pytest.mark.parametrize(("who", "path"), PAGES, ids=[f"{who or 'anonymous'}:{path}" for who, path in PAGES])
-def test_the_page_passes_the_accessibility_smoke_check(open_as, world, scenario, who, path):
-    person = getattr(world.people, who) if who else None
-    page = open_as(person, path.format(**scenario))
+def test_the_page_passes_the_accessibility_smoke_check(open_as, world, scenario, request, who, path):
+    values = dict(scenario)
+    person = getattr(world.people, who, None) if who else None
+    if path.startswith("/grid/"):
+        values.update(request.getfixturevalue("grid_scenario"))
+        person = person or getattr(request.getfixturevalue("grid"), who)
+    page = open_as(person, path.format(**values))
     assert page.goto_response.status == 200
     page.wait_for_load_state("networkidle")
     found = audit(page)

@@ -12,6 +12,15 @@ from yousu.notifications.selectors import unread_count
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.reports.summary import may_read_dashboard
 
+from .grid_desk import (
+    convening_unit,
+    daily_community,
+    district_platform,
+    is_stationed,
+    may_report,
+    study_street,
+)
+
 # Who sees the supervision desk in the header: those whose work it is. Others may still open it
 # and see what their units' orders show.
 SUPERVISING = (RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR, RoleCode.LEADER, RoleCode.UNIT_LEADER)
@@ -31,6 +40,19 @@ def desks_of(person) -> list[dict]:
         and person.has_role(RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)
     ):
         found.append(("unit-desk", _("单位工作台")))
+    # 未诉先办: the grid governance desks, by role and unit kind.
+    if may_report(person):
+        found.append(("grid-report", _("网格上报")))
+    if daily_community(person) is not None:
+        found.append(("grid-daily", _("发现问题日报告")))
+    if study_street(person) is not None:
+        found.append(("grid-study", _("街道研判")))
+    if district_platform(person) is not None:
+        found.append(("grid-district", _("区级研判派单")))
+    if is_stationed(person):
+        found.append(("grid-stationed", _("驻格签收")))
+    if convening_unit(person) is not None:
+        found.append(("grid-meetings", _("联席会议")))
     if person.is_superuser or person.has_role(*SUPERVISING):
         found.append(("supervision-desk", _("督办台")))
     if may_call_back(person):

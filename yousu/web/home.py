@@ -20,9 +20,17 @@ from yousu.dispatch.selectors import (
     report_ins_owed_by,
     return_requests_to_review,
 )
+from yousu.grid.models import DailyReport, FoundProblem, MeetingDecision, MissingDailyReport
+from yousu.grid.selectors import (
+    missing_reports_of_street,
+    problems_for_district,
+    problems_to_study,
+    stationed_worklist,
+)
 from yousu.supervision.selectors import watch_by_unit
 
 from .context import desks_of
+from .grid_desk import convening_unit, daily_community, district_platform, study_street
 
 
 def _count(label, n: int, url: str, *, urgent: bool = False) -> dict:
@@ -92,12 +100,63 @@ def _callbacks(person, url: str) -> list[dict]:
     return [_count(_("待回访"), pending, url, urgent=True)]
 
 
+def _grid_report(person, url: str) -> list[dict]:
+    today = timezone.localdate()
+    return [
+        _count(
+            _("今日上报"), FoundProblem.objects.filter(reported_by=person, found_at__date=today).count(), url
+        )
+    ]
+
+
+def _grid_daily(person, url: str) -> list[dict]:
+    community = daily_community(person)
+    today_in = DailyReport.objects.filter(community=community, day=timezone.localdate()).exists()
+    late = MissingDailyReport.objects.filter(community=community, report__isnull=True).count()
+    return [
+        _count(_("今日待报送"), 0 if today_in else 1, url, urgent=True),
+        _count(_("缺报待补报"), late, url, urgent=True),
+    ]
+
+
+def _grid_study(person, url: str) -> list[dict]:
+    street = study_street(person)
+    return [
+        _count(_("待研判"), problems_to_study(street).count(), url, urgent=True),
+        _count(_("缺报"), missing_reports_of_street(street).filter(report__isnull=True).count(), url),
+    ]
+
+
+def _grid_district(person, url: str) -> list[dict]:
+    return [
+        _count(_("待研判派单"), problems_for_district(district_platform(person)).count(), url, urgent=True)
+    ]
+
+
+def _grid_stationed(person, url: str) -> list[dict]:
+    return [_count(_("待现场签收"), len(stationed_worklist(person)), url, urgent=True)]
+
+
+def _grid_meetings(person, url: str) -> list[dict]:
+    unit = convening_unit(person)
+    open_decisions = MeetingDecision.objects.filter(
+        matter__meeting__convened_by=unit, order__status__in=CLOCK_RUNNING_STATUSES
+    ).count()
+    return [_count(_("会议决定在办"), open_decisions, url)]
+
+
 COUNTERS = {
     "intake-desk": _intake,
     "dispatch-desk": _dispatch,
     "unit-desk": _unit,
     "supervision-desk": _supervision,
     "callback-desk": _callbacks,
+    "grid-report": _grid_report,
+    "grid-daily": _grid_daily,
+    "grid-study": _grid_study,
+    "grid-district": _grid_district,
+    "grid-stationed": _grid_stationed,
+    "grid-meetings": _grid_meetings,
 }
 
 
