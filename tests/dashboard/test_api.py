@@ -60,6 +60,7 @@ def test_every_key_is_there_and_today_is_the_default(api, world, month, leader):
         "overdue",
         "detected_hot_issues",
         "ranking",
+        "proactive",
         "definitions",
     }
     assert body["totals"]["received"] == body["today"]["received"] == 2

@@ -83,7 +83,7 @@ def test_monthly_report_xlsx(api, october):
     book = workbook(
         api.get("/api/v1/reports/monthly/?month=2026-10&format=xlsx", sam), "月度考评报告-2026-10.xlsx"
     )
-    assert book.sheetnames == ["考评结果", "基层减负", "指标说明"]
+    assert book.sheetnames == ["考评结果", "基层减负", "未诉先办", "现场签收", "指标说明"]
     results = book["考评结果"]
     assert results["A1"].value == "月度考评报告 2026-10"
     assert "第 1 版（当前版本）" in results["A2"].value

@@ -32,6 +32,7 @@ urlpatterns = [
     path("v1/intelligence/", include("yousu.intelligence.api_hot")),
     path("v1/intelligence/hot-issues/", include("yousu.dispatch.api_hot_issues")),
     path("v1/intelligence/", include("yousu.api.intelligence")),
+    path("v1/grid/", include("yousu.api.grid")),
     path("v1/", include(router.urls)),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", views.ApiDocs.as_view(), name="api-docs"),

@@ -57,7 +57,7 @@ class SummaryQuery(serializers.Serializer):
 
 
 class DashboardSummary(APIView):
-    """数据看板汇总：受理、办结、办结率、渠道与类型分布、热点问题、区域分布、超期工单和考评排名。"""
+    """数据看板汇总：受理、办结、办结率、渠道与类型分布、热点问题、区域分布、超期工单、考评排名和未诉先办。"""
 
     @extend_schema(summary="数据看板汇总", parameters=[SummaryQuery], responses={200: dict, **ERRORS})
     def get(self, request):

@@ -106,6 +106,9 @@ MONTHLY = {
         help_text="同类分组：level、kind、label、rows（各单位）、totals（小计）",
     ),
     "burden": serializers.DictField(help_text="基层减负：columns、rows、totals"),
+    "proactive": serializers.DictField(
+        help_text="未诉先办：start、end、columns、districts、streets（各行同 grid/figures）、totals、on_spot、definitions"
+    ),
     "definitions": serializers.DictField(),
 }
 UNIT = {

@@ -24,13 +24,23 @@ from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.dispatch.choices import OrderRole, OrderStatus
 from yousu.dispatch.models import Order
 from yousu.evaluation import definitions
-from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS, month_bounds, parse_month, rates_of
+from yousu.evaluation.assessment import (
+    COUNT_FIELDS,
+    RATE_FIELDS,
+    month_bounds,
+    next_month,
+    parse_month,
+    rates_of,
+)
 from yousu.evaluation.choices import Zone
 from yousu.evaluation.models import AssessmentRun, UnitAssessment
 from yousu.evaluation.selectors import is_assessor, run_of
+from yousu.grid.selectors import proactive_figures
 from yousu.org.choices import LEVEL_DEPTH, PLATFORM_KINDS, Level, RoleCode, UnitKind
-from yousu.org.models import Person, Unit
+from yousu.org.models import Area, Person, Unit
 from yousu.supervision.models import SupervisionOrder, Urge
+
+from . import proactive
 
 # Orders their unit no longer holds: sent on down (三级派单) or given back (退单获准).
 LET_GO = (OrderStatus.FORWARDED, OrderStatus.RETURNED)
@@ -411,7 +421,32 @@ def monthly_report(run: AssessmentRun) -> dict:
         "columns": field_names(),
         "groups": groups,
         "burden": {"columns": burden_names(), "rows": burden_rows, "totals": burden_totals},
+        "proactive": monthly_proactive(run.month),
         "definitions": definitions.as_data(),
+    }
+
+
+def monthly_proactive(month: dt.date) -> dict:
+    """未诉先办 of the month: a row per district and per street (with its district), the city's
+    totals and the departments' on-the-spot acceptances. Read from the grid's rows when the report
+    is read, not kept with the assessment run: a problem solved after the run counts as solved."""
+    start, end = month, next_month(month) - dt.timedelta(days=1)
+    city = proactive.proactive_report(start=start, end=end, level=Level.DISTRICT)
+    streets = proactive_figures(start=start, end=end, level=Level.STREET)
+    districts = dict(
+        Area.objects.filter(code__in=[row["area_code"] for row in streets]).values_list(
+            "code", "parent__name"
+        )
+    )
+    return {
+        "start": start,
+        "end": end,
+        "columns": proactive.column_names(),
+        "districts": city["rows"],
+        "streets": [{**row, "district": districts.get(row["area_code"]) or ""} for row in streets],
+        "totals": city["totals"],
+        "on_spot": city["on_spot"],
+        "definitions": proactive.definitions(),
     }
 
 

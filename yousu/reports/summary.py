@@ -31,6 +31,9 @@ from yousu.org.models import Area, Person
 from yousu.org.selectors import units_visible_to
 
 from .models import Dim, Grain, Tally, TallyMark
+from .proactive import column_names as proactive_columns
+from .proactive import definitions as proactive_definitions
+from .proactive import proactive_cached
 from .tallies import HOT_SEPARATOR, tally_rows
 
 PERIODS = ("today", "7d", "month", "year", "custom")
@@ -328,6 +331,23 @@ def definitions() -> dict:
     }
 
 
+def proactive(period: Period, district: Area | None) -> dict:
+    """未诉先办 of the period: totals, a row per street (per community of the chosen district) and the
+    departments' on-the-spot acceptances; kept in the cache until a figure may have changed."""
+    level = Level.COMMUNITY if district is not None else Level.STREET
+    data = proactive_cached(
+        start=period.start, end=period.end, level=level, within=district, seconds=cache_seconds()
+    )
+    return {
+        "level": level,
+        "totals": data["totals"],
+        "rows": data["rows"],
+        "on_spot": data["on_spot"],
+        "columns": proactive_columns(),
+        "definitions": proactive_definitions(),
+    }
+
+
 def summary(person: Person, *, period: Period, district: Area | None, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
@@ -394,5 +414,6 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
         "overdue": _overdue(person, district, now),
         "detected_hot_issues": _detected_hot_issues(district, now),
         "ranking": _ranking(),
+        "proactive": proactive(period, district),
         "definitions": definitions(),
     }

@@ -12,7 +12,7 @@ from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS
 from yousu.evaluation.selectors import is_assessor
 
-from . import documents
+from . import documents, proactive
 
 
 def _percent(value) -> str:
@@ -98,8 +98,21 @@ def monthly(request):
         ],
         "burden_totals": [report["burden"]["totals"][code] for code in report["burden"]["columns"]],
         "definitions": report["definitions"],
+        "proactive": _proactive_context(report["proactive"]),
     }
     return render(request, "reports/monthly.html", context)
+
+
+def _proactive_context(data: dict) -> dict:
+    names = proactive.definition_names()
+    return {
+        **data,
+        "headers": [data["columns"][key] for key in proactive.TABLE],
+        "district_rows": [{**row, "values": proactive.display_values(row)} for row in data["districts"]],
+        "street_rows": [{**row, "values": proactive.display_values(row)} for row in data["streets"]],
+        "total_values": proactive.display_values(data["totals"]),
+        "explained": [(names.get(code, code), text) for code, text in data["definitions"].items()],
+    }
 
 
 @login_required

@@ -23,6 +23,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS
 
 from .documents import TOP_ITEMS
+from .proactive import HOURS, SHARES, TABLE, definition_names
 
 CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 HEADER_ROW = 5
@@ -333,8 +334,66 @@ def monthly_workbook(report: dict) -> Workbook:
     _append(sheet, totals, formats=formats, fill=TOTAL_FILL, bold=True)
     _filter(sheet, len(header), last)
 
-    _definitions_sheet(workbook, _assessment_definitions(report["definitions"]))
+    entries = _assessment_definitions(report["definitions"])
+    if "proactive" in report:
+        _proactive_sheets(workbook, report["proactive"], run)
+        names = definition_names()
+        entries += [
+            (_("未诉先办"), names.get(code, code), text, "")
+            for code, text in report["proactive"]["definitions"].items()
+        ]
+    _definitions_sheet(workbook, entries)
     return workbook
+
+
+def _proactive_sheets(workbook: Workbook, data: dict, run: dict) -> None:
+    """未诉先办: a row per district and per street, the city's totals; and the departments' on-the-spot
+    acceptances."""
+    columns = data["columns"]
+    span = _("统计期 %(start)s 至 %(end)s（按发现时间），解决情况截至报告生成时") % {
+        "start": data["start"].isoformat(),
+        "end": data["end"].isoformat(),
+    }
+    sheet = _sheet(workbook, _("未诉先办"))
+    _heading(sheet, _("未诉先办 %(month)s") % {"month": run["month"]}, span)
+    header = [_("层级"), _("所属区县"), _("区域编码"), _("区域"), *(columns[key] for key in TABLE)]
+    formats = {}
+    for position, key in enumerate(TABLE, start=5):
+        if key in SHARES:
+            formats[position] = PERCENT
+        elif key in HOURS:
+            formats[position] = "0.0"
+    _table(sheet, header, [8, 14, 14, 20] + [10] * len(TABLE))
+    district_label, street_label = _("区县"), _("街道")
+    for row in data["districts"]:
+        _append(
+            sheet,
+            [district_label, "", row["area_code"], row["area"], *(row[k] for k in TABLE)],
+            formats=formats,
+        )
+    for row in data["streets"]:
+        _append(
+            sheet,
+            [street_label, row["district"], row["area_code"], row["area"], *(row[k] for k in TABLE)],
+            formats=formats,
+        )
+    last = sheet.last_row
+    totals = data["totals"]
+    _append(
+        sheet,
+        [_("合计"), "", "", _("全市"), *(totals.get(k) for k in TABLE)],
+        formats=formats,
+        fill=TOTAL_FILL,
+        bold=True,
+    )
+    _filter(sheet, len(header), last)
+
+    sheet = _sheet(workbook, _("现场签收"))
+    _heading(sheet, _("部门驻格、巡格现场签收 %(month)s") % {"month": run["month"]}, span)
+    _table(sheet, [_("单位编码"), _("部门"), _("现场签收"), _("其中已办结")], [16, 28, 12, 12])
+    for row in data["on_spot"]:
+        _append(sheet, [row["unit_code"], row["unit"], row["accepted_on_spot"], row["solved"]])
+    _filter(sheet, 4, sheet.last_row)
 
 
 # ---------------------------------------------------------------- a unit's monthly sheet

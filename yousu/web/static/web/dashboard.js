@@ -37,7 +37,7 @@
   }
 
   var charts = {};
-  ["channel", "kind", "categories", "hot", "map"].forEach(function (name) {
+  ["channel", "kind", "categories", "hot", "map", "proactive-modes"].forEach(function (name) {
     charts[name] = echarts.init(document.getElementById("chart-" + name), null, { renderer: "canvas" });
   });
   window.addEventListener("resize", function () {
@@ -306,6 +306,64 @@
       ],
       words.no_ranking,
       function (r) { return "zone-row-" + r.zone; }
+    );
+
+    if (data.proactive) {
+      renderProactive(data.proactive);
+    }
+  }
+
+  function renderProactive(p) {
+    // 未诉先办: the period's totals, solved by mode as a pie, a row per street (per community of the
+    // chosen district) and the departments' on-the-spot acceptances.
+    var t = p.totals;
+    setFigure("fig-proactive-found", t.found);
+    setFigure("fig-proactive-before", rate(t.before_complaint_share));
+    setFigure("fig-proactive-solved", t.solved);
+    var hours = t.median_hours_to_solve;
+    if (hours === null && t.mean_hours_to_solve !== null && t.mean_hours_to_solve !== undefined) {
+      hours = format(words.proactive_mean, { hours: t.mean_hours_to_solve });
+    }
+    setFigure("fig-proactive-hours", hours);
+    setFigure("fig-proactive-missing", t.daily_reports_missing);
+    setFigure("fig-proactive-whistles", t.whistles + " / " + t.report_ins_answered);
+    document.querySelectorAll("[data-proactive-definition]").forEach(function (node) {
+      node.textContent = p.definitions[node.dataset.proactiveDefinition] || "";
+    });
+    document.getElementById("proactive-rows-title").textContent =
+      p.level === "community" ? words.proactive_by_community : words.proactive_by_street;
+    pie(
+      charts["proactive-modes"],
+      ["self", "assisted", "joint"].map(function (mode) {
+        return { name: words.proactive_modes[mode], received: t["solved_" + mode] || 0 };
+      })
+    );
+    fillTable(
+      "proactive-rows",
+      p.rows,
+      [
+        function (r) { return r.area; },
+        function (r) { return r.found; },
+        function (r) { return rate(r.before_complaint_share) || "—"; },
+        function (r) { return r.solved; },
+        function (r) { return r.solved_self; },
+        function (r) { return r.solved_assisted; },
+        function (r) { return r.solved_joint; },
+        function (r) { return r.median_hours_to_solve === null ? "—" : r.median_hours_to_solve; },
+        function (r) { return r.daily_reports + " / " + r.daily_reports_missing; },
+        function (r) { return r.whistles + " / " + r.report_ins_answered; },
+      ],
+      words.no_proactive
+    );
+    fillTable(
+      "proactive-on-spot",
+      p.on_spot,
+      [
+        function (r) { return r.unit; },
+        function (r) { return r.accepted_on_spot; },
+        function (r) { return r.solved; },
+      ],
+      words.no_on_spot
     );
   }
 
