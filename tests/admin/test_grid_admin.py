@@ -11,18 +11,19 @@ from django.contrib import admin
 from django.urls import reverse
 from django.utils import timezone
 
-from yousu.grid.models import MissingDailyReport, ReportKind
+from yousu.grid.models import DailyReportScope, MissingDailyReport, ReportKind
 from yousu.grid.services import daily_report_submit, grid_report_create, joint_meeting_record
 from yousu.org.services import grid_assign, person_create
 
 REGISTERED = [
     "grid.reportkind",
+    "grid.dailyreportscope",
     "grid.dailyreport",
     "grid.missingdailyreport",
     "grid.foundproblem",
     "grid.jointmeeting",
 ]
-RECORDS = REGISTERED[1:]
+RECORDS = REGISTERED[2:]
 
 
 def admin_url(label: str, view: str, *args) -> str:
@@ -91,6 +92,7 @@ def records(world):
             }
         ],
     )
+    DailyReportScope.objects.create(area=a.east, since=today - dt.timedelta(days=30), note="试点区")
     return {"kind": kind, "problem": problem, "report": report, "meeting": meeting}
 
 
@@ -168,3 +170,13 @@ def test_report_kinds_are_edited_in_the_admin_but_not_deleted(root_client, recor
     assert (
         root_client.post(admin_url("grid.reportkind", "delete", kind.pk), {"post": "yes"}).status_code == 403
     )
+
+
+def test_where_the_daily_report_is_required_is_edited_in_the_admin(root_client, records, world):
+    assert root_client.get(admin_url("grid.dailyreportscope", "add")).status_code == 200
+    answer = root_client.post(
+        admin_url("grid.dailyreportscope", "add"),
+        {"area": world.areas.west.pk, "since": "2026-12-01", "note": "推开到西区"},
+    )
+    assert answer.status_code == 302, answer.content.decode()[:2000]
+    assert DailyReportScope.objects.get(area=world.areas.west).note == "推开到西区"

@@ -1,4 +1,5 @@
-"""Admin of grid governance: the report kinds are data an administrator edits; daily reports, missing
+"""Admin of grid governance: the report kinds and where the daily report is required are data an
+administrator edits; daily reports, missing
 flags, found problems and joint meetings are records, written only by the services and shown here
 read-only (no add, change or delete)."""
 
@@ -10,6 +11,7 @@ from yousu.appeals.admin import ReadOnlyAdmin
 
 from .models import (
     DailyReport,
+    DailyReportScope,
     FoundProblem,
     JointMeeting,
     MeetingDecision,
@@ -47,6 +49,16 @@ class ReportKindAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         # Found problems keep their kind; a kind no longer used is switched off instead.
         return False
+
+
+@admin.register(DailyReportScope)
+class DailyReportScopeAdmin(admin.ModelAdmin):
+    """Where the daily report is required: data a city edits to turn the mechanism on."""
+
+    list_display = ["area", "since", "note"]
+    search_fields = ["area__name", "area__code", "note"]
+    list_select_related = ["area"]
+    autocomplete_fields = ["area"]
 
 
 class ProblemInline(ReadOnlyInline):
