@@ -8,14 +8,29 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yousu.callbacks import views as callbacks
-from yousu.web import inbox, supervision, views
+from yousu.web import access_list_desk, inbox, supervision, views
 
 urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
     path("catalog/", views.catalog_tree, name="catalog-tree"),
     path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
-    path("catalog/access-list/", views.access_list, name="catalog-access-list"),
+    path("catalog/access-list/", access_list_desk.access_list, name="catalog-access-list"),
+    path(
+        "catalog/access-list/<int:list_id>/propose/",
+        access_list_desk.propose,
+        name="catalog-access-list-propose",
+    ),
+    path(
+        "catalog/access-list/changes/<int:change_id>/decide/",
+        access_list_desk.decide,
+        name="catalog-access-list-decide",
+    ),
+    path(
+        "catalog/access-list/changes/<int:change_id>/exception/",
+        access_list_desk.record_exception,
+        name="catalog-access-list-exception",
+    ),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/<int:notification_id>/read/", inbox.read, name="inbox-read"),
     path("supervision/", supervision.desk, name="supervision-desk"),

@@ -406,3 +406,14 @@ def test_communities_outside_the_daily_report_scope_are_not_flagged(grid):
     DailyReportScope.objects.create(area=w.areas.east, since=day)
     assert flag_missing_daily_reports(now=after_due) == 1
     assert MissingDailyReport.objects.get().community == w.units.east_community
+
+
+def test_a_past_day_is_reported_only_when_it_was_flagged_missing(grid):
+    w = grid.world
+    day, after_due = _workday_after_due(w.units.east_community)
+    with pytest.raises(DomainError) as refused:
+        daily_report_submit(community=w.units.east_community, day=day, by=grid.secretary, problems=[])
+    assert refused.value.field == "day"
+    flag_missing_daily_reports(now=after_due)
+    report = daily_report_submit(community=w.units.east_community, day=day, by=grid.secretary, problems=[])
+    assert report.day == day and not report.on_time

@@ -478,7 +478,9 @@ def appeal_handle_self(*, appeal: Appeal, unit: Unit, by: Person, reason: str = 
     """自办: a street or community takes on an appeal it received itself (a problem it found), as a
     lead order it gives itself; the platform that serves it reviews the reply as for any order. A
     community may take on only what its access list allows: self-handling is no way around the list."""
-    appeal = Appeal.objects.select_for_update().select_related("item", "intake_unit").get(pk=appeal.pk)
+    appeal = (
+        Appeal.objects.select_for_update(of=("self",)).select_related("item", "intake_unit").get(pk=appeal.pk)
+    )
     if appeal.status != AppealStatus.RECEIVED:
         raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能自办", field="status")
     if unit.kind not in SELF_HANDLING_KINDS:

@@ -18,12 +18,12 @@ from yousu.appeals.models import Appeal, Event
 from yousu.dispatch.choices import OrderRole, OrderStatus
 from yousu.dispatch.models import Order, ReportIn, Whistle
 from yousu.dispatch.selectors import platform_served_units
-from yousu.org.choices import LEVEL_DEPTH, Level, UnitKind
+from yousu.org.choices import LEVEL_DEPTH, Level
 from yousu.org.models import Area, Person, Unit
 
 from .choices import HandlingMode, ProblemSource, StreetDecision
 from .models import DailyReport, FoundProblem, JointMeeting, MissingDailyReport
-from .services import STATIONED_DUTIES, _department_takes, _grid_of, assignments_of
+from .services import STATIONED_DUTIES, _department_takes, _grid_of, assignments_of, communities_of
 
 SOLVED_STATUSES = (AppealStatus.COMPLETED, AppealStatus.CLOSED)
 FIGURE_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
@@ -38,7 +38,7 @@ def problems_to_study(street: Unit) -> QuerySet[FoundProblem]:
         FoundProblem.objects.filter(
             source=ProblemSource.DAILY_REPORT,
             street_decision="",
-            community__in=Unit.objects.filter(kind=UnitKind.COMMUNITY, parent=street),
+            community__in=communities_of(street),
         )
         .select_related("community", "kind", "area", "prior_complaint", "daily_report")
         .order_by("found_at", "id")
@@ -47,7 +47,7 @@ def problems_to_study(street: Unit) -> QuerySet[FoundProblem]:
 
 def daily_reports_of_street(street: Unit, day: dt.date) -> list[dict]:
     """Each community of the street on `day`: its report (or None) and whether it was flagged missing."""
-    communities = Unit.objects.filter(kind=UnitKind.COMMUNITY, parent=street, is_active=True).order_by("path")
+    communities = communities_of(street).order_by("path")
     reports = {r.community_id: r for r in DailyReport.objects.filter(day=day, community__in=communities)}
     flags = {f.community_id: f for f in MissingDailyReport.objects.filter(day=day, community__in=communities)}
     counts = defaultdict(int)

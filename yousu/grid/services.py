@@ -131,6 +131,13 @@ def community_of(area: Area) -> Unit | None:
     return Unit.objects.filter(kind=UnitKind.COMMUNITY, area=community_area, is_active=True).first()
 
 
+def communities_of(street: Unit):
+    """The community units a street studies for: its own units below it, or those in its area."""
+    return Unit.objects.filter(
+        Q(parent=street) | Q(area__path__startswith=street.area.path), kind=UnitKind.COMMUNITY, is_active=True
+    )
+
+
 def street_of(community: Unit) -> Unit | None:
     """The street that studies `community`'s problems: its parent unit, or the street of its area."""
     if community.parent_id and community.parent.kind == UnitKind.STREET:
@@ -336,8 +343,13 @@ def daily_report_submit(
         raise DomainError("日报告由社区报送", field="community")
     _member(by, community, COMMUNITY_STAFF_ROLES, "报送发现问题日报告")
     now = timezone.now()
-    if day > timezone.localdate(now):
+    today = timezone.localdate(now)
+    if day > today:
         raise DomainError("不能报送未来日期的日报告", field="day")
+    if day < today and not MissingDailyReport.objects.filter(community=community, day=day).exists():
+        # A past day is reported only as the late report of a day flagged missing: the daily report
+        # says what was found that day, not a record written afterwards for any day one likes.
+        raise DomainError("只能报送当日的日报告，或补报被标记缺报的日期", field="day")
     if not isinstance(problems, list) or len(problems) > MAX_PROBLEMS_PER_REPORT:
         raise DomainError(f"每份日报告最多 {MAX_PROBLEMS_PER_REPORT} 个问题", field="problems")
     note = _text(note, "note", required=False)
@@ -473,7 +485,11 @@ def problem_study(
     """The street studies a problem its community reported (会商研判): handle it itself (自办, the
     street's own order, which it may pass to the community only as the access list allows), send it
     up for the district to study and dispatch, or drop it with a reason."""
-    problem = FoundProblem.objects.select_for_update().select_related("community", "kind").get(pk=problem.pk)
+    problem = (
+        FoundProblem.objects.select_for_update(of=("self",))
+        .select_related("community", "kind")
+        .get(pk=problem.pk)
+    )
     if problem.source != ProblemSource.DAILY_REPORT:
         raise DomainError("网格上报的问题不经街道研判，已直接进入派单", field="problem")
     if problem.street_decision:
@@ -534,7 +550,7 @@ def problem_dispatch(
     """区级问题研判派单: the platform that serves the problem's community sends it to the lead unit
     (the first of `units`, by the catalog unless a reason is given) and brings the others in:
     assisting (协办) or jointly (联办, at least two units sharing the work)."""
-    problem = FoundProblem.objects.select_for_update().select_related("appeal").get(pk=problem.pk)
+    problem = FoundProblem.objects.select_for_update(of=("self",)).select_related("appeal").get(pk=problem.pk)
     appeal = problem.appeal
     if appeal is None:
         raise DomainError("该问题尚未经街道研判上报", field="problem")

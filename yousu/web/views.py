@@ -98,19 +98,3 @@ def responsibility_lookup(request):
         except DomainError as exc:
             error = exc.message
     return render(request, "web/lookup.html", {"form": form, "answer": answer, "error": error})
-
-
-def access_list(request):
-    """The community work-item access list and its recorded changes."""
-    lists = []
-    for lst in AccessList.objects.select_related("area").order_by("id"):
-        lists.append(
-            {
-                "list": lst,
-                "entries": lst.entries.select_related("item", "item__parent", "added_by_change").order_by(
-                    "item__path"
-                ),
-                "changes": lst.changes.select_related("item", "proposed_by", "decided_by")[:50],
-            }
-        )
-    return render(request, "web/access_list.html", {"lists": lists})
