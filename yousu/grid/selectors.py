@@ -26,7 +26,7 @@ from .models import DailyReport, FoundProblem, JointMeeting, MissingDailyReport
 from .services import STATIONED_DUTIES, _department_takes, _grid_of, assignments_of, communities_of
 
 SOLVED_STATUSES = (AppealStatus.COMPLETED, AppealStatus.CLOSED)
-FIGURE_LEVELS = (Level.DISTRICT, Level.STREET, Level.COMMUNITY)
+FIGURE_LEVELS = (Level.CITY, Level.DISTRICT, Level.STREET, Level.COMMUNITY)
 
 
 # ---------------------------------------------------------------- desks
@@ -227,7 +227,8 @@ def proactive_figures(
     *, start: dt.date, end: dt.date, level: str = Level.STREET, within: Area | None = None
 ) -> list[dict]:
     """The proactive-handling figures of the problems found from `start` to `end` (inclusive), one row
-    per area of `level` (district, street or community) that has any, under `within` if given.
+    per area of `level` (city, district, street or community) that has any, under `within` if given.
+    The row of a coarser level is the exact total of the finer ones, medians included.
     Solved means the appeal was completed (or closed) by the time of reading; time to solve runs from
     finding to the completion of the lead order."""
     if level not in FIGURE_LEVELS:
@@ -313,8 +314,8 @@ def proactive_figures(
 
 
 def proactive_totals(rows: list[dict]) -> dict:
-    """The sums of `proactive_figures` rows, with the shares and a median over all solved problems
-    recomputed (not averaged from the rows)."""
+    """The sums of the counts of `proactive_figures` rows, with the shares recomputed from the sums.
+    Medians cannot be added: for a scope's median ask for the row of the coarser level."""
     keys = [k for k, v in (rows[0].items() if rows else []) if isinstance(v, int) and not isinstance(v, bool)]
     totals = {key: sum(row[key] for row in rows) for key in keys}
     if rows:
@@ -323,17 +324,26 @@ def proactive_totals(rows: list[dict]) -> dict:
     return totals
 
 
-def on_spot_acceptances(*, start: dt.date, end: dt.date) -> list[dict]:
+def on_spot_acceptances(*, start: dt.date, end: dt.date, within: Area | None = None) -> list[dict]:
     """Per department: appeals its stationed or patrol staff signed for on the spot (现场签收), and
-    how many of those are solved — the work counted for the department."""
+    how many of those are solved — the work counted for the department; with `within`, only what was
+    signed for on that area's grids."""
     begin, stop = _bounds(start, end)
     events = Event.objects.filter(action="accepted_on_spot", at__gte=begin, at__lt=stop).values_list(
         "payload", "appeal_id"
     )
+    grids = (
+        set(
+            Area.objects.filter(level=Level.GRID, path__startswith=within.path).values_list("code", flat=True)
+        )
+        if within is not None
+        else None
+    )
     by_unit: dict[int, set[int]] = defaultdict(set)
     for payload, appeal_id in events:
-        unit_id = (payload or {}).get("unit_id")
-        if unit_id:
+        payload = payload or {}
+        unit_id = payload.get("unit_id")
+        if unit_id and (grids is None or payload.get("grid") in grids):
             by_unit[unit_id].add(appeal_id)
     solved = set(
         Appeal.objects.filter(

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from yousu.grid.models import DailyReport, FoundProblem, MissingDailyReport
 from yousu.grid.selectors import FIGURE_LEVELS, on_spot_acceptances, proactive_figures, proactive_totals
 from yousu.org.choices import Level
-from yousu.org.models import Area, Unit
+from yousu.org.models import Area
 
 MAX_DAYS = 366
 # The counts of a row, in the order the tables and the workbook show them.
@@ -111,7 +111,7 @@ def definitions() -> dict[str, str]:
         "whistles": _("吹哨报到：统计期内街道、社区吹哨的次数，被召集部门应报到、已报到和按时报到的次数。"),
         "on_spot": _(
             "现场签收：统计期内各部门驻格、巡格人员在网格现场签收的诉求数及其中已办结的，计入部门工作量；"
-            "选定区域时只列该区域的部门。"
+            "选定区域时只计该区域网格内的现场签收。"
         ),
     }
 
@@ -152,40 +152,25 @@ def _blank_totals() -> dict:
 
 
 def _scope_totals(*, start: dt.date, end: dt.date, level: str, within: Area | None, rows: list[dict]) -> dict:
-    """The totals of the whole scope: of the one row of `within` where it is an area the figures
-    count by (so a street's whistles count in its district's totals even when the rows are its
-    communities, and the median is exact), else of the city's district rows. Medians cannot be
-    added: over several districts only the mean is given, the rows' means weighted by their solved."""
-    scope_level = within.level if within is not None and within.level in FIGURE_LEVELS else Level.DISTRICT
+    """The totals of the whole scope: the one row of `within` (or of the city) at its own level, so
+    a street's whistles count in its district's totals even when the rows are its communities, and
+    the median is exact."""
+    scope_level = within.level if within is not None and within.level in FIGURE_LEVELS else Level.CITY
     scope = (
         rows
         if level == scope_level
         else proactive_figures(start=start, end=end, level=scope_level, within=within)
     )
     totals = {**_blank_totals(), **proactive_totals(scope)}
-    timed = [row for row in scope if row["mean_hours_to_solve"] is not None]
     totals["median_hours_to_solve"] = totals["mean_hours_to_solve"] = None
-    if len(timed) == 1:
-        totals["median_hours_to_solve"] = timed[0]["median_hours_to_solve"]
-        totals["mean_hours_to_solve"] = timed[0]["mean_hours_to_solve"]
-    elif timed:
-        weight = sum(row["solved"] for row in timed)
-        if weight:
-            mean = sum(row["mean_hours_to_solve"] * row["solved"] for row in timed) / weight
-            totals["mean_hours_to_solve"] = round(mean, 1)
+    if len(scope) == 1:
+        totals["median_hours_to_solve"] = scope[0]["median_hours_to_solve"]
+        totals["mean_hours_to_solve"] = scope[0]["mean_hours_to_solve"]
     return totals
 
 
 def _on_spot(start: dt.date, end: dt.date, within: Area | None) -> list[dict]:
-    rows = on_spot_acceptances(start=start, end=end)
-    if within is None:
-        return rows
-    inside = set(
-        Unit.objects.filter(
-            code__in=[row["unit_code"] for row in rows], area__path__startswith=within.path
-        ).values_list("code", flat=True)
-    )
-    return [row for row in rows if row["unit_code"] in inside]
+    return on_spot_acceptances(start=start, end=end, within=within)
 
 
 def proactive_report(*, start: dt.date, end: dt.date, level: str, within: Area | None = None) -> dict:
