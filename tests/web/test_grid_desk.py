@@ -323,7 +323,14 @@ def test_the_street_drops_only_with_a_reason_sends_up_and_handles(grid):
 
 
 def _daily_again(grid):
+    """A second daily report: yesterday's, sent late after it was flagged missing."""
     yesterday = timezone.localdate() - dt.timedelta(days=1)
+    MissingDailyReport.objects.create(
+        community=grid.world.units.east_community,
+        street=grid.world.units.east_street,
+        day=yesterday,
+        flagged_at=timezone.now(),
+    )
     report = daily_report_submit(
         community=grid.world.units.east_community,
         day=yesterday,
