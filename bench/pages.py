@@ -56,6 +56,15 @@ PAGES = [
     ("leader", "/assessment/", "get"),
     ("leader", "/assessment/burden/", "get"),
     ("leader", "/reports/", "get"),
+    ("leader", "/api/v1/grid/figures/", "get"),
+    ("ddj_grid", "/grid/report/", "get"),
+    ("ddj_community", "/grid/daily/", "get"),
+    ("ymj_street", "/grid/study/", "get"),
+    ("czq_dispatcher", "/grid/district/", "get"),
+    ("czq_dispatcher", "/grid/meetings/", "get"),
+    ("czq_dispatcher", "/grid/meetings/{meeting}/", "get"),
+    ("czq_cg", "/grid/stationed/", "get"),
+    ("ymj_street", "/catalog/access-list/", "get"),
 ]
 
 AIDS_FORM = {
@@ -109,6 +118,10 @@ def fill(path: str) -> str:
     if "{eco_order}" in path:
         order = Order.objects.filter(unit__code="630103-ecology_environment").order_by("-id").first()
         values["eco_order"] = order.pk
+    if "{meeting}" in path:
+        from yousu.grid.models import JointMeeting
+
+        values["meeting"] = JointMeeting.objects.order_by("-id").first().pk
     return path.format(**values)
 
 
