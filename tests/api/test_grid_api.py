@@ -280,6 +280,12 @@ def test_figures_count_the_problems_found_per_street(api, grid):
     assert communities.status == 200
     assert [r["area_code"] for r in communities.body["rows"]] == ["C-E-1-1"]
     assert communities.body["area"] == {"code": "C-E", "name": "东区"}
+    # Without dates: the month so far; by city: one row, the exact total.
+    month = api.get("/api/v1/grid/figures/?level=city", p.supervisor)
+    assert month.status == 200, month.body
+    assert month.body["start"] == timezone.localdate().replace(day=1).isoformat()
+    assert month.body["end"] == today
+    assert [(r["area_code"], r["found"]) for r in month.body["rows"]] == [("C", 2)]
     west = api.get(f"/api/v1/grid/figures/?start={today}&end={today}&area=C-W", p.supervisor)
     assert west.body["rows"] == [] and west.body["totals"]["found"] == 0
 
@@ -287,7 +293,7 @@ def test_figures_count_the_problems_found_per_street(api, grid):
 @pytest.mark.parametrize(
     ("query", "field"),
     [
-        ("end=2026-11-30", "start"),
+        ("end=2026-11-31", "end"),
         ("start=2026-11-31&end=2026-12-01", "start"),
         ("start=2026-11-01&end=2026-10-01", "end"),
         ("start=2025-01-01&end=2026-11-30", "end"),

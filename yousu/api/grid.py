@@ -208,12 +208,12 @@ class ProblemDispatchOut(serializers.Serializer):
 
 
 class FiguresQuery(serializers.Serializer):
-    start = serializers.DateField(help_text="开始日期 YYYY-MM-DD（含）")
-    end = serializers.DateField(help_text="结束日期 YYYY-MM-DD（含）")
+    start = serializers.DateField(required=False, help_text="开始日期 YYYY-MM-DD（含）；默认本月一日")
+    end = serializers.DateField(required=False, help_text="结束日期 YYYY-MM-DD（含）；默认今天")
     level = serializers.ChoiceField(
         choices=[(level, Level(level).label) for level in FIGURE_LEVELS],
         default=Level.STREET,
-        help_text="按哪一级区域分行：district、street 或 community",
+        help_text="按哪一级区域分行：city、district、street 或 community",
     )
     area = Code(
         queryset=Area.objects.defer("boundary"),
@@ -223,6 +223,10 @@ class FiguresQuery(serializers.Serializer):
     )
 
     def validate(self, data):
+        # Without dates: the month so far, as the dashboard's default period.
+        today = timezone.localdate()
+        data.setdefault("end", today)
+        data.setdefault("start", data["end"].replace(day=1))
         if data["end"] < data["start"]:
             raise serializers.ValidationError({"end": _("结束日期不能早于开始日期")})
         if (data["end"] - data["start"]).days + 1 > MAX_DAYS:
