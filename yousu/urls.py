@@ -8,11 +8,13 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from yousu.callbacks import views as callbacks
+from yousu.core import metrics
 from yousu.web import access_list_desk, inbox, supervision, views
 
 urlpatterns = [
     path("", views.start, name="start"),
     path("healthz", views.healthz, name="healthz"),
+    path("metrics", metrics.metrics_view, name="metrics"),
     path("catalog/", views.catalog_tree, name="catalog-tree"),
     path("catalog/lookup/", views.responsibility_lookup, name="catalog-lookup"),
     path("catalog/access-list/", access_list_desk.access_list, name="catalog-access-list"),

@@ -1,8 +1,10 @@
 """Settings shared by every environment; values come from the environment through yousu.env."""
 
+import ipaddress
 from pathlib import Path
 
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from yousu.env import (
@@ -57,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that it times the whole stack (yousu_request_duration_seconds on /metrics).
+    "yousu.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     # The platform serves its own CSS, scripts and front-end libraries (no CDN, no separate web server
     # required on an intranet): WhiteNoise answers /static/ before the rest of the stack runs.
@@ -181,6 +185,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=0, hour=2, day_of_month=1),
     },
 }
+
+# /metrics (yousu.core.metrics): answered to these addresses or networks (e.g. 10.0.0.0/8), or to any
+# request carrying `Authorization: Bearer <YOUSU_METRICS_TOKEN>` when a token is set; else 403.
+YOUSU_METRICS_ALLOWED = env_list("YOUSU_METRICS_ALLOWED", ["127.0.0.1", "::1"])
+for _entry in YOUSU_METRICS_ALLOWED:
+    try:
+        ipaddress.ip_network(_entry, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"YOUSU_METRICS_ALLOWED: {_entry!r} is not an address or network"
+        ) from None
+YOUSU_METRICS_TOKEN = env_str("YOUSU_METRICS_TOKEN", "")
 
 # Notifications (yousu.notifications). The in-app inbox is always written; these channels are added
 # where the recipient has an address. The SMS gateway is a dotted path to a class (the default only
