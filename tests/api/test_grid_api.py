@@ -5,14 +5,13 @@ dispatch, the figures, and what each refuses (bad input names the field, the wro
 from __future__ import annotations
 
 import datetime as dt
-from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
 
 from yousu.appeals.models import Appeal
 from yousu.grid.models import DailyReport, FoundProblem, ReportKind
-from yousu.org.services import grid_assign, person_create
+from yousu.org.services import person_create
 
 from .helpers import assert_refused
 
@@ -21,24 +20,12 @@ GRID = "C-E-1-1-G1"
 
 
 @pytest.fixture
-def grid(world):
-    a, u = world.areas, world.units
-    g = SimpleNamespace(world=world)
-    g.worker = person_create(
-        username="gwen", full_name="网格员甲", unit=u.east_community, roles=["grid_worker"]
-    )
-    grid_assign(area=a.grid, person=g.worker, duty="full_time")
-    # The default kinds come from a data migration that a live-server test's flush removes.
-    g.pollution, _ = ReportKind.objects.get_or_create(code="pollution", defaults={"name": "生态环境污染"})
-    g.pollution.item = world.items.fumes
-    g.pollution.save()
-    g.sanitation, _ = ReportKind.objects.get_or_create(code="sanitation", defaults={"name": "环境卫生"})
-    g.sanitation.item = world.items.hallway
-    g.sanitation.save()
-    g.retired, _ = ReportKind.objects.get_or_create(code="retired", defaults={"name": "已停用类别"})
-    g.retired.is_active = False
-    g.retired.save()
-    return g
+def grid(grid):
+    """The shared grid fixture, with a retired report kind as well."""
+    grid.retired, _ = ReportKind.objects.get_or_create(code="retired", defaults={"name": "已停用类别"})
+    grid.retired.is_active = False
+    grid.retired.save()
+    return grid
 
 
 def report(**overrides) -> dict:

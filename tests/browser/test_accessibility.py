@@ -23,11 +23,7 @@ from yousu.grid.services import (
     problem_study,
 )
 
-from ..grid import conftest as grid_fixtures
 from .helpers import audit, skip_without_chromium
-
-# The grid fixture (a grid worker, stationed staff, report kinds) on top of world.
-grid = grid_fixtures.grid
 
 skip_without_chromium()
 

@@ -19,11 +19,7 @@ from yousu.grid.models import FoundProblem
 from yousu.grid.selectors import problems_for_district
 from yousu.grid.services import daily_report_submit
 
-from ..grid import conftest as grid_fixtures
 from .helpers import audit, skip_without_chromium
-
-# The grid fixture (a grid worker, stationed staff, report kinds) on top of world.
-grid = grid_fixtures.grid
 
 skip_without_chromium()
 

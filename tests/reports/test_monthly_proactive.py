@@ -13,9 +13,8 @@ from openpyxl import load_workbook
 from tests.supervision.clock import at, frozen
 from yousu.dispatch.services import order_accept, order_reply, order_review
 from yousu.dispatch.whistles import whistle_blow
-from yousu.grid.models import ReportKind
 from yousu.grid.services import daily_report_submit, grid_report_create, problem_study, stationed_accept
-from yousu.org.services import grid_assign, person_create
+from yousu.org.services import person_create
 from yousu.reports import documents
 from yousu.reports.xlsx import monthly_workbook
 
@@ -23,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def grid_month(october):
+def grid_month(october, grid):
     """On 20 October in the east community's grid:
 
     sanitation  a grid worker's self-handled report (09:00), solved by the community (reply 14:00,
@@ -39,23 +38,11 @@ def grid_month(october):
     world = october.world
     a, u, p = world.areas, world.units, world.people
     g = SimpleNamespace(world=world, run=october.run)
-    worker = person_create(
-        username="gwen", full_name="网格员甲", unit=u.east_community, roles=["grid_worker"]
-    )
-    grid_assign(area=a.grid, person=worker, duty="full_time")
-    stationed = person_create(
-        username="ivan", full_name="驻格人员甲", unit=u.east_eco, roles=["unit_handler"]
-    )
-    grid_assign(area=a.grid, person=stationed, duty="stationed", unit=u.east_eco)
+    worker, stationed = grid.worker, grid.stationed
     west_clerk = person_create(
         username="wendy", full_name="西一社区承办人", unit=u.west_community, roles=["unit_handler"]
     )
-    fumes, _ = ReportKind.objects.get_or_create(code="pollution", defaults={"name": "生态环境污染"})
-    fumes.item = world.items.fumes
-    fumes.save()
-    sanitation, _ = ReportKind.objects.get_or_create(code="sanitation", defaults={"name": "环境卫生"})
-    sanitation.item = world.items.hallway
-    sanitation.save()
+    fumes, sanitation = grid.pollution, grid.sanitation
 
     with frozen(at(2026, 10, 20, 9, 0)):
         g.solved = grid_report_create(

@@ -16,7 +16,6 @@ from yousu.dispatch.services import order_accept, order_reply, order_review
 from yousu.dispatch.whistles import whistle_blow
 from yousu.grid.models import ReportKind
 from yousu.grid.services import daily_report_submit, grid_report_create, problem_study, stationed_accept
-from yousu.org.services import grid_assign, person_create
 from yousu.reports import proactive as proactive_module
 
 from .test_dashboard_page import words_of
@@ -24,7 +23,7 @@ from .test_dashboard_page import words_of
 pytestmark = pytest.mark.django_db
 
 
-def build_proactive(world) -> SimpleNamespace:
+def build_proactive(grid) -> SimpleNamespace:
     """In the east community's grid, at the time of the call:
 
     solved   a grid worker's self-handled report (楼道堆物), solved by the community, approved by the
@@ -34,22 +33,10 @@ def build_proactive(world) -> SimpleNamespace:
     dropped  a daily-report problem the street drops;
     whistle  the street blows the whistle, summoning the environment and market bureaus.
     """
+    world = grid.world
     a, u, p = world.areas, world.units, world.people
-    g = SimpleNamespace(world=world)
-    g.worker = person_create(
-        username="gwen", full_name="网格员甲", unit=u.east_community, roles=["grid_worker"]
-    )
-    grid_assign(area=a.grid, person=g.worker, duty="full_time")
-    g.stationed = person_create(
-        username="ivan", full_name="驻格人员甲", unit=u.east_eco, roles=["unit_handler"]
-    )
-    grid_assign(area=a.grid, person=g.stationed, duty="stationed", unit=u.east_eco)
-    pollution, _ = ReportKind.objects.get_or_create(code="pollution", defaults={"name": "生态环境污染"})
-    pollution.item = world.items.fumes
-    pollution.save()
-    sanitation, _ = ReportKind.objects.get_or_create(code="sanitation", defaults={"name": "环境卫生"})
-    sanitation.item = world.items.hallway
-    sanitation.save()
+    g = grid
+    pollution, sanitation = grid.pollution, grid.sanitation
 
     g.solved = grid_report_create(
         by=g.worker, kind=sanitation, text="3 号楼楼道堆放杂物", mode="self", grid=a.grid
@@ -97,8 +84,8 @@ def summary_of(client, **params) -> dict:
     return response.json()
 
 
-def test_the_summary_carries_the_periods_proactive_figures_per_street(client, world, leader):
-    build_proactive(world)
+def test_the_summary_carries_the_periods_proactive_figures_per_street(client, grid, world, leader):
+    build_proactive(grid)
     client.force_login(leader)
     figures = summary_of(client)["proactive"]
     assert figures["level"] == "street"
@@ -123,8 +110,10 @@ def test_the_summary_carries_the_periods_proactive_figures_per_street(client, wo
     assert "未诉先办" in figures["definitions"]["before_complaint"]
 
 
-def test_a_chosen_district_is_shown_per_community_and_another_district_has_nothing(client, world, leader):
-    build_proactive(world)
+def test_a_chosen_district_is_shown_per_community_and_another_district_has_nothing(
+    client, grid, world, leader
+):
+    build_proactive(grid)
     client.force_login(leader)
     east = summary_of(client, district="C-E")["proactive"]
     assert east["level"] == "community"
@@ -142,10 +131,12 @@ def test_a_chosen_district_is_shown_per_community_and_another_district_has_nothi
     assert custom["rows"] == [] and custom["totals"]["found"] == 0
 
 
-def test_the_figures_are_read_once_until_something_changes(client, world, leader, settings, monkeypatch):
+def test_the_figures_are_read_once_until_something_changes(
+    client, grid, world, leader, settings, monkeypatch
+):
     settings.YOUSU_DASHBOARD_CACHE_SECONDS = 300
     cache.clear()  # a shared cache (Redis) may hold an answer of an earlier run of the same rows
-    g = build_proactive(world)
+    g = build_proactive(grid)
     client.force_login(leader)
     reads = []
     real = proactive_module.proactive_report
@@ -190,7 +181,7 @@ def test_the_page_has_the_section_the_script_fills(client, world, leader):
     assert words["proactive_by_community"] == "各社区"
 
 
-def test_a_unit_clerk_gets_no_figures(client, world):
-    build_proactive(world)
+def test_a_unit_clerk_gets_no_figures(client, grid, world):
+    build_proactive(grid)
     client.force_login(world.people.east_market_handler)
     assert client.get(reverse("api-dashboard-summary")).status_code == 403

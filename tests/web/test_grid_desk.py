@@ -20,11 +20,6 @@ from yousu.grid.models import DailyReport, FoundProblem, JointMeeting, MeetingDe
 from yousu.grid.services import daily_report_submit, grid_report_create, problem_study
 from yousu.web.context import desks_of
 
-from ..grid import conftest as grid_fixtures
-
-# The grid fixture (a grid worker, stationed staff, report kinds) on top of world.
-grid = grid_fixtures.grid
-
 pytestmark = pytest.mark.django_db
 
 PNG = base64.b64decode(

@@ -121,7 +121,8 @@ def _appeal_with_key(channel: str, idempotency_key: str) -> Appeal | None:
     return appeals.first() if appeals.exists() else None
 
 
-def _text(value, field: str, *, limit: int, required: bool = True) -> str:
+def clean_text(value, field: str, *, limit: int, required: bool = True) -> str:
+    """A text field as received: stripped, required unless said otherwise, at most `limit` long."""
     if value is None:
         value = ""
     if not isinstance(value, str):
@@ -213,15 +214,15 @@ def appeal_create(
     _check_intake_person(received_by, channel, "受理诉求")
     if received_by is None and channel == Channel.HOTLINE:
         raise DomainError("热线诉求须记录受理的接线员", field="received_by")
-    idempotency_key = _text(idempotency_key, "idempotency_key", limit=100, required=False)
+    idempotency_key = clean_text(idempotency_key, "idempotency_key", limit=100, required=False)
     if idempotency_key:
         existing = _appeal_with_key(channel, idempotency_key)
         if existing:
             return existing
-    title = _text(title, "title", limit=MAX_TITLE)
-    content = _text(content, "content", limit=MAX_CONTENT)
-    address = _text(address, "address", limit=300, required=False)
-    citizen_name = _text(citizen_name, "citizen_name", limit=60, required=False)
+    title = clean_text(title, "title", limit=MAX_TITLE)
+    content = clean_text(content, "content", limit=MAX_CONTENT)
+    address = clean_text(address, "address", limit=300, required=False)
+    citizen_name = clean_text(citizen_name, "citizen_name", limit=60, required=False)
     citizen_phone = _phone(citizen_phone)
     if anonymous:
         citizen_name = citizen_phone = ""
@@ -295,7 +296,7 @@ def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -
         raise PermissionRefused("当场答复须记录答复人", field="by")
     _check_intake_person(by, None, "当场答复办结")
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
-    answer = _text(answer, "answer", limit=MAX_CONTENT)
+    answer = clean_text(answer, "answer", limit=MAX_CONTENT)
     if appeal.kind != AppealKind.INQUIRY:
         raise DomainError("只有咨询类诉求可以当场答复办结", field="kind")
     if appeal.status != AppealStatus.RECEIVED:

@@ -99,17 +99,13 @@ from yousu.supervision.services import (
     urge_issue,
 )
 
-from .city import CITY, CITY_PLATFORM
+from .city import CITY, CITY_PLATFORM, DEMO_MARK, HOME_COMMUNITY, HOME_DISTRICT
 
 CITIZEN_NAME = "演示市民"
 # Mainland numbers are 11 digits starting with 1[3-9] (mobile) or 0 (fixed lines with an area code);
 # 100 followed by eight digits is neither, so no demo number can ever reach a real person.
 DEMO_PHONE_PREFIX = "100"
 ACTOR_PREFIX = "sim-"
-DEMO_MARK = "（演示数据）"
-# The district whose units have demo accounts: a newcomer who logs in as one of them finds work there.
-HOME_DISTRICT = "630103"
-HOME_COMMUNITY = "630103001001"
 # The district departments a platform asks to assist a lead department (协办), first one not the lead.
 ASSIST_SECTORS = ("urban_management", "ecology_environment", "market_regulation")
 # The demo accounts that sit at the city's desks in the simulation (intake, dispatch, supervision, grid).

@@ -13,6 +13,11 @@ import json
 CITY = ("630100", "西宁市", "city")
 CITY_APPEAL_PREFIX = "XN"
 CITY_BOX = (101.55, 36.50, 101.95, 36.78)  # lon_min, lat_min, lon_max, lat_max
+# What the demo writes into free text is marked as demo data.
+DEMO_MARK = "（演示数据）"
+# The district whose units have demo accounts: a newcomer who logs in as one of them finds work there.
+HOME_DISTRICT = "630103"
+HOME_COMMUNITY = "630103001001"
 
 # The city's own calendar decisions on top of the official holidays and make-up days that the
 # chinesecalendar package supplies: invented and marked （演示）. No later year is declared entered,

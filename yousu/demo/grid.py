@@ -42,12 +42,11 @@ from yousu.grid.services import (
 from yousu.org.choices import Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person, Unit
 
+from .city import DEMO_MARK, HOME_COMMUNITY, HOME_DISTRICT
+
 if TYPE_CHECKING:
     from .activity import Simulation
 
-DEMO_MARK = "（演示数据）"
-HOME_DISTRICT = "630103"
-HOME_COMMUNITY = "630103001001"
 
 # The demo city's mapping of the fourteen report kinds to its catalog (data a city sets in the admin).
 KIND_ITEMS = {
@@ -175,11 +174,11 @@ class GridActivity:
         problems = []
         if self.rng.random() < FOUND_SHARE[home]:
             code, text, _solution = self._finding(community)
-            grids = [g for g in Area.objects.filter(level=Level.GRID, parent=community.area).order_by("code")]
-            problems.append(
-                {"text": text, "kind": self.kinds[code], "area": self.rng.choice(grids) if grids else None}
-            )
-            problems[0] = {k: v for k, v in problems[0].items() if v is not None}
+            grids = list(Area.objects.filter(level=Level.GRID, parent=community.area).order_by("code"))
+            problem = {"text": text, "kind": self.kinds[code]}
+            if grids:
+                problem["area"] = self.rng.choice(grids)
+            problems.append(problem)
         report = daily_report_submit(
             community=community,
             day=day,

@@ -19,7 +19,7 @@ from django.utils import timezone
 from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
-from yousu.appeals.services import AttachmentIn, appeal_create
+from yousu.appeals.services import AttachmentIn, appeal_create, clean_text
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
@@ -42,7 +42,7 @@ from yousu.notifications.services import NotificationSpec, notify_many
 from yousu.org.calendar import calendar_for_unit
 from yousu.org.choices import PLATFORM_KINDS, GridDuty, Level, RoleCode, UnitKind
 from yousu.org.models import Area, GridAssignment, Person, Unit
-from yousu.org.selectors import area_for_point
+from yousu.org.selectors import area_for_point, distinct_units
 
 from .choices import DecisionKind, HandlingMode, ProblemSource, StreetDecision
 from .models import (
@@ -77,19 +77,6 @@ PRIOR_COMPLAINT_SIMILARITY = 0.35
 
 
 # ---------------------------------------------------------------- small checks
-
-
-def _text(value, field: str, *, limit: int = MAX_TEXT, required: bool = True) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise DomainError("须为文本", field=field)
-    value = value.strip()
-    if required and not value:
-        raise DomainError("不能为空", field=field)
-    if len(value) > limit:
-        raise DomainError(f"不能超过 {limit} 个字符", field=field)
-    return value
 
 
 def _active(by: Person | None) -> Person:
@@ -225,9 +212,9 @@ def grid_report_create(
     if not (by.is_superuser or by.has_role(RoleCode.GRID_WORKER)):
         raise PermissionRefused("只有网格员可以网格上报", field="by")
     kind = _kind(kind, required=True)
-    text = _text(text, "text")
+    text = clean_text(text, "text", limit=MAX_TEXT)
     mode = _mode(mode)
-    address = _text(address, "address", limit=300, required=False)
+    address = clean_text(address, "address", limit=300, required=False)
     if (longitude is None) != (latitude is None):
         raise DomainError("经纬度须同时填写", field="longitude" if longitude is None else "latitude")
     mine = grids_of(by)
@@ -311,7 +298,7 @@ def _problem_in(community: Unit, spec: dict, index: int) -> dict:
     prefix = f"problems[{index}]."
     if not isinstance(spec, dict):
         raise DomainError("须为对象", field=f"problems[{index}]")
-    text = _text(spec.get("text"), prefix + "text")
+    text = clean_text(spec.get("text"), prefix + "text", limit=MAX_TEXT)
     kind = spec.get("kind")
     if kind is not None and not isinstance(kind, ReportKind):
         raise DomainError("未知的事项类别", field=prefix + "kind")
@@ -326,7 +313,7 @@ def _problem_in(community: Unit, spec: dict, index: int) -> dict:
         "text": text,
         "kind": kind,
         "area": area,
-        "address": _text(spec.get("address"), prefix + "address", limit=300, required=False),
+        "address": clean_text(spec.get("address"), prefix + "address", limit=300, required=False),
         "longitude": longitude,
         "latitude": latitude,
     }
@@ -352,7 +339,7 @@ def daily_report_submit(
         raise DomainError("只能报送当日的日报告，或补报被标记缺报的日期", field="day")
     if not isinstance(problems, list) or len(problems) > MAX_PROBLEMS_PER_REPORT:
         raise DomainError(f"每份日报告最多 {MAX_PROBLEMS_PER_REPORT} 个问题", field="problems")
-    note = _text(note, "note", required=False)
+    note = clean_text(note, "note", required=False, limit=MAX_TEXT)
     checked = [_problem_in(community, spec, index) for index, spec in enumerate(problems)]
     if DailyReport.objects.filter(community=community, day=day).exists():
         raise DomainError(f"{community.name} {day} 的日报告已报送", field="day")
@@ -500,7 +487,7 @@ def problem_study(
     _member(by, street, STREET_STAFF_ROLES, "研判社区上报的问题")
     if decision not in StreetDecision.values:
         raise DomainError("研判结果须为：街道自办、报区级研判派单或不予立项", field="decision")
-    reason = _text(reason, "reason", required=decision == StreetDecision.DROP)
+    reason = clean_text(reason, "reason", required=decision == StreetDecision.DROP, limit=MAX_TEXT)
     if item is not None and item.level != 3:
         raise DomainError("请选择三级事项", field="item")
     item = item or (problem.kind.item if problem.kind is not None else None)
@@ -526,15 +513,6 @@ def problem_study(
 
 
 # ---------------------------------------------------------------- district study and dispatch
-
-
-def distinct(units) -> list[Unit]:
-    seen, result = set(), []
-    for unit in units:
-        if unit.pk not in seen:
-            seen.add(unit.pk)
-            result.append(unit)
-    return result
 
 
 @transaction.atomic
@@ -565,7 +543,7 @@ def problem_dispatch(
     ):
         raise PermissionRefused("只有服务该社区的区级平台可以研判派单", field="by")
     mode = _mode(mode, allowed=(HandlingMode.ASSISTED, HandlingMode.JOINT))
-    units = distinct(units or [])
+    units = distinct_units(units or [])
     if not units:
         raise DomainError("请选择承办单位", field="units")
     if mode == HandlingMode.JOINT and len(units) < 2:
@@ -590,7 +568,6 @@ def problem_dispatch(
 def _live_lead(appeal: Appeal) -> Order | None:
     return (
         appeal.orders.filter(role=OrderRole.LEAD, status__in=ACTIVE_ORDER_STATUSES)
-        .exclude(status=OrderStatus.FORWARDED)
         .order_by("-dispatched_at")
         .first()
     )
@@ -614,7 +591,12 @@ def _decision_in(spec: dict, where: str, now: dt.datetime) -> dict:
         raise DomainError("请填写完成时限", field=where + ".due")
     if due <= now:
         raise DomainError("完成时限必须晚于现在", field=where + ".due")
-    return {"kind": kind, "owner": owner, "due": due, "text": _text(spec.get("text"), where + ".text")}
+    return {
+        "kind": kind,
+        "owner": owner,
+        "due": due,
+        "text": clean_text(spec.get("text"), where + ".text", limit=MAX_TEXT),
+    }
 
 
 @transaction.atomic
@@ -641,10 +623,10 @@ def joint_meeting_record(
     now = timezone.now()
     if not isinstance(held_on, dt.date) or held_on > timezone.localdate(now):
         raise DomainError("会议日期不能晚于今天", field="held_on")
-    title = _text(title, "title", limit=200)
-    minutes = _text(minutes, "minutes", limit=20000)
-    place = _text(place, "place", limit=200, required=False)
-    attendees = distinct(attendees or [])
+    title = clean_text(title, "title", limit=200)
+    minutes = clean_text(minutes, "minutes", limit=20000)
+    place = clean_text(place, "place", limit=200, required=False)
+    attendees = distinct_units(attendees or [])
     if not attendees:
         raise DomainError("请选择参会单位", field="attendees")
     if not matters:
@@ -670,7 +652,9 @@ def joint_meeting_record(
             _decision_in(decision, f"{where}.decisions[{n}]", now)
             for n, decision in enumerate(spec.get("decisions") or [])
         ]
-        checked.append((appeal, _text(spec.get("discussion"), where + ".discussion"), decisions))
+        checked.append(
+            (appeal, clean_text(spec.get("discussion"), where + ".discussion", limit=MAX_TEXT), decisions)
+        )
     meeting = JointMeeting.objects.create(
         convened_by=convened_by, held_on=held_on, title=title, place=place, minutes=minutes, recorded_by=by
     )

@@ -169,10 +169,6 @@ def _scope_totals(*, start: dt.date, end: dt.date, level: str, within: Area | No
     return totals
 
 
-def _on_spot(start: dt.date, end: dt.date, within: Area | None) -> list[dict]:
-    return on_spot_acceptances(start=start, end=end, within=within)
-
-
 def proactive_report(*, start: dt.date, end: dt.date, level: str, within: Area | None = None) -> dict:
     """The figures of the problems found from `start` to `end`: one row per area of `level` under
     `within`, the totals of the scope and the departments' on-the-spot acceptances (numbers and
@@ -186,7 +182,7 @@ def proactive_report(*, start: dt.date, end: dt.date, level: str, within: Area |
         "area": {"code": within.code, "name": within.name} if within is not None else None,
         "rows": rows,
         "totals": totals,
-        "on_spot": _on_spot(start, end, within),
+        "on_spot": on_spot_acceptances(start=start, end=end, within=within),
     }
 
 
