@@ -56,6 +56,7 @@ def _migration(app: str, name: str):
 def defaults(db):
     """The rows data migrations create; a transactional test's flush removes them, so restore them."""
     _migration("org", "0002_roles").create_roles(django_apps, None)
+    _migration("org", "0006_provincial_role").create_provincial_role(django_apps, None)
     _migration("catalog", "0003_time_limit_classes").create_classes(django_apps, None)
 
 

@@ -220,5 +220,5 @@ def test_person_without_unit_is_refused_unless_administrator(root_client, city):
         },
     )
     assert response.status_code == 200
-    assert "除系统管理员外，人员必须属于一个单位" in response.text
+    assert "除系统管理员和省级监管外，人员必须属于一个单位" in response.text
     assert not Person.objects.filter(username="xiaowang").exists()

@@ -151,6 +151,7 @@ def test_restore_into_a_freshly_migrated_database_replaces_the_seeded_rows(world
     from tests.conftest import _migration
 
     _migration("org", "0002_roles").create_roles(apps, None)
+    _migration("org", "0006_provincial_role").create_provincial_role(apps, None)
     _migration("catalog", "0003_time_limit_classes").create_classes(apps, None)
     backup_restore(archive)
     assert snapshot() == before

@@ -49,6 +49,7 @@ def test_every_key_is_there_and_today_is_the_default(api, world, month, leader):
     assert set(body) == {
         "period",
         "district",
+        "jurisdiction",
         "as_of",
         "totals",
         "today",
@@ -65,6 +66,7 @@ def test_every_key_is_there_and_today_is_the_default(api, world, month, leader):
     }
     assert body["totals"]["received"] == body["today"]["received"] == 2
     assert body["ranking"] is None
+    assert body["jurisdiction"] == {"code": "C", "name": "测试市"}
 
 
 def test_district_and_custom_period_filters(api, world, month, leader):

@@ -27,7 +27,7 @@ from yousu.grid.selectors import FIGURE_LEVELS, problem_state
 from yousu.grid.services import daily_report_submit, grid_report_create, problem_dispatch, problem_study
 from yousu.org.choices import Level, UnitKind
 from yousu.org.models import Area, Person, Unit
-from yousu.org.selectors import units_visible_to
+from yousu.org.selectors import in_jurisdiction_of, units_visible_to
 from yousu.reports.proactive import MAX_DAYS, definitions, proactive_report
 from yousu.reports.summary import may_read_dashboard
 
@@ -48,7 +48,7 @@ def problems_visible_to(person: Person) -> QuerySet[FoundProblem]:
     if not person.is_authenticated or not person.is_active:
         return problems.none()
     if is_city_wide(person):
-        return problems
+        return problems.filter(in_jurisdiction_of(person, "community__area__path"))
     seen = Q(reported_by=person) | Q(community__in=units_visible_to(person))
     seen |= Q(appeal__in=appeals_visible_to(person).values("pk"))
     if person.unit_id:

@@ -13,13 +13,26 @@ from rest_framework.authtoken.models import Token
 
 from yousu.appeals.models import Appeal
 from yousu.dispatch.models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
-from yousu.org.choices import Level
 from yousu.org.models import Area, Person
-from yousu.org.selectors import CITY_WIDE_ROLES, units_visible_to
+from yousu.org.selectors import (
+    is_jurisdiction_wide,
+    jurisdiction_of,
+    sees_every_jurisdiction,
+    units_visible_to,
+)
 
 
 def is_city_wide(person: Person) -> bool:
-    return person.is_superuser or person.has_role(*CITY_WIDE_ROLES)
+    """Reads everything of a whole jurisdiction (see `in_own_jurisdiction` for which)."""
+    return is_jurisdiction_wide(person)
+
+
+def in_own_jurisdiction(person: Person, rows: QuerySet, field: str = "jurisdiction") -> QuerySet:
+    """Rows of the person's jurisdiction (`field` names the city Area), all for those who see every one."""
+    if sees_every_jurisdiction(person):
+        return rows
+    own = jurisdiction_of(person)
+    return rows.filter(**{field: own}) if own is not None else rows.none()
 
 
 def _active(person: Person) -> bool:
@@ -35,10 +48,7 @@ def is_unit_staff(person: Person) -> bool:
 def city_of(person: Person) -> Area | None:
     """The city the person works in, whose areas place resolution looks at; None for a superuser
     without a unit, who may look at every city."""
-    if person.unit_id is None:
-        return None
-    codes = person.unit.area.path_codes()
-    return Area.objects.defer("boundary").filter(code=codes[0], level=Level.CITY).first()
+    return jurisdiction_of(person)
 
 
 def appeals_visible_to(person: Person) -> QuerySet[Appeal]:
@@ -48,7 +58,7 @@ def appeals_visible_to(person: Person) -> QuerySet[Appeal]:
     if not _active(person):
         return appeals.none()
     if is_city_wide(person):
-        return appeals
+        return in_own_jurisdiction(person, appeals)
     handled = Order.objects.filter(unit__in=units_visible_to(person)).values("appeal_id")
     seen = Q(pk__in=handled) | Q(duplicate_of__in=handled)
     if person.unit_id:
@@ -62,7 +72,7 @@ def orders_visible_to(person: Person) -> QuerySet[Order]:
     if not _active(person):
         return orders.none()
     if is_city_wide(person):
-        return orders
+        return in_own_jurisdiction(person, orders, "appeal__jurisdiction")
     return orders.filter(appeal__in=appeals_visible_to(person).values("pk"))
 
 
@@ -80,7 +90,7 @@ def consultations_visible_to(person: Person) -> QuerySet[Consultation]:
     if not _active(person):
         return consultations.none()
     if is_city_wide(person):
-        return consultations
+        return consultations.filter(convening_unit__in=units_visible_to(person))
     units = units_visible_to(person)
     as_party = Consultation.parties.through.objects.filter(unit__in=units).values("consultation_id")
     return consultations.filter(Q(convening_unit__in=units) | Q(pk__in=as_party))
@@ -92,7 +102,7 @@ def whistles_visible_to(person: Person) -> QuerySet[Whistle]:
     if not _active(person):
         return whistles.none()
     if is_city_wide(person):
-        return whistles
+        return whistles.filter(blown_by_unit__in=units_visible_to(person))
     units = units_visible_to(person)
     summoned = ReportIn.objects.filter(unit__in=units).values("whistle_id")
     return whistles.filter(Q(blown_by_unit__in=units) | Q(pk__in=summoned))

@@ -42,6 +42,7 @@ from yousu.dispatch.services import (
     return_request_review,
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in, whistle_summary
+from yousu.org.selectors import sees_every_jurisdiction
 from yousu.supervision.services import supervision_order_issue, urge_issue
 
 from . import serializers as s
@@ -171,7 +172,10 @@ class AppealViewSet(ApiViewSet):
         duplicates = possible_duplicates(
             item=appeal.item, area=appeal.area, text=appeal.title + appeal.content, exclude=appeal
         )
-        if duplicates and not is_city_wide(person):
+        if duplicates and is_city_wide(person) and not sees_every_jurisdiction(person):
+            # They see their whole jurisdiction, which is the new appeal's.
+            duplicates = [a for a in duplicates if a.jurisdiction_id == appeal.jurisdiction_id]
+        elif duplicates and not is_city_wide(person):
             # Offer only what the caller could open; a code they cannot see would leak its existence.
             candidates = appeals_visible_to(person).filter(pk__in=[a.pk for a in duplicates])
             visible = set(candidates.values_list("pk", flat=True))

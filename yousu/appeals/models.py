@@ -88,6 +88,15 @@ class Appeal(models.Model):
     intake_unit = models.ForeignKey(
         Unit, verbose_name=_("受理单位"), on_delete=models.PROTECT, related_name="appeals_received"
     )
+    # The city whose platform received it (the root of the intake unit's area), set once at intake:
+    # whose people may see it, whose figures count it, and the key appeals partition by at scale.
+    jurisdiction = models.ForeignKey(
+        Area,
+        verbose_name=_("辖区"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+    )
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
     class Meta:
@@ -102,7 +111,10 @@ class Appeal(models.Model):
                 name="appeal_unique_idempotency_key",
             ),
         ]
-        indexes = [models.Index(fields=["status", "received_at"], name="appeal_status_received")]
+        indexes = [
+            models.Index(fields=["status", "received_at"], name="appeal_status_received"),
+            models.Index(fields=["jurisdiction", "received_at"], name="appeal_jurisdiction_received"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.code} {self.title}"

@@ -20,7 +20,7 @@ from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.models import Area, Person, Unit
-from yousu.org.selectors import area_for_point
+from yousu.org.selectors import area_for_point, jurisdiction_of_area
 
 from .choices import AppealStatus, Channel
 from .events import record_event
@@ -181,6 +181,19 @@ def _phone(value: str) -> str:
     return value
 
 
+def _check_in_jurisdiction(
+    jurisdiction: Area, *, area: Area | None = None, item: CatalogItem | None = None
+) -> None:
+    """An appeal's place and item belong to the jurisdiction whose platform received it: another
+    city's appeal is that city's platform's to receive, and a city's local item is only its own."""
+    if area is not None and not area.path.startswith(jurisdiction.path):
+        raise DomainError(
+            f"区域“{area.name}”不在{jurisdiction.name}辖区内，应由其所在城市的平台受理", field="area"
+        )
+    if item is not None and not item.is_available_in(jurisdiction):
+        raise DomainError(f"事项 {item.code} 是其他辖区的地方事项，本辖区不能使用", field="item")
+
+
 def appeal_create(
     *,
     kind: str,
@@ -234,9 +247,11 @@ def appeal_create(
         longitude = _coordinate(longitude, "longitude", limit=180)
         latitude = _coordinate(latitude, "latitude", limit=90)
         if area is None:
-            area = area_for_point(longitude, latitude)
+            area = area_for_point(longitude, latitude, within=jurisdiction_of_area(intake_unit.area))
     if item is not None and item.level != 3:
         raise DomainError("请选择三级事项", field="item")
+    jurisdiction = jurisdiction_of_area(intake_unit.area)
+    _check_in_jurisdiction(jurisdiction, area=area, item=item)
     # Every file is checked before anything is written, so a bad one leaves no stray file behind.
     attachments = attachments_check(attachments)
     received_at = received_at or timezone.now()
@@ -258,8 +273,9 @@ def appeal_create(
         idempotency_key=idempotency_key,
         received_by=received_by,
         intake_unit=intake_unit,
+        jurisdiction=jurisdiction,
     )
-    root_area_code = intake_unit.area.path_codes()[0]
+    root_area_code = jurisdiction.code
     try:
         # Only writes from here on: the day's counter stays locked from numbering to commit, so
         # every other intake of the jurisdiction waits for as little as possible. Outside any
@@ -357,6 +373,8 @@ def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None
     # Checked after following the links: linking to one of its own duplicates would make a cycle.
     if appeal.pk == original.pk:
         raise DomainError("不能与自身并案", field="original")
+    if appeal.jurisdiction_id != original.jurisdiction_id:
+        raise DomainError(f"诉求 {original.code} 属于其他辖区，不能并案", field="original")
     if not original.is_open:
         raise DomainError(
             f"诉求 {original.code} 已{original.get_status_display()}，不能并入", field="original"
@@ -389,7 +407,8 @@ def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None
 def appeal_set_item(*, appeal: Appeal, item: CatalogItem, by: Person | None) -> Appeal:
     if item.level != 3:
         raise DomainError("请选择三级事项", field="item")
-    appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    appeal = Appeal.objects.select_for_update().select_related("jurisdiction").get(pk=appeal.pk)
+    _check_in_jurisdiction(appeal.jurisdiction, item=item)
     old = appeal.item.code if appeal.item else ""
     appeal.item = item
     appeal.save(update_fields=["item", "updated_at"])

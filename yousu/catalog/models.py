@@ -93,6 +93,18 @@ class CatalogItem(TreeNode):
     )
     description = models.TextField(_("说明"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    # Empty: the shared catalog every jurisdiction of the deployment uses (a province's standard
+    # catalog); set: a local item only that city's appeals and rules may use.
+    jurisdiction = models.ForeignKey(
+        "org.Area",
+        verbose_name=_("所属辖区"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        limit_choices_to={"level": "city"},
+        help_text=_("留空为全部辖区共用的目录；填写则为该市的地方事项"),
+    )
 
     class Meta:
         verbose_name = _("目录事项")
@@ -111,6 +123,17 @@ class CatalogItem(TreeNode):
             errors["parent"] = _("二级类别和三级事项必须有上级")
         elif self.parent.level != self.level - 1:
             errors["parent"] = _("上级必须正好高一级")
+        if self.jurisdiction_id and self.jurisdiction.level != "city":
+            errors["jurisdiction"] = _("所属辖区必须是市级区域")
+        elif (
+            self.parent_id
+            and self.parent.jurisdiction_id
+            and self.parent.jurisdiction_id != self.jurisdiction_id
+        ):
+            # A city's local branch holds only that city's items; a shared branch may hold both.
+            errors["jurisdiction"] = _("上级是 %(city)s 的地方事项，本事项也只能属于该辖区") % {
+                "city": self.parent.jurisdiction.name
+            }
         if self.level == CatalogLevel.ITEM and not self.time_limit_class_id:
             errors["time_limit_class"] = _("三级事项必须指定时限类别")
         kinds = self.appeal_kinds
@@ -128,6 +151,10 @@ class CatalogItem(TreeNode):
     def lineage(self) -> list[CatalogItem]:
         """This node and its ancestors, nearest first (item, category, domain)."""
         return list(reversed(self.path_nodes()))
+
+    def is_available_in(self, jurisdiction) -> bool:
+        """Whether appeals and rules of the jurisdiction (a city Area, or None when unknown) may use it."""
+        return self.jurisdiction_id is None or jurisdiction is None or self.jurisdiction_id == jurisdiction.pk
 
     def effective_time_limit_class(self) -> TimeLimitClass | None:
         for node in self.lineage():

@@ -50,8 +50,12 @@ def item_create(
     appeal_kinds: list[str] | None = None,
     time_limit_class: TimeLimitClass | None = None,
     description: str = "",
+    jurisdiction: Area | None = None,
 ) -> CatalogItem:
+    if jurisdiction is None and parent is not None:
+        jurisdiction = parent.jurisdiction  # a local branch's items are local too
     item = CatalogItem(
+        jurisdiction=jurisdiction,
         code=code,
         name=name,
         level=level,
@@ -97,6 +101,11 @@ def _check_target(
     unit: Unit | None,
 ) -> str:
     """Validate a rule's target; return the level the rule resolves at."""
+    city = area.path_codes()[0] if area is not None else None
+    if area is not None and item.jurisdiction_id and item.jurisdiction.code != city:
+        raise DomainError(f"事项 {item.code} 是其他辖区的地方事项，不能在本区域设定责任", field="item")
+    if target == RuleTarget.UNIT and unit is not None and city and unit.area.path_codes()[0] != city:
+        raise DomainError(f"单位 {unit} 属于其他辖区，不能承担本区域的事项", field="unit")
     if target == RuleTarget.UNIT:
         if unit is None:
             raise DomainError("“指定单位”方式必须指定单位", field="unit")

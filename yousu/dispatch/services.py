@@ -281,6 +281,12 @@ def _create_order(
     time_limit_class: TimeLimitClass,
     extra_payload: dict | None = None,
 ) -> Order:
+    if not unit.area.path.startswith(appeal.jurisdiction.path):
+        # Unit trees never cross cities, but a rule or a consultation could still name another
+        # city's unit: an appeal is handled only by units of the jurisdiction that received it.
+        raise DomainError(
+            f"{unit.name}不属于诉求所在辖区（{appeal.jurisdiction.name}），不能承办", field="unit"
+        )
     now = timezone.now()
     if parent is not None:
         # The clock started when the appeal was first dispatched; forwarding down does not reset it.

@@ -377,13 +377,17 @@ def score_of(row: dict, scheme: AssessmentScheme) -> tuple[float | None, float]:
     return round(max(0.0, earned - deduction), 2), round(deduction, 2)
 
 
-def rank_and_zone(rows: list[dict], scheme: AssessmentScheme) -> None:
-    """Rank each scored row among its peers (same level and kind; equal scores share a rank) and
-    give it a zone by the scheme's rule."""
-    groups: dict[tuple[str, str], list[dict]] = {}
+def rank_and_zone(
+    rows: list[dict], scheme: AssessmentScheme, jurisdiction_of: dict[int, str] | None = None
+) -> None:
+    """Rank each scored row among its peers (same jurisdiction, level and kind; equal scores share a
+    rank) and give it a zone by the scheme's rule. `jurisdiction_of` maps a row's unit id to its
+    jurisdiction: one city's departments are never ranked against another city's."""
+    groups: dict[tuple[str, str, str], list[dict]] = {}
     for row in rows:
         if row["score"] is not None:
-            groups.setdefault((row["level"], row["kind"]), []).append(row)
+            city = (jurisdiction_of or {}).get(row.get("unit_id"), "")
+            groups.setdefault((city, row["level"], row["kind"]), []).append(row)
     for peers in groups.values():
         peers.sort(key=lambda row: -row["score"])
         size = len(peers)
@@ -442,7 +446,8 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
             row["score"] = None
         row.update(unit_id=unit.pk, level=unit.level, kind=unit.kind, rank=None, peers=0, zone="")
         rows.append(row)
-    rank_and_zone(rows, scheme)
+    # Unit trees never cross cities, so the root of a unit's tree (its city platform) names its city.
+    rank_and_zone(rows, scheme, {unit.pk: unit.path_codes()[0] for unit in units.values()})
     AssessmentRun.objects.filter(month=month, is_current=True).update(is_current=False)
     run = AssessmentRun.objects.create(
         month=month,

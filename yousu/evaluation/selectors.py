@@ -14,12 +14,13 @@ from django.db.models import QuerySet
 from yousu.core.errors import NotFound, PermissionRefused
 from yousu.org.choices import RoleCode
 from yousu.org.models import Person
-from yousu.org.selectors import units_visible_to
+from yousu.org.selectors import in_jurisdiction_of, units_visible_to
 
 from .assessment import parse_month
 from .models import AssessmentRun, BurdenFigure, UnitAssessment
 
-ASSESSOR_ROLES = (RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
+# The provincial role reads every jurisdiction's figures (and changes nothing).
+ASSESSOR_ROLES = (RoleCode.LEADER, RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR, RoleCode.PROVINCIAL)
 
 
 def is_assessor(person: Person) -> bool:
@@ -42,7 +43,7 @@ def run_of(month: str | dt.date, version: int | None = None) -> AssessmentRun:
 def results_visible_to(person: Person, run: AssessmentRun) -> QuerySet[UnitAssessment]:
     rows = run.results.select_related("unit").order_by("level", "kind", "rank", "unit__code")
     if is_assessor(person):
-        return rows
+        return rows.filter(in_jurisdiction_of(person, "unit__area__path"))
     return rows.filter(unit_id=person.unit_id) if person.unit_id else rows.none()
 
 
@@ -61,7 +62,7 @@ def peer_ranking(person: Person, run: AssessmentRun) -> QuerySet[UnitAssessment]
 def burden_visible_to(person: Person, run: AssessmentRun) -> QuerySet[BurdenFigure]:
     rows = run.burden.select_related("unit").order_by("unit__code")
     if is_assessor(person):
-        return rows
+        return rows.filter(in_jurisdiction_of(person, "unit__area__path"))
     return rows.filter(unit__in=units_visible_to(person))
 
 

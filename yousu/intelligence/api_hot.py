@@ -23,6 +23,7 @@ from yousu.appeals.models import Appeal
 from yousu.core.errors import NotFound, PermissionRefused
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Area, Person
+from yousu.org.selectors import scope_within, sees_every_jurisdiction
 
 from .duplicates import MAX_LIMIT, MAX_TEXT, find_duplicates
 from .hot_issues import ABSORBING, hot_issues_top
@@ -75,7 +76,7 @@ class DuplicatesIn(serializers.Serializer):
 
 
 def duplicates_as_data(person: Person, found) -> list[dict]:
-    if found and not is_city_wide(person):
+    if found and not sees_every_jurisdiction(person):
         # Offer only what the caller could open: a code they cannot see would leak its existence.
         visible = set(
             appeals_visible_to(person)
@@ -194,7 +195,9 @@ class HotIssues(APIView):
             "active": ABSORBING,
             "all": HotIssueStatus.values,
         }.get(data["status"], (data["status"],))
-        hot_issues = hot_issues_top(within=data.get("district"), statuses=statuses, limit=data["limit"])
+        hot_issues = hot_issues_top(
+            within=scope_within(request.user, data.get("district")), statuses=statuses, limit=data["limit"]
+        )
         return Response({"hot_issues": hot_issues_as_data(hot_issues)})
 
 

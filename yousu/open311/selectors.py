@@ -50,19 +50,22 @@ def w3c(moment: dt.datetime | None) -> str | None:
 # ------------------------------------------------------------------------------------ the catalog
 
 
-def services() -> QuerySet[CatalogItem]:
-    """The active level-3 items under active parents: the services a client may post."""
+def services(city: Area | None = None) -> QuerySet[CatalogItem]:
+    """The active level-3 items under active parents: the services a client may post in the city
+    (the shared catalog and the city's own local items)."""
+    items = CatalogItem.objects.filter(
+        level=3, is_active=True, parent__is_active=True, parent__parent__is_active=True
+    )
+    if city is not None:
+        items = items.filter(Q(jurisdiction__isnull=True) | Q(jurisdiction=city))
     return (
-        CatalogItem.objects.filter(
-            level=3, is_active=True, parent__is_active=True, parent__parent__is_active=True
-        )
-        .select_related("parent")
+        items.select_related("parent")
         .annotate(has_attributes=Exists(ServiceAttribute.objects.filter(item=OuterRef("pk"))))
         .order_by("code")
     )
 
 
-def service_list() -> list[dict]:
+def service_list(city: Area | None = None) -> list[dict]:
     # realtime: the post is answered with the request's id; batch: with a token to ask for it later.
     kind = "batch" if settings.YOUSU_OPEN311_ANSWER_WITH_TOKEN else "realtime"
     return [
@@ -75,7 +78,7 @@ def service_list() -> list[dict]:
             "keywords": ", ".join(item.keyword_list()) or None,
             "group": item.parent.name if item.parent_id else None,
         }
-        for item in services()
+        for item in services(city)
     ]
 
 

@@ -195,7 +195,7 @@ def intake_unit_for(city: Area) -> Unit:
 # ------------------------------------------------------------------------------------ the catalog
 
 
-def service_find(service_code: str | None) -> CatalogItem:
+def service_find(service_code: str | None, city: Area | None = None) -> CatalogItem:
     """The active level-3 catalog item `service_code` names (its parents active too), or NotFound."""
     if not service_code:
         raise DomainError(_("service_code was not provided：缺少 service_code"), field="service_code")
@@ -204,7 +204,12 @@ def service_find(service_code: str | None) -> CatalogItem:
         .select_related("parent__parent")
         .first()
     )
-    if item is None or not all(ancestor.is_active for ancestor in item.lineage()):
+    if (
+        item is None
+        or not all(ancestor.is_active for ancestor in item.lineage())
+        or not item.is_available_in(city)
+    ):
+        # Another city's local item is as unknown here as an item that does not exist.
         raise NotFound(
             _("service_code was not found：没有服务 %(code)s") % {"code": service_code}, field="service_code"
         )
@@ -359,7 +364,7 @@ def open311_request_create(
         raise PermissionRefused(_("api_key is invalid：api_key 无效或已被吊销"), field="api_key")
     if city is None:
         raise NotFound(_("jurisdiction_id was not found：平台尚未设置辖区"), field="jurisdiction_id")
-    item = service_find(service_code)
+    item = service_find(service_code, city)
     contact = contact or Contact()
     latitude, longitude = _coordinates(location)
     address = (location.address or "").strip()

@@ -114,15 +114,15 @@ def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
 @open311_endpoint("GET")
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     _client(request, key_required=False)
-    _jurisdiction(request)
-    return render.respond(fmt, "services", selectors.service_list())
+    city = _jurisdiction(request)
+    return render.respond(fmt, "services", selectors.service_list(city))
 
 
 @open311_endpoint("GET")
 def service_definition(request: HttpRequest, service_code: str, fmt: str) -> HttpResponse:
     _client(request, key_required=False)
-    _jurisdiction(request)
-    item = services.service_find(service_code)
+    city = _jurisdiction(request)
+    item = services.service_find(service_code, city)
     return render.respond(fmt, "service_definition", selectors.service_definition(item))
 
 

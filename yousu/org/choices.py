@@ -83,6 +83,9 @@ class RoleCode(models.TextChoices):
     GRID_WORKER = "grid_worker", _("网格员")
     ADMINISTRATOR = "administrator", _("系统管理员")
     LEADER = "leader", _("领导（只读看板）")
+    # One deployment may serve a province and its cities: this role reads every jurisdiction and
+    # changes none (the services' role checks never name it).
+    PROVINCIAL = "provincial", _("省级监管（只读，全部辖区）")
 
 
 class GridDuty(models.TextChoices):

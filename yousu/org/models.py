@@ -210,6 +210,10 @@ class Unit(TreeNode):
                 errors["parent"] = _("上级单位不能是本单位或其下级")
             elif LEVEL_DEPTH[self.parent.level] > LEVEL_DEPTH[self.level]:
                 errors["parent"] = _("上级单位的层级不能低于本单位")
+            elif self.area_id and self.parent.area.path_codes()[0] != self.area.path_codes()[0]:
+                # One deployment may serve several cities: each city's units form their own tree,
+                # so dispatch (which follows the tree) never crosses from one city into another.
+                errors["parent"] = _("上级单位属于其他辖区（市）；单位只能隶属于本辖区的单位")
         elif self.kind != UnitKind.CITY_PLATFORM:
             errors["parent"] = _("除市级平台外，单位必须有上级单位")
         if self.kind == UnitKind.DEPARTMENT and not self.sector_id:

@@ -120,8 +120,9 @@ def person_create(
     if Person.objects.filter(username=username).exists():
         raise DomainError(f"用户名 {username} 已存在", field="username")
     role_objects = roles_by_code(roles)
-    if unit is None and not set(roles) <= {RoleCode.ADMINISTRATOR}:
-        raise DomainError("除系统管理员外，人员必须属于一个单位", field="unit")
+    if unit is None and not set(roles) <= {RoleCode.ADMINISTRATOR, RoleCode.PROVINCIAL}:
+        # The province-level reader belongs to no city's unit tree.
+        raise DomainError("除系统管理员和省级监管外，人员必须属于一个单位", field="unit")
     person = Person(
         username=username,
         full_name=full_name,

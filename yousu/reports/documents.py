@@ -38,6 +38,7 @@ from yousu.evaluation.selectors import is_assessor, run_of
 from yousu.grid.selectors import proactive_figures
 from yousu.org.choices import LEVEL_DEPTH, PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person, Unit
+from yousu.org.selectors import scope_within, units_visible_to
 from yousu.supervision.models import SupervisionOrder, Urge
 
 from . import proactive
@@ -133,7 +134,8 @@ def check_may_read_city_reports(person: Person) -> None:
 
 
 def check_may_read_unit_sheet(person: Person, unit: Unit) -> None:
-    if not person.is_active or not (is_assessor(person) or person.unit_id == unit.pk):
+    assessor_here = is_assessor(person) and units_visible_to(person).filter(pk=unit.pk).exists()
+    if not person.is_active or not (assessor_here or person.unit_id == unit.pk):
         raise PermissionRefused(_("只有本单位人员和考评人员可以查看单位月度工作单"), field="unit")
 
 
@@ -226,7 +228,7 @@ def _chunks(ids: list[int], size: int = 5000):
         yield ids[index : index + size]
 
 
-def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
+def daily_brief(day: dt.date, *, now: dt.datetime | None = None, jurisdiction: Area | None = None) -> dict:
     """每日简报 for `day`, read from that day's rows of appeals, events, urges and supervision orders
     (each filtered on an indexed time column) and, for the end-of-day position, the appeals open now
     and the status events since the day ended."""
@@ -234,15 +236,22 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
     start, end = day_bounds(day)
     as_of = min(end, now)
     appeals = Appeal.objects.filter(received_at__gte=start, received_at__lt=end)
+    # One jurisdiction's brief (None: every jurisdiction, for the provincial role).
+    mine = {} if jurisdiction is None else {"appeal__jurisdiction": jurisdiction}
+    if jurisdiction is not None:
+        appeals = appeals.filter(jurisdiction=jurisdiction)
     channels = dict(appeals.values_list("channel").annotate(n=Count("id")).order_by())
     kinds = dict(appeals.values_list("kind").annotate(n=Count("id")).order_by())
-    events = Event.objects.filter(at__gte=start, at__lt=end)
+    events = Event.objects.filter(at__gte=start, at__lt=end, **mine)
 
     def appeals_with(action: str) -> int:
         return events.filter(action=action).values("appeal_id").distinct().count()
 
     unchanged, reopened = _open_at_end(end)
-    overdue = _overdue_at_end(end, as_of)
+    overdue = _overdue_at_end(end, as_of).filter(**mine)
+    if jurisdiction is not None:
+        unchanged = unchanged.filter(jurisdiction=jurisdiction)
+        reopened = reopened.filter(jurisdiction=jurisdiction)
     # The second part is read once (its grouping over the events since is the costly step) and its
     # orders found by id; the first stays a subquery, on the (status, received_at) index.
     reopened_ids = list(reopened.values_list("pk", flat=True))
@@ -263,8 +272,9 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None) -> dict:
         if satisfaction == Satisfaction.UNSATISFIED:
             answers["unsatisfied"] += 1
             answers["not_unit"] += payload.get("unit_caused") is False
-    urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end)
-    supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
+    scoped = {f"order__{key}": value for key, value in mine.items()}
+    urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end, **scoped)
+    supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end, **scoped)
     open_at_end = unchanged.count() + len(reopened_ids)
     # One pass per part gives both the count and the first ones by deadline: counting and listing
     # separately would read the open appeals and their orders twice.
@@ -382,10 +392,12 @@ def _sort_key(row: UnitAssessment):
     return (LEVEL_DEPTH.get(row.level, 9), row.kind, row.rank is None, row.rank or 0, row.unit.code)
 
 
-def monthly_report(run: AssessmentRun) -> dict:
+def monthly_report(run: AssessmentRun, jurisdiction: Area | None = None) -> dict:
     """月度考评报告 of one run: every unit by peer group with the group's totals, the grassroots-burden
-    table with its totals, and the definitions of every figure."""
-    results = sorted(run.results.select_related("unit"), key=_sort_key)
+    table with its totals, and the definitions of every figure; only the jurisdiction's units when
+    one is given."""
+    within = {} if jurisdiction is None else {"unit__area__path__startswith": jurisdiction.path}
+    results = sorted(run.results.filter(**within).select_related("unit"), key=_sort_key)
     groups: list[dict] = []
     for result in results:
         if not groups or (groups[-1]["level"], groups[-1]["kind"]) != (result.level, result.kind):
@@ -401,7 +413,7 @@ def monthly_report(run: AssessmentRun) -> dict:
     for group in groups:
         group["totals"] = totals_of(group["rows"])
     burden_rows = []
-    for figure in run.burden.select_related("unit").order_by("unit__code"):
+    for figure in run.burden.filter(**within).select_related("unit").order_by("unit__code"):
         row = {
             "unit": figure.unit.code,
             "unit_name": figure.unit.name,
@@ -421,18 +433,18 @@ def monthly_report(run: AssessmentRun) -> dict:
         "columns": field_names(),
         "groups": groups,
         "burden": {"columns": burden_names(), "rows": burden_rows, "totals": burden_totals},
-        "proactive": monthly_proactive(run.month),
+        "proactive": monthly_proactive(run.month, jurisdiction),
         "definitions": definitions.as_data(),
     }
 
 
-def monthly_proactive(month: dt.date) -> dict:
+def monthly_proactive(month: dt.date, jurisdiction: Area | None = None) -> dict:
     """未诉先办 of the month: a row per district and per street (with its district), the city's
     totals and the departments' on-the-spot acceptances. Read from the grid's rows when the report
     is read, not kept with the assessment run: a problem solved after the run counts as solved."""
     start, end = month, next_month(month) - dt.timedelta(days=1)
-    city = proactive.proactive_report(start=start, end=end, level=Level.DISTRICT)
-    streets = proactive_figures(start=start, end=end, level=Level.STREET)
+    city = proactive.proactive_report(start=start, end=end, level=Level.DISTRICT, within=jurisdiction)
+    streets = proactive_figures(start=start, end=end, level=Level.STREET, within=jurisdiction)
     districts = dict(
         Area.objects.filter(code__in=[row["area_code"] for row in streets]).values_list(
             "code", "parent__name"
@@ -541,12 +553,12 @@ def unit_sheet(run: AssessmentRun, unit: Unit) -> dict:
 
 def daily_brief_for(person: Person, date_text: str | None) -> dict:
     check_may_read_city_reports(person)
-    return daily_brief(parse_day(date_text))
+    return daily_brief(parse_day(date_text), jurisdiction=scope_within(person, None))
 
 
 def monthly_report_for(person: Person, month_text: str | None) -> dict:
     check_may_read_city_reports(person)
-    return monthly_report(run_of(parse_report_month(month_text)))
+    return monthly_report(run_of(parse_report_month(month_text)), scope_within(person, None))
 
 
 def unit_sheet_for(person: Person, month_text: str | None, unit_code: str | None) -> dict:

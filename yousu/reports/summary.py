@@ -28,7 +28,7 @@ from yousu.evaluation.selectors import is_assessor
 from yousu.intelligence.hot_issues import detector_settings, hot_issues_top
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Area, Person
-from yousu.org.selectors import units_visible_to
+from yousu.org.selectors import jurisdiction_of_area, scope_within, units_visible_to
 
 from .models import Dim, Grain, Tally, TallyMark
 from .proactive import column_names as proactive_columns
@@ -104,7 +104,7 @@ def _split(period: Period) -> tuple[list[dt.date], list[tuple[dt.date, dt.date]]
 MARK_ROW, TODAY_ROW = "~mark", "~today"
 
 
-def _read_tallies(period: Period, district: int | None, today: dt.date):
+def _read_tallies(period: Period, districts: tuple[int, ...] | None, today: dt.date):
     """One statement, so the counters, today's row and the watermark come from one snapshot: read
     apart, the consumer could commit in between and an event be counted twice or not at all."""
     q = connection.ops.quote_name
@@ -117,8 +117,8 @@ def _read_tallies(period: Period, district: int | None, today: dt.date):
     for first, last in day_ranges:
         parts.append(f"({q('grain')} = %s AND {q('period')} >= %s AND {q('period')} <= %s)")
         params += [Grain.DAY, first, last]
-    in_district = f" AND {q('district')} = %s" if district is not None else ""
-    district_params = [district] if district is not None else []
+    in_district = f" AND {q('district')} IN ({', '.join(['%s'] * len(districts))})" if districts else ""
+    district_params = list(districts) if districts else []
     sums = ", ".join(f"SUM({q(c)})" for c in ("received", "settled", "answered", "completed"))
     sql = (
         # Districts matter only for the district totals (the map); other dims are summed over them.
@@ -175,22 +175,23 @@ def cache_seconds() -> int:
     return getattr(settings, "YOUSU_DASHBOARD_CACHE_SECONDS", DEFAULT_CACHE_SECONDS)
 
 
-def _tallies(period: Period, district: int | None, today: dt.date) -> list[tuple]:
+def _tallies(period: Period, districts: tuple[int, ...] | None, today: dt.date) -> list[tuple]:
     """The counters' rows, from the cache when they have not changed since they were read: the
     consumer changes them once a minute, while every open dashboard asks every half minute."""
     seconds = cache_seconds()
     if not seconds:
-        return _read_tallies(period, district, today)
+        return _read_tallies(period, districts, today)
 
     def cache_key(generation: str) -> str:
-        return f"yousu:dashboard:{generation}:{period.start}:{period.end}:{district}:{today}"
+        where = ",".join(map(str, districts)) if districts else "all"
+        return f"yousu:dashboard:{generation}:{period.start}:{period.end}:{where}:{today}"
 
     generation = TallyMark.objects.filter(pk=1).values_list("generation", flat=True).first()
     if generation:
         rows = cache.get(cache_key(generation))
         if rows is not None:
             return rows
-    rows = _read_tallies(period, district, today)
+    rows = _read_tallies(period, districts, today)
     # Stored under the generation read with the rows (the consumer may have run in between).
     read = next((row[1] for row in rows if row[0] == MARK_ROW), "")
     if read:
@@ -198,10 +199,25 @@ def _tallies(period: Period, district: int | None, today: dt.date) -> list[tuple
     return rows
 
 
-def figures(period: Period, district: int | None, today: dt.date) -> Figures:
+def tally_districts(scope: Area | None) -> tuple[int, ...] | None:
+    """The tally rows' district ids that make up an area's figures: a district's own; a city's
+    districts and the city itself (appeals placed no finer than the city); None for everything.
+    Rows counted before jurisdictions were told apart carry 0: with one jurisdiction they are its."""
+    if scope is None:
+        return None
+    if scope.level != Level.CITY:
+        return (scope.pk,)
+    ids = list(Area.objects.filter(parent=scope, level=Level.DISTRICT).values_list("pk", flat=True))
+    ids.append(scope.pk)
+    if Area.objects.filter(level=Level.CITY).count() == 1:
+        ids.append(0)
+    return tuple(sorted(ids))
+
+
+def figures(period: Period, districts: tuple[int, ...] | None, today: dt.date) -> Figures:
     result = Figures()
     mark = 0
-    for dim, key, number, *counters in _tallies(period, district, today):
+    for dim, key, number, *counters in _tallies(period, districts, today):
         if dim == MARK_ROW:
             mark = number
         elif dim == TODAY_ROW:
@@ -211,7 +227,7 @@ def figures(period: Period, district: int | None, today: dt.date) -> Figures:
             result.add(dim, key, number, counters)
     live, _events = tally_rows(mark, None)
     for (day, row_district, dim, key), counters in live.items():
-        if district is not None and row_district != district:
+        if districts is not None and row_district not in districts:
             continue
         if period.start <= day <= period.end:
             result.add(dim, key, row_district, counters)
@@ -236,17 +252,19 @@ def _choices(counts: dict[str, list[int]], choices) -> list[dict]:
     return rows
 
 
-def _overdue(person: Person, district: Area | None, now: dt.datetime) -> dict:
+def _overdue(person: Person, scope: Area | None, now: dt.datetime) -> dict:
     # Served by the partial index reports_order_running_due (running, unpaused, by deadline).
     orders = Order.objects.filter(
         status__in=CLOCK_RUNNING_STATUSES, paused_at__isnull=True, completion_due__lte=now
     )
     if not is_assessor(person):
         orders = orders.filter(unit__in=units_visible_to(person))
-    if district is not None:
+    if scope is not None and scope.level == Level.CITY:
+        orders = orders.filter(appeal__jurisdiction=scope)
+    elif scope is not None:
         # The district's areas as a list: joined on the area's path instead, PostgreSQL would read
         # every appeal of the district (millions) rather than the few overdue orders' appeals.
-        areas = list(Area.objects.filter(path__startswith=district.path).values_list("id", flat=True))
+        areas = list(Area.objects.filter(path__startswith=scope.path).values_list("id", flat=True))
         orders = orders.filter(appeal__area_id__in=areas)
     shown = orders.select_related("appeal", "unit").order_by("completion_due", "id")[:OVERDUE_SHOWN]
     return {
@@ -283,13 +301,17 @@ def _detected_hot_issues(district: Area | None, now: dt.datetime) -> list[dict]:
     ]
 
 
-def _ranking() -> dict | None:
-    """The current run of the latest assessed month: the units with a rank, by level, kind and rank."""
+def _ranking(scope: Area | None) -> dict | None:
+    """The current run of the latest assessed month: the units with a rank, by level, kind and rank
+    (those of the scope's jurisdiction)."""
     run = AssessmentRun.objects.filter(is_current=True).order_by("-month").first()
     if run is None:
         return None
+    results = run.results.all()
+    if scope is not None:
+        results = results.filter(unit__area__path__startswith=f"/{scope.path_codes()[0]}/")
     rows = (
-        run.results.filter(rank__isnull=False)
+        results.filter(rank__isnull=False)
         .select_related("unit")
         .order_by("level", "kind", "rank", "unit__code")
     )
@@ -331,12 +353,12 @@ def definitions() -> dict:
     }
 
 
-def proactive(period: Period, district: Area | None) -> dict:
+def proactive(period: Period, district: Area | None, scope: Area | None = None) -> dict:
     """未诉先办 of the period: totals, a row per street (per community of the chosen district) and the
     departments' on-the-spot acceptances; kept in the cache until a figure may have changed."""
     level = Level.COMMUNITY if district is not None else Level.STREET
     data = proactive_cached(
-        start=period.start, end=period.end, level=level, within=district, seconds=cache_seconds()
+        start=period.start, end=period.end, level=level, within=district or scope, seconds=cache_seconds()
     )
     return {
         "level": level,
@@ -351,7 +373,10 @@ def proactive(period: Period, district: Area | None) -> dict:
 def summary(person: Person, *, period: Period, district: Area | None, now: dt.datetime | None = None) -> dict:
     now = now or timezone.now()
     today = timezone.localdate(now)
-    found = figures(period, district.pk if district else None, today)
+    # Without a chosen district: the person's whole jurisdiction (every one for the provincial role).
+    scope = scope_within(person, district)
+    city = jurisdiction_of_area(scope)
+    found = figures(period, tally_districts(scope), today)
     total = [0, 0, 0, 0]
     for counters in found.of(Dim.ALL).values():
         total = [a + b for a, b in zip(total, counters, strict=True)]
@@ -373,6 +398,8 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
 
     if district is None:
         places = Area.objects.filter(level=Level.DISTRICT, is_active=True).order_by("path")
+        if scope is not None:
+            places = places.filter(parent=scope)
         by_place = found.by_district()
         area_rows = [(area.code, area.name, by_place.get(area.pk, [0, 0])) for area in places]
     else:
@@ -411,9 +438,10 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
             {"code": code, "name": name, "received": counters[0], "settled": counters[1]}
             for code, name, counters in area_rows
         ],
-        "overdue": _overdue(person, district, now),
-        "detected_hot_issues": _detected_hot_issues(district, now),
-        "ranking": _ranking(),
-        "proactive": proactive(period, district),
+        "jurisdiction": {"code": city.code, "name": city.name} if city is not None else None,
+        "overdue": _overdue(person, scope, now),
+        "detected_hot_issues": _detected_hot_issues(scope, now),
+        "ranking": _ranking(scope),
+        "proactive": proactive(period, district, scope),
         "definitions": definitions(),
     }

@@ -67,8 +67,8 @@ def appeal_level_events():
 
 
 class Places:
-    """Area id → (district Area id or 0, street code or "") and catalog codes → level-2 category code,
-    read once per run: both trees are small next to the event log."""
+    """Area id → (district Area id, or the city's for an area above any district; street code or "")
+    and catalog codes → level-2 category code, read once per run: both trees are small next to the event log."""
 
     def __init__(self):
         areas = list(Area.objects.values_list("id", "code", "level", "path"))
@@ -78,7 +78,11 @@ class Places:
             district, street = 0, ""
             for code in path.strip("/").split("/"):
                 node_pk, node_level = by_code.get(code, (0, ""))
-                if node_level == Level.DISTRICT:
+                if node_level == Level.CITY:
+                    # Placed no finer than the city: counted under the city (its jurisdiction), so a
+                    # deployment of several cities can still tell whose figure it is.
+                    district = node_pk
+                elif node_level == Level.DISTRICT:
                     district = node_pk
                 elif node_level == Level.STREET:
                     street = code
@@ -202,12 +206,12 @@ def _item_sets_after(event_id: int) -> dict[int, list[tuple[int, str]]]:
 def _appeals(ids: set[int], places: Places) -> dict[int, tuple]:
     found = {}
     rows = Appeal.objects.filter(pk__in=ids).values_list(
-        "id", "received_at", "area_id", "channel", "kind", "item_id"
+        "id", "received_at", "area_id", "channel", "kind", "item_id", "jurisdiction_id"
     )
     zone = timezone.get_current_timezone()
-    for pk, received_at, area_id, channel, kind, item_id in rows:
+    for pk, received_at, area_id, channel, kind, item_id, jurisdiction_id in rows:
         day = received_at.astimezone(zone).date()
-        district, street = places.area.get(area_id, (0, ""))
+        district, street = places.area.get(area_id, (jurisdiction_id, ""))
         found[pk] = (day, district, street, channel, kind, places.item_code.get(item_id, ""))
     return found
 
@@ -340,7 +344,7 @@ def _rebuild_in_sql(up_to: int) -> tuple[int, int]:
             status AS (
                 SELECT e.at, e.from_state, e.to_state,
                     (a.received_at AT TIME ZONE %(zone)s)::date AS cohort_day,
-                    COALESCE(m.district, 0) AS district, COALESCE(m.street, '') AS street,
+                    COALESCE(m.district, a.jurisdiction_id) AS district, COALESCE(m.street, '') AS street,
                     a.channel, a.kind,
                     -- The item as of the event: the "from" of the appeal's next item change, if any.
                     CASE WHEN c.appeal_id IS NOT NULL THEN COALESCE(
@@ -357,7 +361,7 @@ def _rebuild_in_sql(up_to: int) -> tuple[int, int]:
             ),
             moves AS (
                 SELECT (a.received_at AT TIME ZONE %(zone)s)::date AS cohort_day,
-                    COALESCE(m.district, 0) AS district, COALESCE(m.street, '') AS street, a.channel, a.kind,
+                    COALESCE(m.district, a.jurisdiction_id) AS district, COALESCE(m.street, '') AS street, a.channel, a.kind,
                     COALESCE(old.category, '') AS old_category, COALESCE(new.category, '') AS new_category,
                     (SELECT p.to_state FROM appeals_event p
                      WHERE p.appeal_id = e.appeal_id AND p.order_id IS NULL AND p.to_state <> '' AND p.id < e.id
