@@ -319,7 +319,7 @@ class OrderOut(serializers.ModelSerializer):
     unit = code_of()
     unit_name = serializers.CharField(source="unit.name")
     dispatched_from = code_of()
-    proposed_unit = code_of()
+    proposed_unit = code_of(allow_null=True)
     time_limit_class = code_of()
 
     class Meta:
@@ -355,10 +355,11 @@ class OrderOut(serializers.ModelSerializer):
 
 
 class AppealOut(serializers.ModelSerializer):
-    area = code_of()
-    item = code_of()
+    # Nullable as the columns are: an appeal may be received before its place, item or duplicate is known.
+    area = code_of(allow_null=True)
+    item = code_of(allow_null=True)
     intake_unit = code_of()
-    duplicate_of = code_of()
+    duplicate_of = code_of(allow_null=True)
 
     class Meta:
         model = Appeal
@@ -438,8 +439,8 @@ class AppealDetailOut(AppealOut):
 
 class EventOut(serializers.ModelSerializer):
     order = serializers.IntegerField(source="order_id", allow_null=True)
-    actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    actor_unit = code_of()
+    actor = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    actor_unit = code_of(allow_null=True)
 
     class Meta:
         model = Event
@@ -459,7 +460,7 @@ class EventOut(serializers.ModelSerializer):
 
 class ReturnRequestOut(serializers.ModelSerializer):
     unit = code_of()
-    suggested_unit = code_of()
+    suggested_unit = code_of(allow_null=True)
     counts_against_unit = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -496,9 +497,9 @@ class ExtensionRequestOut(serializers.ModelSerializer):
 
 class RuleOut(serializers.ModelSerializer):
     item = code_of()
-    area = code_of()
-    sector = code_of()
-    unit = code_of()
+    area = code_of(allow_null=True)
+    sector = code_of(allow_null=True)
+    unit = code_of(allow_null=True)
 
     class Meta:
         model = ResponsibilityRule
@@ -517,14 +518,14 @@ class RuleOut(serializers.ModelSerializer):
 
 
 class ConsultationOut(serializers.ModelSerializer):
-    appeal = code_of()
+    appeal = code_of(allow_null=True)
     item = code_of()
     convening_unit = code_of()
     parties = code_of(many=True)
-    lead_unit = code_of()
+    lead_unit = code_of(allow_null=True)
     assisting_units = code_of(many=True)
-    proposed_sector = code_of()
-    proposed_unit = code_of()
+    proposed_sector = code_of(allow_null=True)
+    proposed_unit = code_of(allow_null=True)
 
     class Meta:
         model = Consultation
@@ -551,7 +552,7 @@ class ConsultationOut(serializers.ModelSerializer):
 class ReportInOut(serializers.ModelSerializer):
     whistle = serializers.IntegerField(source="whistle_id")
     unit = code_of()
-    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    reported_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = ReportIn
@@ -566,7 +567,7 @@ class WhistleSummaryOut(serializers.Serializer):
 
 class WhistleOut(serializers.ModelSerializer):
     blown_by_unit = code_of()
-    appeal = code_of()
+    appeal = code_of(allow_null=True)
     report_ins = ReportInOut(many=True)
     summary = WhistleSummaryOut()
 
@@ -628,7 +629,7 @@ class ResumeIn(serializers.Serializer):
 class UrgeOut(serializers.ModelSerializer):
     unit = code_of()
     appeal = serializers.CharField(source="order.appeal.code")
-    issued_by = serializers.StringRelatedField()
+    issued_by = serializers.StringRelatedField(allow_null=True)
 
     class Meta:
         model = Urge
@@ -638,10 +639,10 @@ class UrgeOut(serializers.ModelSerializer):
 class SupervisionOrderOut(serializers.ModelSerializer):
     unit = code_of()
     unit_name = serializers.CharField(source="unit.name")
-    escalated_to = code_of()
+    escalated_to = code_of(allow_null=True)  # only an escalated supervision order has one
     appeal = serializers.CharField(source="order.appeal.code")
-    issued_by = serializers.StringRelatedField()
-    answered_by = serializers.StringRelatedField()
+    issued_by = serializers.StringRelatedField(allow_null=True)
+    answered_by = serializers.StringRelatedField(allow_null=True)  # none until the unit answers
 
     class Meta:
         model = SupervisionOrder

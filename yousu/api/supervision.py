@@ -99,7 +99,8 @@ class SupervisionViewSet(ApiViewSet):
     @extend_schema(
         summary="各单位超期、临近超期、挂起和待反馈督办单数", responses={200: UnitWatchOut(many=True)}
     )
-    @action(detail=False, methods=["get"])
+    # One row per unit the caller watches, not pages: the schema must not promise a paginated envelope.
+    @action(detail=False, methods=["get"], pagination_class=None)
     def units(self, request):
         return Response(UnitWatchOut(watch_by_unit(request.user), many=True).data)
 

@@ -48,7 +48,7 @@ class CallbackOut(serializers.ModelSerializer):
     citizen = serializers.SerializerMethodField(
         help_text="回访对象：姓名和电话（按查看权限打码；查看会被记录）"
     )
-    done_by = serializers.CharField(source="done_by.full_name", default=None, read_only=True)
+    done_by = serializers.CharField(source="done_by.full_name", default=None, read_only=True, allow_null=True)
     # Plain strings in the schema: other components already name enums "channel" and "status".
     channel = serializers.CharField(read_only=True, help_text="phone 电话 / web 网页链接 / sms 短信链接")
     status = serializers.CharField(

@@ -30,7 +30,7 @@ from .selectors import (
 class RunOut(serializers.ModelSerializer):
     month = serializers.CharField(source="month_label", help_text="月份 YYYY-MM")
     scheme = serializers.CharField(source="scheme.name", help_text="考评方案")
-    computed_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    computed_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = AssessmentRun

@@ -21,7 +21,11 @@ from .services import mark_read
 class NotificationOut(serializers.ModelSerializer):
     appeal = serializers.CharField(source="order.appeal.code", default=None, help_text="相关诉求编号")
     unit = serializers.SlugRelatedField(
-        source="recipient_unit", slug_field="code", read_only=True, help_text="发给本单位时为单位编码"
+        source="recipient_unit",
+        slug_field="code",
+        read_only=True,
+        help_text="发给本单位时为单位编码",
+        allow_null=True,
     )
     read = serializers.SerializerMethodField(help_text="是否已读")
 

@@ -1,0 +1,89 @@
+"""Fixtures of the security tests: the real-HTTP API client, and a scene of objects that belong to the
+east side of the test city (an appeal at every stage the endpoints act on), with the people who own
+them and the people of other units who must not reach them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from types import SimpleNamespace
+
+import pytest
+from django.utils import timezone
+
+from yousu.callbacks.models import Callback
+from yousu.callbacks.services import callbacks_create_due
+from yousu.dispatch.consultations import consultation_open
+from yousu.dispatch.services import (
+    appeal_dispatch,
+    order_accept,
+    order_extension_request,
+    order_forward,
+    order_return_request,
+)
+from yousu.dispatch.whistles import whistle_blow
+from yousu.grid.services import grid_report_create
+from yousu.notifications.models import Notification
+from yousu.org.services import person_create
+from yousu.supervision.services import supervision_order_issue
+
+from ..api.helpers import Api, make_appeal
+from ..callbacks.helpers import completed_order
+
+
+@pytest.fixture
+def api(live_server) -> Api:
+    return Api(live_server.url)
+
+
+def east_order(world, **appeal_fields):
+    """A fumes complaint dispatched city → east platform → east environment bureau (per catalog)."""
+    p = world.people
+    appeal = make_appeal(world, **appeal_fields)
+    city_order = appeal_dispatch(appeal=appeal, by=p.dispatcher)
+    return order_forward(order=city_order, by=p.east_dispatcher)
+
+
+@pytest.fixture
+def scene(world, grid):
+    """Objects of the east district, each with the person who may act on it."""
+    p, u = world.people, world.units
+    s = SimpleNamespace(world=world, grid=grid)
+    returning = east_order(world, title="东区油烟一", content="东区油烟一")
+    s.return_request = order_return_request(
+        order=returning, by=p.east_eco_handler, reason="wrong_area", explanation="不在辖区"
+    )
+    s.order = order_accept(
+        order=east_order(world, title="东区油烟二", content="东区油烟二"), by=p.east_eco_handler
+    )
+    s.appeal = s.order.appeal
+    s.extension_request = order_extension_request(
+        order=s.order,
+        by=p.east_eco_handler,
+        until=s.order.completion_due + dt.timedelta(days=2),
+        reason="需要时间",
+    )
+    s.supervision_order = supervision_order_issue(order=s.order, by=p.supervisor, reason="督办")
+    s.consultation = consultation_open(
+        item=world.items.parking,
+        topic="东一街道停车由谁管",
+        parties=[u.east_street, u.east_market],
+        by=p.dispatcher,
+        appeal=make_appeal(world, item=world.items.parking, title="东区停车", content="东区停车"),
+    )
+    s.whistle = whistle_blow(by=p.street_leader, problem="东一社区占道经营", departments=[u.east_eco])
+    completed = completed_order(world, title="东区油烟三", content="东区油烟三")
+    callbacks_create_due(now=timezone.now() + dt.timedelta(days=2))
+    s.callback = Callback.objects.get(order=completed)
+    s.problem = grid_report_create(
+        by=grid.worker,
+        kind=grid.pollution,
+        text="东一社区网格发现油烟",
+        mode="assisted",
+        grid=world.areas.grid,
+    )
+    s.notification = Notification.objects.filter(recipient_unit=u.east_eco, channel="inbox").first()
+    # People of the other side of the city, who own none of it.
+    s.west_street_handler = person_create(
+        username="wes", full_name="西一街道承办人", unit=u.west_street, roles=["unit_handler"]
+    )
+    return s
