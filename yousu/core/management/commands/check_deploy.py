@@ -35,8 +35,8 @@ REQUIRED_STATIC = (
     "vendor/echarts/echarts.min.js",
     "vendor/leaflet/leaflet.js",
 )
-# From this day of December, deadlines (7 working days, extensions) can run into the next year.
-NEXT_YEAR_FROM = dt.date(2000, 12, 1)
+# From this month on, deadlines (7 working days, extensions) can run into the next year.
+NEXT_YEAR_FROM_MONTH = 12
 MIN_TOKEN_LENGTH = 16
 # Django's HSTS advice that is the domain owner's decision, not the platform's: every subdomain on
 # https, and the browsers' preload list (rarely possible for a government subdomain). Shown, not warned.
@@ -66,6 +66,7 @@ def _secrets() -> list[str]:
     for url in (getattr(settings, "REDIS_URL", None), getattr(settings, "CELERY_BROKER_URL", "")):
         if url:
             values.append(urllib.parse.urlsplit(url).password or "")
+    # A value of a few characters would blank ordinary words of the message; such a secret is no secret.
     return [value for value in values if value and len(value) >= 4]
 
 
@@ -381,7 +382,7 @@ def check_calendars(today: dt.date | None = None) -> list[Finding]:
                 )
             )
             continue
-        if (today.month, today.day) >= (NEXT_YEAR_FROM.month, NEXT_YEAR_FROM.day):
+        if today.month >= NEXT_YEAR_FROM_MONTH:
             gap = _uncovered(calendar, today.year + 1)
             if gap is not None:
                 findings.append(
