@@ -359,12 +359,12 @@ def check_calendars(today: dt.date | None = None) -> list[Finding]:
     CalendarNotCovered: intake and dispatch fail); from December, the next year too (a WARN: only the
     deadlines that cross the new year fail)."""
     from yousu.org.calendar import calendar_for_city_id
-    from yousu.org.choices import Level
-    from yousu.org.models import Area, WorkingCalendar
+    from yousu.org.models import WorkingCalendar
+    from yousu.org.selectors import jurisdictions
 
     label = "工作日历 working calendar"
     today = today or timezone.localdate()
-    cities = list(Area.objects.filter(level=Level.CITY, is_active=True).order_by("code"))
+    cities = list(jurisdictions())
     if not cities:
         return [Finding(WARN, label, "还没有启用的市级区域；请先导入区域（yousu import areas FILE）")]
     with_row = set(WorkingCalendar.objects.filter(area__in=cities).values_list("area_id", flat=True))
