@@ -31,8 +31,8 @@ if os.path.isdir("/dev/shm"):
 control_socket_disable = True
 
 # Logs to stdout/stderr: journald (systemd) or `docker compose logs` keep them. The access log has the
-# client's address as nginx saw it (X-Real-IP), the path without its query string (the citizen portal's
-# look-ups carry phone numbers there), and the time taken in milliseconds (%(M)s).
+# client's address as nginx saw it (X-Real-IP), the path without its query string (a search or filter
+# may carry a citizen's name or phone number), and the time taken in milliseconds (%(M)s).
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
