@@ -18,6 +18,7 @@ from yousu.dispatch.services import (
     order_accept,
     order_extension_request,
     order_forward,
+    order_reply,
     order_return_request,
 )
 from yousu.dispatch.whistles import whistle_blow
@@ -82,6 +83,18 @@ def scene(world, grid):
         grid=world.areas.grid,
     )
     s.notification = Notification.objects.filter(recipient_unit=u.east_eco, channel="inbox").first()
+    # What the desks show their action forms for: an appeal still to dispatch, an order still to accept,
+    # a reply still to review.
+    s.received = make_appeal(world, title="待派诉求", content="待派诉求")
+    s.fresh_order = east_order(world, title="东区油烟四", content="东区油烟四")
+    s.replied = order_reply(
+        order=order_accept(
+            order=east_order(world, title="东区油烟五", content="东区油烟五"), by=p.east_eco_handler
+        ),
+        by=p.east_eco_handler,
+        text="已处理",
+        result="solved",
+    )
     # People of the other side of the city, who own none of it.
     s.west_street_handler = person_create(
         username="wes", full_name="西一街道承办人", unit=u.west_street, roles=["unit_handler"]
