@@ -78,7 +78,7 @@ def _ensure_people() -> dict[str, Person]:
             person = person_create(
                 username=username,
                 full_name=name,
-                unit=Unit.objects.get(code=unit_code),
+                unit=Unit.objects.get(code=unit_code) if unit_code else None,
                 roles=roles,
                 password=DEMO_PASSWORD,
                 is_staff=staff,

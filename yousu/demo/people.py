@@ -14,6 +14,8 @@ DEMO_PEOPLE = [
     ("czq_dispatcher", "城中区平台派单员（演示）", "630103-PLATFORM", ["dispatcher"], False, False),
     ("supervisor", "督办员（演示）", "CITY-PLATFORM", ["supervisor"], False, False),
     ("leader", "市领导看板（演示）", "CITY-PLATFORM", ["leader"], False, False),
+    # The province-level reader belongs to no city's units (docs/jurisdictions.md).
+    ("province", "省级监管（演示）", None, ["provincial"], False, False),
     (
         "czq_scjg",
         "城中区市场监管局承办人（演示）",
