@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0004_access_list_stages_and_reviews'),
-        ('org', '0007_item_jurisdiction'),
+        ('org', '0007_role_provincial_choice'),
     ]
 
     operations = [
