@@ -135,11 +135,19 @@ class Form:
 
 
 class Page(HTMLParser):
-    """The forms of an HTML page, and every element with its attributes (for the XSS checks)."""
+    """The forms of an HTML page, every element with its attributes and every script with its type (for
+    the XSS checks)."""
 
     def __init__(self, url: str, html: str):
         super().__init__(convert_charrefs=True)
-        self.url, self.forms, self.elements, self._form, self._script = url, [], [], None, None
+        self.url, self.html, self.forms, self.elements, self._form, self._script = (
+            url,
+            html,
+            [],
+            [],
+            None,
+            None,
+        )
         self.scripts = []
         self.feed(html)
         self.close()
@@ -156,13 +164,13 @@ class Page(HTMLParser):
             if named.get("type") not in ("checkbox", "radio") or "checked" in named:
                 self._form.fields.setdefault(named["name"], named.get("value", ""))
         elif tag == "script":
-            self._script = []
+            self._script, self._script_type = [], named.get("type", "")
 
     def handle_endtag(self, tag):
         if tag == "form":
             self._form = None
         elif tag == "script" and self._script is not None:
-            self.scripts.append("".join(self._script))
+            self.scripts.append((self._script_type, "".join(self._script)))
             self._script = None
 
     def handle_data(self, data):

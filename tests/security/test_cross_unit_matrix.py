@@ -110,21 +110,27 @@ def test_api_outsiders_find_nothing_and_change_nothing(api, scene):
     assert owners_read >= 8  # the diagonal: without it a matrix of 404s would pass
 
 
-def _client_as(scene, who):
-    """A session of `who`: a person, the appeal's citizen (who proved it by code and phone), another
-    citizen (who proved an appeal of their own), or nobody."""
-    client = Client()
-    if who == "citizen":
-        from ..api.helpers import CITIZEN_PHONE
+def _clients(scene, people):
+    """A session of each of `people`: a person, the appeal's citizen (who proved it by code and phone),
+    another citizen (who proved an appeal of their own), or nobody (None)."""
+    from ..api.helpers import CITIZEN_PHONE
 
-        client.post(reverse("citizen-track"), {"code": scene.appeal.code, "phone": CITIZEN_PHONE})
-    elif who == "other citizen":
-        client.post(
-            reverse("citizen-track"), {"code": scene.other_citizens_appeal.code, "phone": "13900001111"}
-        )
-    elif who is not None:
-        client.force_login(who)
-    return client
+    clients = {}
+    for who in people:
+        client = clients[who] = Client()
+        if who == "citizen":
+            answer = client.post(
+                reverse("citizen-track"), {"code": scene.appeal.code, "phone": CITIZEN_PHONE}
+            )
+            assert answer.status_code == 302
+        elif who == "other citizen":
+            answer = client.post(
+                reverse("citizen-track"), {"code": scene.other_citizens_appeal.code, "phone": "13900001111"}
+            )
+            assert answer.status_code == 302
+        elif who is not None:
+            client.force_login(who)
+    return clients
 
 
 def test_web_outsiders_find_nothing_and_change_nothing(scene):
@@ -139,6 +145,8 @@ def test_web_outsiders_find_nothing_and_change_nothing(scene):
     people = scene.world.people
     outsiders = {kind: outsider(scene) for kind, outsider in OUTSIDERS.items()}
     outsiders["a citizen who is not the appeal's"] = "other citizen"
+    owners = {"citizen" if o == "citizen" else getattr(people, o) for _values, o in WEB_OBJECTS.values()}
+    clients = _clients(scene, [*owners, *outsiders.values()])
     holes, cells, owners_read = [], 0, set()
     for name, _params in routes:
         if name not in WEB_OBJECTS:
@@ -146,12 +154,12 @@ def test_web_outsiders_find_nothing_and_change_nothing(scene):
         values, owner_name = WEB_OBJECTS[name]
         url = reverse(name, kwargs={param: value(scene) for param, value in values.items()})
         owner = owner_name if owner_name == "citizen" else getattr(people, owner_name)
-        answer = _client_as(scene, owner).get(url)
+        answer = clients[owner].get(url)
         if answer.status_code == 200:
             owners_read.add(name)
         for kind, outsider in outsiders.items():
             for method in ("get", "post"):
-                client = _client_as(scene, outsider)
+                client = clients[outsider]
                 before = snapshot()
                 answer = getattr(client, method)(url)
                 cells += 1
