@@ -12,6 +12,11 @@ every notification present once and delivered or still pending for a retry. Noti
 inbox and to webhooks that point at a receiver in this process, so a delivery is also counted where
 it arrives. It prints one JSON line per scenario and exits 1 if any invariant failed.
 
+`worker-kill` kills (SIGKILL, the worker and its pool children) the worker running a sweep once the
+sweep's first batch has committed, starts another and beat, kills that one too while it delivers the
+notifications, and starts a third; the rows the dead worker had claimed are retried when their lease
+ends, which the script brings forward by running the delivery as if five minutes had passed.
+
 `postgres-restart` restarts the whole local PostgreSQL cluster (`pg_ctlcluster`): everyone's
 connections drop for a few seconds. `redis-full` starts its own redis-server on port 6390 with
 `--maxmemory 2mb --maxmemory-policy noeviction`, so the shared Redis is never touched.
@@ -261,6 +266,26 @@ def worker_kill(args) -> dict:
         recovery_started = time.monotonic()
         stack.start_worker("worker2", concurrency=2)
         stack.start_beat()
+        # Kill the new worker too while it delivers (some webhooks sent, many still pending), so that
+        # rows are held under a claim by a worker that is gone; a third worker carries on.
+        webhooks = lambda: dict(  # noqa: E731
+            sql(
+                stack.database_url,
+                "SELECT status, count(*) FROM notifications_notification WHERE channel = 'webhook' GROUP BY status",
+            )
+        )
+        mid_delivery = wait_for(
+            lambda: webhooks().get("sent", 0) > 100 and webhooks().get("pending", 0) > 100, 120, 0.05
+        )
+        second = stack.processes.pop("worker2")
+        os.killpg(second.pid, signal.SIGKILL)
+        second.wait(10)
+        [(held_at_second_kill,)] = sql(
+            stack.database_url,
+            "SELECT count(*) FROM notifications_notification WHERE status = 'pending' AND attempts > 0",
+        )
+        webhooks_at_second_kill = webhooks()
+        stack.start_worker("worker3", concurrency=2)
         recovered = wait_for(
             lambda: (
                 sql(stack.database_url, "SELECT count(*) FROM dispatch_order WHERE next_node_at <= now()")[0][
@@ -283,6 +308,9 @@ def worker_kill(args) -> dict:
             "time_node_events_at_kill": fired_at_kill,
             "killed_after_s": killed_after,
             "unacked_messages_after_kill": unacked_after_kill,
+            "second_kill_mid_delivery": mid_delivery,
+            "webhooks_at_second_kill": webhooks_at_second_kill,
+            "claimed_by_the_killed_worker": held_at_second_kill,
             "all_nodes_fired_after_s": sweep_done_after,
             "queue_drained": drained,
             "before_lease_expiry": before_leases,
@@ -292,6 +320,7 @@ def worker_kill(args) -> dict:
         }
         result["ok"] = bool(
             mid
+            and mid_delivery
             and recovered
             and nodes["still_due"] == 0
             and nodes["orders_by_time_node_events"] == {"1": nodes["due_orders"]}
