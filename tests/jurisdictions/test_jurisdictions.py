@@ -279,3 +279,67 @@ def test_open311_posts_land_in_the_named_jurisdiction(live_server, world, north)
         },
     )
     assert status == 404
+
+
+# ------------------------------------------------------------------------- rules and the public page
+
+
+def test_a_rule_for_every_area_naming_a_unit_serves_only_that_units_city(world, north):
+    from yousu.catalog.selectors import responsible_unit
+    from yousu.core.errors import ResponsibilityNotFound
+
+    rule_create(
+        item=world.items.dust,
+        area=None,
+        target="unit",
+        unit=world.units.water,
+        reason="测试",
+        by=world.people.admin,
+    )
+    assert responsible_unit(item=world.items.dust, area=world.areas.east_community).unit == world.units.water
+    with pytest.raises(ResponsibilityNotFound):
+        responsible_unit(item=world.items.dust, area=north.district)
+
+
+def test_a_city_publishes_and_withdraws_only_its_own_typical_cases(world, north):
+    from yousu.core.errors import PermissionRefused
+    from yousu.org.services import person_create
+    from yousu.public.models import TypicalCase
+    from yousu.public.services import typical_case_publish
+
+    from ..public.helpers import settled_appeal
+
+    appeal = settled_appeal(world)
+    north_supervisor = person_create(
+        username="n_sam", full_name="北市督办员", unit=north.platform, roles=["supervisor"]
+    )
+    with pytest.raises(PermissionRefused) as refused:
+        typical_case_publish(
+            appeal=appeal, by=north_supervisor, title="典型案例", summary="摘要", outcome="结果"
+        )
+    assert refused.value.field == "appeal"
+    assert not TypicalCase.objects.exists()
+    case = typical_case_publish(
+        appeal=appeal, by=world.people.supervisor, title="典型案例", summary="摘要", outcome="结果"
+    )
+    assert case.appeal == appeal
+
+
+def test_the_public_page_shows_each_city_apart(client, world, north):
+    from ..public.helpers import MONTH, result, run_of_month
+
+    run = run_of_month(MONTH)
+    result(
+        run, world.units.east_eco, assessed=10, completed=8, due=10, score=90.0, rank=1, peers=1, zone="blue"
+    )
+    result(run, north.market, assessed=4, completed=1, due=4, score=60.0, rank=1, peers=1, zone="red")
+    page = client.get("/public/?jurisdiction=N").content.decode()
+    assert "北一区市场监督管理局" in page and "东区生态环境局" not in page
+    page = client.get("/public/?jurisdiction=C").content.decode()
+    assert "东区生态环境局" in page and "北一区市场监督管理局" not in page
+    assert client.get("/public/?jurisdiction=NOWHERE").status_code == 200  # the error shown, first city
+    answer = client.get("/api/v1/public/ranking/?jurisdiction=N").json()
+    assert answer["jurisdiction"] == {"code": "N", "name": "北市"}
+    assert answer["headline"]["orders_assessed"] == 4
+    assert [u["name"] for g in answer["groups"] for u in g["units"]] == ["北一区市场监督管理局"]
+    assert client.get("/api/v1/public/ranking/?jurisdiction=NOWHERE").status_code == 404

@@ -200,7 +200,13 @@ def responsible_unit(*, item: CatalogItem, area: Area, at: dt.datetime | None = 
     candidates = list(
         ResponsibilityRule.objects.in_force(at)
         .filter(item__in=lineage)
-        .filter(Q(area__isnull=True) | Q(area__in=places))
+        .filter(
+            Q(area__in=places)
+            # A rule for every area that names a unit serves only that unit's own city: another
+            # city's appeal is never proposed to it (docs/jurisdictions.md).
+            | Q(area__isnull=True)
+            & (~Q(target=RuleTarget.UNIT) | Q(unit__area__path__startswith=f"/{area.path_codes()[0]}/"))
+        )
         .select_related("item", "area", "sector", "unit")
     )
     if not candidates:

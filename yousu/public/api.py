@@ -18,18 +18,28 @@ from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from yousu.api.permissions import appeals_visible_to
 from yousu.api.serializers import Text
 from yousu.api.views import ERRORS
-from yousu.appeals.models import Appeal
 from yousu.core.errors import DomainError, NotFound
 from yousu.evaluation import definitions
 from yousu.evaluation.assessment import parse_month
 
 from .models import TypicalCase
-from .selectors import BURDEN_HEADLINE, burden_totals, headline, live_cases, public_ranking, public_run
+from .selectors import (
+    BURDEN_HEADLINE,
+    burden_totals,
+    headline,
+    live_cases,
+    public_burden,
+    public_jurisdiction,
+    public_ranking,
+    public_run,
+)
 from .services import typical_case_publish, typical_case_withdraw
 
 MONTH = OpenApiParameter("month", str, description="月份 YYYY-MM；不填为最近一个已考评的月份")
+JURISDICTION = OpenApiParameter("jurisdiction", str, description="城市（辖区）的区域编码；不填为第一个城市")
 CASE_MONTH = OpenApiParameter("month", str, description="诉求办结的月份 YYYY-MM；不填为全部公开案例")
 
 
@@ -73,17 +83,20 @@ class CasesView(APIView):
         return [AllowAny()] if self.request.method == "GET" else [IsAuthenticated()]
 
     @extend_schema(
-        summary="已公开的典型案例", parameters=[MONTH], responses={200: CaseOut(many=True), **ERRORS}
+        summary="已公开的典型案例",
+        parameters=[CASE_MONTH, JURISDICTION],
+        responses={200: CaseOut(many=True), **ERRORS},
     )
     def get(self, request):
         month = request.query_params.get("month")
-        cases = live_cases(parse_month(month) if month else None)
+        code = request.query_params.get("jurisdiction")
+        cases = live_cases(parse_month(month) if month else None, public_jurisdiction(code) if code else None)
         return Response(CaseOut(cases[:200], many=True).data)
 
     @extend_schema(summary="发布典型案例", request=CaseIn, responses={201: CaseOut, **ERRORS})
     def post(self, request):
         data = _read(CaseIn, request)
-        appeal = Appeal.objects.filter(code=data["appeal"].strip()).first()
+        appeal = appeals_visible_to(request.user).filter(code=data["appeal"].strip()).first()
         if appeal is None:
             raise DomainError(_("没有编号为“%(code)s”的诉求") % {"code": data["appeal"]}, field="appeal")
         case = typical_case_publish(
@@ -115,12 +128,13 @@ class RankingView(APIView):
 
     @extend_schema(
         summary="某月的单位排名、红黄蓝区、概况和基层减负合计",
-        parameters=[MONTH],
+        parameters=[MONTH, JURISDICTION],
         responses={
             200: inline_serializer(
                 "PublicRanking",
                 {
                     "month": serializers.CharField(),
+                    "jurisdiction": serializers.DictField(allow_null=True),
                     "version": serializers.IntegerField(),
                     "headline": serializers.DictField(),
                     "burden": serializers.DictField(),
@@ -133,14 +147,16 @@ class RankingView(APIView):
     )
     def get(self, request):
         run = public_run(request.query_params.get("month"))
+        city = public_jurisdiction(request.query_params.get("jurisdiction"))
         if run is None:
             raise NotFound(_("尚无月度考评结果"), field="month")
-        totals = burden_totals(run.burden.all())
+        totals = burden_totals(public_burden(run, city))
         return Response(
             {
                 "month": run.month_label,
                 "version": run.version,
-                "headline": headline(run),
+                "jurisdiction": {"code": city.code, "name": city.name} if city is not None else None,
+                "headline": headline(run, city),
                 "burden": {code: totals[code] for code in BURDEN_HEADLINE},
                 "groups": [
                     {
@@ -158,7 +174,7 @@ class RankingView(APIView):
                             for row in group.rows
                         ],
                     }
-                    for group in public_ranking(run)
+                    for group in public_ranking(run, city)
                 ],
                 "definitions": {
                     key: value

@@ -16,6 +16,8 @@ from yousu.evaluation import definitions
 from yousu.evaluation.assessment import month_bounds, parse_month
 from yousu.evaluation.models import AssessmentRun, BurdenFigure, UnitAssessment
 from yousu.org.choices import PLATFORM_KINDS, Level, UnitKind
+from yousu.org.models import Area
+from yousu.org.selectors import jurisdictions
 
 from .models import TypicalCase
 
@@ -27,9 +29,31 @@ BURDEN_DEFAULT_ORDER = ("assigned_elsewhere", "received")
 BURDEN_HEADLINE = ("hours_saved", "pushdowns_refused", "access_list_refused")
 
 
-def live_cases(month: dt.date | None = None) -> QuerySet[TypicalCase]:
-    """Published cases not withdrawn, newest first; of one month when given."""
+def public_jurisdictions() -> list[Area]:
+    return list(jurisdictions())
+
+
+def public_jurisdiction(code: str | None) -> Area | None:
+    """The city a public page is about: the one named (`jurisdiction`, its area code), else the
+    deployment's first; None before any city is set up. An unknown code is NotFound."""
+    cities = jurisdictions()
+    if code:
+        city = cities.filter(code=code).first()
+        if city is None:
+            raise NotFound(_("没有辖区 %(code)s") % {"code": code}, field="jurisdiction")
+        return city
+    return cities.first()
+
+
+def _units_of(rows: QuerySet, city: Area | None) -> QuerySet:
+    return rows.filter(unit__area__path__startswith=city.path) if city is not None else rows
+
+
+def live_cases(month: dt.date | None = None, city: Area | None = None) -> QuerySet[TypicalCase]:
+    """Published cases not withdrawn, newest first; of one month and one city when given."""
     cases = TypicalCase.objects.filter(withdrawn_at__isnull=True).select_related("item", "district", "street")
+    if city is not None:
+        cases = cases.filter(appeal__jurisdiction=city)
     return cases.filter(month=month) if month is not None else cases
 
 
@@ -73,10 +97,11 @@ def ranked_groups(results: QuerySet[UnitAssessment] | list[UnitAssessment]) -> l
     return list(groups.values())
 
 
-def public_ranking(run: AssessmentRun) -> list[PeerGroup]:
-    """The ranked units of the run by peer group, best first; unranked units and platforms are left out."""
+def public_ranking(run: AssessmentRun, city: Area | None = None) -> list[PeerGroup]:
+    """The ranked units of the run (of one city when given) by peer group, best first; unranked units
+    and platforms are left out."""
     rows = (
-        run.results.filter(rank__isnull=False)
+        _units_of(run.results.filter(rank__isnull=False), city)
         .select_related("unit")
         .order_by("level", "kind", "rank", "unit__code")
     )
@@ -87,11 +112,19 @@ def _ratio(numerator, denominator) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def headline(run: AssessmentRun) -> dict:
+def public_burden(run: AssessmentRun, city: Area | None = None) -> QuerySet[BurdenFigure]:
+    return _units_of(run.burden.all(), city)
+
+
+def headline(run: AssessmentRun, city: Area | None = None) -> dict:
     """The month's figures for everyone: appeals received, and the city's rates as the sum of the
     handling units' numerators over the sum of their denominators (platforms only pass orders on)."""
     start, end = month_bounds(run.month)
-    sums = run.results.exclude(kind__in=PLATFORM_KINDS).aggregate(
+    results = _units_of(run.results.all(), city)
+    appeals = Appeal.objects.filter(received_at__gte=start, received_at__lt=end)
+    if city is not None:
+        appeals = appeals.filter(jurisdiction=city)
+    sums = results.exclude(kind__in=PLATFORM_KINDS).aggregate(
         **{
             name: Sum(name)
             for name in (
@@ -109,10 +142,10 @@ def headline(run: AssessmentRun) -> dict:
     )
     sums = {name: value or 0 for name, value in sums.items()}
     zones = dict.fromkeys(("red", "yellow", "blue"), 0)
-    for zone in run.results.filter(~Q(zone="")).values_list("zone", flat=True):
+    for zone in results.filter(~Q(zone="")).values_list("zone", flat=True):
         zones[zone] += 1
     return {
-        "appeals_received": Appeal.objects.filter(received_at__gte=start, received_at__lt=end).count(),
+        "appeals_received": appeals.count(),
         "orders_assessed": sums["assessed"],
         "completed": sums["completed"],
         "response_rate": _ratio(sums["responded"], sums["assessed"]),

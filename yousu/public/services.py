@@ -26,6 +26,7 @@ from yousu.dispatch.choices import OrderRole
 from yousu.dispatch.models import Order
 from yousu.org.choices import Level, RoleCode
 from yousu.org.models import Person
+from yousu.org.selectors import jurisdiction_of, sees_every_jurisdiction
 
 from .models import TypicalCase
 
@@ -134,9 +135,14 @@ def may_publish(person: Person | None) -> bool:
     return person.is_superuser or person.has_role(*PUBLISHER_ROLES)
 
 
-def _check_publisher(person: Person) -> None:
+def _check_publisher(person: Person, appeal: Appeal | None = None) -> None:
     if not may_publish(person):
         raise PermissionRefused(_("只有督办员或系统管理员可以发布或撤下典型案例"), field="by")
+    if appeal is not None and not sees_every_jurisdiction(person):
+        own = jurisdiction_of(person)
+        if own is None or own.pk != appeal.jurisdiction_id:
+            # A city publishes its own cases only (docs/jurisdictions.md).
+            raise PermissionRefused(_("只能发布或撤下本辖区的典型案例"), field="appeal")
 
 
 def _text(value, field: str, label: str, names: tuple[str, ...] | None = None) -> str:
@@ -193,6 +199,7 @@ def typical_case_publish(
         "outcome": _text(outcome, "outcome", _("办理结果"), names),
     }
     appeal = Appeal.objects.select_for_update(of=("self",)).select_related("area", "item").get(pk=appeal.pk)
+    _check_publisher(by, appeal)
     if appeal.status not in SETTLED_STATUSES:
         raise DomainError(
             _("诉求“%(code)s”尚未结案（%(status)s），只能发布已结案的诉求")
@@ -235,6 +242,7 @@ def typical_case_withdraw(*, case: TypicalCase, by: Person, reason: str) -> Typi
     _check_publisher(by)
     reason = _text(reason, "reason", _("撤下理由"))
     case = TypicalCase.objects.select_for_update(of=("self",)).select_related("appeal").get(pk=case.pk)
+    _check_publisher(by, case.appeal)
     if case.withdrawn_at is not None:
         raise DomainError(
             _("该案例已于 %(at)s 撤下") % {"at": f"{case.withdrawn_at:%Y-%m-%d %H:%M}"}, field="case"

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yousu.appeals.models import Appeal
+from yousu.api.permissions import appeals_visible_to, in_own_jurisdiction
 from yousu.core.errors import DomainError
 from yousu.evaluation import definitions
 
@@ -22,6 +22,9 @@ from .selectors import (
     burden_totals,
     headline,
     live_cases,
+    public_burden,
+    public_jurisdiction,
+    public_jurisdictions,
     public_ranking,
     public_run,
 )
@@ -35,25 +38,33 @@ def home(request):
         run = public_run(request.GET.get("month"))
     except DomainError as exc:
         error, run = exc.message, public_run()
+    try:
+        city = public_jurisdiction(request.GET.get("jurisdiction"))
+    except DomainError as exc:
+        error, city = exc.message, public_jurisdiction(None)
+    cities = public_jurisdictions()
     context = {
         "error": error,
         "run": run,
         "months": assessed_months(),
         "may_publish": may_publish(request.user),
+        # With several cities on one deployment, each city's figures are published apart.
+        "city": city,
+        "cities": cities if len(cities) > 1 else [],
     }
     if run is not None:
-        burden = burden_totals(run.burden.all())
-        figures = headline(run)
+        burden = burden_totals(public_burden(run, city))
+        figures = headline(run, city)
         context.update(
             headline=figures,
             rates=[(code, entry, figures[code]) for code, entry in definitions.RATES.items()],
             zone_definition=definitions.ZONE["definition"],
             burden=[(code, burden[code], definitions.BURDEN[code]) for code in BURDEN_HEADLINE],
-            groups=public_ranking(run),
-            cases=live_cases(run.month),
+            groups=public_ranking(run, city),
+            cases=live_cases(run.month, city),
         )
     else:
-        context["cases"] = live_cases()
+        context["cases"] = live_cases(city=city)
     return render(request, "public/home.html", context)
 
 
@@ -66,7 +77,8 @@ def _publisher(request) -> None:
 def cases(request):
     """The supervisor's list: every case published, live or withdrawn, with a form to withdraw."""
     _publisher(request)
-    rows = TypicalCase.objects.select_related("appeal", "published_by", "withdrawn_by")[:200]
+    rows = TypicalCase.objects.select_related("appeal", "published_by", "withdrawn_by")
+    rows = in_own_jurisdiction(request.user, rows, "appeal__jurisdiction")[:200]
     return render(request, "public/cases.html", {"cases": rows})
 
 
@@ -75,7 +87,7 @@ def case_new(request):
     """Publish an appeal as a typical case: a preview already redacted, edited, then published."""
     _publisher(request)
     code = (request.POST.get("appeal") or request.GET.get("appeal") or "").strip()
-    appeal = Appeal.objects.filter(code=code).first() if code else None
+    appeal = appeals_visible_to(request.user).filter(code=code).first() if code else None
     if appeal is None:
         if code:
             messages.error(request, _("没有编号为“%(code)s”的诉求") % {"code": code})
