@@ -120,6 +120,17 @@ def test_list_filters_refuse_unknown_codes_and_bad_dates(api, world):
     assert_names_field(api.get("/api/v1/orders/?status=lost", operator), "status")
 
 
+def test_a_nul_character_in_a_code_is_bad_input(api, world):
+    # Found by the OpenAPI fuzz (tests/security): PostgreSQL refuses NUL in a query, which was a 500.
+    operator = world.people.operator
+    for query, field in (("area=%00", "area"), ("unit=C%00", "unit"), ("item=D1%00", "item")):
+        assert_names_field(api.get(f"/api/v1/appeals/?{query}", operator), field)
+    answer = api.post(
+        "/api/v1/consultations/", world.people.dispatcher, {"item": "D2\u0000", "topic": "t", "parties": []}
+    )
+    assert_names_field(answer, "item")
+
+
 def test_unknown_objects_in_the_path_are_json_404s(api, world):
     operator = world.people.operator
     assert_names_field(api.get("/api/v1/appeals/NOPE/", operator), "code", status=404)

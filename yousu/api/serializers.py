@@ -81,7 +81,8 @@ class Code(serializers.SlugRelatedField):
         super().__init__(slug_field="code", queryset=queryset, **kwargs)
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # No code has a NUL character, and PostgreSQL refuses one in a query (a 500, not a 400).
+        if not isinstance(data, str) or "\x00" in data:
             self.fail("invalid")
         return super().to_internal_value(data)
 
