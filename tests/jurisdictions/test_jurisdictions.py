@@ -343,3 +343,44 @@ def test_the_public_page_shows_each_city_apart(client, world, north):
     assert answer["headline"]["orders_assessed"] == 4
     assert [u["name"] for g in answer["groups"] for u in g["units"]] == ["北一区市场监督管理局"]
     assert client.get("/api/v1/public/ranking/?jurisdiction=NOWHERE").status_code == 404
+
+
+def test_the_dashboard_page_offers_the_readers_districts_and_the_province_each_city(
+    client, api, world, north
+):
+    north_appeal(north)
+    north_appeal(north)
+    make_appeal(world)
+    client.force_login(north.leader)
+    page = client.get("/dashboard/").content.decode()
+    assert 'value="N-A"' in page and 'value="C-E"' not in page
+    assert client.get("/dashboard/areas.geojson?district=C-E").status_code == 400
+    client.force_login(north.province)
+    page = client.get("/dashboard/").content.decode()
+    assert all(f'value="{code}"' in page for code in ("C", "C-E", "C-W", "N", "N-A"))
+    whole_north = api.get("/api/v1/dashboard/summary/?district=N", north.province).body
+    assert whole_north["totals"]["received"] == 2
+    assert whole_north["jurisdiction"] == {"code": "N", "name": "北市"} and whole_north["district"] is None
+    assert [row["code"] for row in whole_north["by_area"]] == ["N-A"]
+    assert api.get("/api/v1/dashboard/summary/?district=C", north.leader).status == 404
+
+
+def test_first_try_accuracy_is_of_the_readers_city(api, world, north, settings, tmp_path):
+    from yousu.intelligence import services
+
+    from ..intelligence.test_suggestions import examples
+
+    settings.VAR_DIR = tmp_path
+    services.model_train(examples=examples(), activate=True)  # a suggestion is recorded at dispatch
+    appeal_dispatch(
+        appeal=north_appeal(north), by=north.dispatcher, unit=north.district_platform, reason="按属地"
+    )
+
+    def dispatched(person):
+        answer = api.get("/api/v1/intelligence/accuracy/", person)
+        assert answer.status == 200, answer.body
+        return answer.body["overall"]["dispatched"]
+
+    assert dispatched(north.leader) == 1
+    assert dispatched(world.people.supervisor) == 0
+    assert dispatched(north.province) == 1

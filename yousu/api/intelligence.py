@@ -28,6 +28,7 @@ from yousu.intelligence.duplicates import find_duplicates
 from yousu.intelligence.places import grid_at, place_as_dict, resolve_place
 from yousu.intelligence.suggestions import first_try_accuracy, suggest_items, suggestion_record
 from yousu.org.models import Area, Person
+from yousu.org.selectors import scope_within
 
 from .permissions import appeals_visible_to, city_of, is_city_wide, is_unit_staff
 from .views import ERRORS
@@ -252,7 +253,9 @@ class Accuracy(APIView):
         start = query.validated_data.get("start") or end - dt.timedelta(weeks=12)
         if (end - start).days > ACCURACY_MAX_DAYS:
             raise DomainError(f"统计区间不能超过 {ACCURACY_MAX_DAYS} 天", field="start")
-        return Response(first_try_accuracy(start=start, end=end))
+        return Response(
+            first_try_accuracy(start=start, end=end, jurisdiction=scope_within(request.user, None))
+        )
 
 
 urlpatterns = [

@@ -272,14 +272,15 @@ def first_try_of(appeal_ids: list[int]) -> dict[int, bool]:
     }
 
 
-def first_try_accuracy(*, start: dt.date, end: dt.date) -> dict:
+def first_try_accuracy(*, start: dt.date, end: dt.date, jurisdiction: Area | None = None) -> dict:
     """Suggestions against the dispatchers' first choices, for appeals first dispatched in [start, end].
 
     - agreed: the top suggestion named the item the dispatcher chose (or a field containing it);
     - in_top3: one of the three did;
     - agreed_final: the top suggestion names the item the appeal carries now (after any return);
     - first_try: the first dispatch stood (see `first_try_of`);
-    grouped by ISO week (local time) and by first-level field of the chosen item."""
+    grouped by ISO week (local time) and by first-level field of the chosen item; of one
+    jurisdiction's appeals when given."""
     if start > end:
         raise DomainError(_("开始日期不能晚于结束日期"), field="start")
     zone = timezone.get_current_timezone()
@@ -287,6 +288,7 @@ def first_try_accuracy(*, start: dt.date, end: dt.date) -> dict:
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=zone)
     rows = list(
         DispatchSuggestion.objects.filter(chosen_at__gte=since, chosen_at__lt=until)
+        .filter(**({"appeal__jurisdiction": jurisdiction} if jurisdiction is not None else {}))
         .select_related("chosen_item", "top_item", "appeal__item")
         .order_by("chosen_at")
     )

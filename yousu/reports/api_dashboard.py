@@ -27,14 +27,15 @@ class SummaryQuery(serializers.Serializer):
     start = serializers.DateField(required=False, help_text="自定义统计期的开始日期 YYYY-MM-DD（含）")
     end = serializers.DateField(required=False, help_text="自定义统计期的结束日期 YYYY-MM-DD（含）")
     district = serializers.CharField(
-        required=False, allow_blank=True, max_length=40, help_text="区县区域编码"
+        required=False, allow_blank=True, max_length=40, help_text="区县区域编码（省级监管也可填城市编码）"
     )
 
     def validate_district(self, code: str) -> Area | None:
         code = code.strip()
         if not code:
             return None
-        district = Area.objects.filter(code=code, level=Level.DISTRICT).first()
+        # A district, or a whole city (for a reader of several, the provincial role).
+        district = Area.objects.filter(code=code, level__in=(Level.DISTRICT, Level.CITY)).first()
         if district is None:
             raise serializers.ValidationError(_("未知的区县编码：%(code)s") % {"code": code})
         return district

@@ -375,6 +375,8 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
     today = timezone.localdate(now)
     # Without a chosen district: the person's whole jurisdiction (every one for the provincial role).
     scope = scope_within(person, district)
+    if district is not None and district.level == Level.CITY:
+        district = None  # a whole city: its districts, as a city reader sees their own
     city = jurisdiction_of_area(scope)
     found = figures(period, tally_districts(scope), today)
     total = [0, 0, 0, 0]

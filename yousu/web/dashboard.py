@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET
 from yousu.evaluation.choices import Zone
 from yousu.org.choices import Level, UnitKind
 from yousu.org.models import Area
+from yousu.org.selectors import in_jurisdiction_of, jurisdictions_visible_to
 from yousu.reports.summary import may_read_dashboard
 
 # Seconds between two polls of the summary; a wall screen needs no more than this, and the summary is
@@ -55,8 +56,26 @@ def _words() -> dict:
     }
 
 
-def _districts():
-    return Area.objects.filter(level=Level.DISTRICT, is_active=True).order_by("path")
+def _districts(person):
+    """The districts the person may choose: their city's (every city's for the provincial role)."""
+    districts = Area.objects.filter(level=Level.DISTRICT, is_active=True).order_by("path")
+    return districts.filter(in_jurisdiction_of(person, "path"))
+
+
+def _choices(person) -> list[dict]:
+    """The scopes of the page's selector: each district of the person's city; with several cities
+    (the provincial role), each city (its whole figures) followed by its districts."""
+    cities = list(jurisdictions_visible_to(person))
+    districts = list(_districts(person))
+    if len(cities) <= 1:
+        return [{"code": d.code, "name": d.name} for d in districts]
+    choices = []
+    for city in cities:
+        choices.append({"code": city.code, "name": city.name})
+        choices += [
+            {"code": d.code, "name": f"· {d.name}"} for d in districts if d.path.startswith(city.path)
+        ]
+    return choices
 
 
 def _refuse_json(message: str, *, field: str | None, code: str, status: int) -> JsonResponse:
@@ -70,7 +89,7 @@ def page(request):
     if not may_read_dashboard(request.user):
         return render(request, "web/dashboard.html", {"refused": True}, status=403)
     context = {
-        "districts": _districts(),
+        "districts": _choices(request.user),
         "summary_url": reverse("api-dashboard-summary"),
         "areas_url": reverse("dashboard-areas"),
         "poll_seconds": getattr(settings, "YOUSU_DASHBOARD_POLL_SECONDS", DEFAULT_POLL_SECONDS),
@@ -90,18 +109,20 @@ def areas_geojson(request):
         return _refuse_json(_("无权查看数据看板"), field=None, code="permission_denied", status=403)
     code = request.GET.get("district", "").strip()
     if code:
-        # Any district-level area, as the summary endpoint accepts it, so the map and the figures agree.
-        district = Area.objects.filter(code=code, level=Level.DISTRICT).first()
-        if district is None:
+        # A district (or a city, for the provincial role), as the summary endpoint accepts it, so
+        # the map and the figures agree; another city's area is not there for this reader.
+        district = Area.objects.filter(code=code, level__in=(Level.DISTRICT, Level.CITY)).first()
+        if district is None or not _districts(request.user).filter(path__startswith=district.path).exists():
             return _refuse_json(
                 _("未知的区县编码：%(code)s") % {"code": code[:40]},
                 field="district",
                 code="invalid",
                 status=400,
             )
-        areas = Area.objects.filter(parent=district, level=Level.STREET, is_active=True)
+        level = Level.STREET if district.level == Level.DISTRICT else Level.DISTRICT
+        areas = Area.objects.filter(parent=district, level=level, is_active=True)
     else:
-        areas = _districts()
+        areas = _districts(request.user)
     features = [
         {
             "type": "Feature",
