@@ -384,3 +384,16 @@ def test_first_try_accuracy_is_of_the_readers_city(api, world, north, settings, 
     assert dispatched(north.leader) == 1
     assert dispatched(world.people.supervisor) == 0
     assert dispatched(north.province) == 1
+
+
+def test_the_same_words_in_two_cities_make_two_hot_issues(world, north):
+    from yousu.intelligence.hot_issues import hot_issues_absorb
+
+    words = {"title": "小区暖气不热", "content": "小区暖气片一直不热，屋里只有十几度，老人孩子受冻。"}
+    here = make_appeal(world, area=None, item=None, **words)
+    there = north_appeal(north, area=None, **words)
+    again = north_appeal(north, area=None, **words)
+    first, second, third = hot_issues_absorb([here, there, again])
+    assert second == third  # the same matter in one city joins
+    assert first != second  # across cities it never does
+    assert first.area == world.areas.city and second.area == north.city

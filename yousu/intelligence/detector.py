@@ -131,6 +131,9 @@ class HotIssueDetector:
     # ------------------------------------------------------------------ scoring
 
     def score(self, cluster: Cluster, message: Message) -> float:
+        if cluster.place and message.place and cluster.place[0] != message.place[0]:
+            # Another city's matter (the first code of a place is its jurisdiction) never joins.
+            return float("-inf")
         score = cluster.similarity(message.terms)
         relation = place_relation(cluster.place, message.place)
         if relation == SAME:

@@ -53,13 +53,15 @@ def area_path(area: Area | None) -> tuple[str, ...]:
     return tuple(area.path_codes()) if area is not None else ()
 
 
-def appeal_message(appeal: Appeal, terms: dict[str, float] | None = None) -> Message:
+def appeal_message(appeal: Appeal, terms: dict[str, float] | None = None, city_code: str = "") -> Message:
+    """The appeal as the detector sees it; an appeal with no area is placed at its city (`city_code`,
+    its jurisdiction's), so it never joins another city's hot issue."""
     area = appeal.area
     return Message(
         key=appeal.pk,
         at=appeal.received_at,
         terms=appeal_terms(appeal) if terms is None else terms,
-        place=area_path(area),
+        place=area_path(area) or ((city_code,) if city_code else ()),
         place_name=area.name if area else "",
         # The area says where in the city; the address names the estate or road inside it.
         landmark=landmark_of(appeal.address, skip=[area.name] if area else []) if appeal.address else "",
@@ -114,8 +116,9 @@ def hot_issues_absorb(appeals: Iterable[Appeal], *, now: dt.datetime | None = No
             detector.add(cluster)
             by_key[hot_issue.pk] = cluster
         joined = []
+        cities = dict(Area.objects.filter(level="city").values_list("pk", "code"))
         for appeal in todo:
-            message = appeal_message(appeal)
+            message = appeal_message(appeal, city_code=cities.get(appeal.jurisdiction_id, ""))
             cluster, score = detector.absorb(message)
             joined.append((appeal, cluster, score, message.terms))
         touched = {id(c): c for _a, c, _s, _t in joined}
