@@ -397,3 +397,19 @@ def test_the_same_words_in_two_cities_make_two_hot_issues(world, north):
     assert second == third  # the same matter in one city joins
     assert first != second  # across cities it never does
     assert first.area == world.areas.city and second.area == north.city
+
+
+def test_an_online_appeal_goes_to_the_platform_of_the_city_chosen_or_pointed_at(client, world, north):
+    from yousu.appeals.portal import citizen_appeal_submit
+
+    fields = {"kind": "inquiry", "content": "请问供暖费怎么缴纳？", "phone": "13900002222", "ip": "10.0.0.9"}
+    with pytest.raises(DomainError) as refused:
+        citizen_appeal_submit(**fields, idempotency_key="none")
+    assert refused.value.field == "jurisdiction"
+    assert not Appeal.objects.filter(channel="web").exists()
+    chosen = citizen_appeal_submit(**fields, idempotency_key="chosen", jurisdiction="N")
+    assert chosen.intake_unit == north.platform and chosen.jurisdiction == north.city
+    pointed = citizen_appeal_submit(**fields, idempotency_key="pointed", longitude=101.3, latitude=31.3)
+    assert pointed.intake_unit == world.units.platform and pointed.area == world.areas.grid
+    page = client.get("/h5/submit/").content.decode()
+    assert 'name="jurisdiction"' in page and "北市" in page

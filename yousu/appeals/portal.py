@@ -17,7 +17,8 @@ from django.utils.translation import gettext as _
 from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError, NotFound
 from yousu.org.choices import UnitKind
-from yousu.org.models import Unit
+from yousu.org.models import Area, Unit
+from yousu.org.selectors import area_for_point, jurisdiction_of_area, jurisdictions
 
 from . import limits
 from .choices import Channel
@@ -58,20 +59,43 @@ def phone_matches(appeal: Appeal, phone: str) -> bool:
     return bool(stored) and hmac.compare_digest(stored.encode(), given.encode())
 
 
-def portal_intake_unit() -> Unit:
-    """The platform that receives online appeals: the unit YOUSU_CITIZEN_INTAKE_UNIT names, or the one
-    active city platform when the installation has only one."""
-    code = getattr(settings, "YOUSU_CITIZEN_INTAKE_UNIT", "")
+def portal_intake_unit(city: Area | None = None) -> Unit:
+    """The platform that receives online appeals (of `city`, when the deployment serves several): the
+    unit YOUSU_CITIZEN_INTAKE_UNIT names (one code per city, comma-separated), or the city's one active
+    city platform."""
+    setting = getattr(settings, "YOUSU_CITIZEN_INTAKE_UNIT", "")
+    codes = [c.strip() for c in (setting.split(",") if isinstance(setting, str) else setting) if c.strip()]
     units = Unit.objects.filter(is_active=True).select_related("area")
-    if code:
-        unit = units.filter(code=code).first()
-        if unit is None:
+    if codes:
+        candidates = list(units.filter(code__in=codes))
+        if len(candidates) != len(set(codes)):
             raise DomainError(_("YOUSU_CITIZEN_INTAKE_UNIT 指定的受理单位不存在或已停用"), field=None)
-        return unit
-    platforms = list(units.filter(kind=UnitKind.CITY_PLATFORM)[:2])
-    if len(platforms) != 1:
+    else:
+        candidates = list(units.filter(kind=UnitKind.CITY_PLATFORM))
+    if city is not None:
+        candidates = [unit for unit in candidates if unit.area.path.startswith(city.path)]
+        if len(candidates) != 1:
+            raise DomainError(_("%(city)s 暂未开通网上受理") % {"city": city.name}, field="jurisdiction")
+        return candidates[0]
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
         raise DomainError(_("暂未开通网上受理：请设置 YOUSU_CITIZEN_INTAKE_UNIT"), field=None)
-    return platforms[0]
+    # Several cities receive online: the citizen's point or choice says which.
+    raise DomainError(_("请选择诉求所在的城市，或在地图上点选位置"), field="jurisdiction")
+
+
+def portal_city(*, jurisdiction: str = "", longitude: float | None = None, latitude: float | None = None):
+    """The city an online appeal is about: the one the citizen chose, else the one whose boundary holds
+    the point they picked; None when neither says (a deployment of one city needs neither)."""
+    if jurisdiction:
+        city = jurisdictions().filter(code=jurisdiction).first()
+        if city is None:
+            raise DomainError(_("没有这个城市：%(code)s") % {"code": jurisdiction[:40]}, field="jurisdiction")
+        return city
+    if longitude is not None and latitude is not None:
+        return jurisdiction_of_area(area_for_point(longitude, latitude))
+    return None
 
 
 def _derived_title(content: str) -> str:
@@ -100,6 +124,7 @@ def citizen_appeal_submit(
     latitude: float | None = None,
     attachments: list | None = None,
     trap: str = "",
+    jurisdiction: str = "",
 ) -> Appeal:
     """Receive an appeal a citizen submitted online; returns it (its code is the citizen's receipt).
 
@@ -124,7 +149,9 @@ def citizen_appeal_submit(
             field="attachments",
         )
     title = (title or "").strip() or _derived_title(content)
-    intake_unit = portal_intake_unit()
+    intake_unit = portal_intake_unit(
+        portal_city(jurisdiction=jurisdiction, longitude=longitude, latitude=latitude)
+    )
     with limits.submission_slot(phone=phone, ip=ip):
         return appeal_create(
             kind=kind,

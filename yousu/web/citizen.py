@@ -38,6 +38,7 @@ from yousu.core.errors import DomainError, NotFound
 from yousu.core.ratelimit import client_ip
 from yousu.org.choices import LEVEL_DEPTH
 from yousu.org.models import Area
+from yousu.org.selectors import jurisdictions
 
 # The session key of the appeals this browser has proven: {code: phone as given}.
 PROVEN = "citizen_appeals"
@@ -112,9 +113,14 @@ class AppealForm(forms.Form):
     idempotency_key = forms.CharField(max_length=100, required=False, widget=forms.HiddenInput)
     # The trap: hidden from people by the stylesheet, filled in by scripts that fill in every field.
     website = forms.CharField(label=gettext_lazy("网址（请勿填写）"), required=False)
+    # Only when the deployment serves several cities; a point on the map says it too.
+    jurisdiction = forms.ChoiceField(label=gettext_lazy("所在城市"), required=False, choices=())
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        cities = list(jurisdictions().values_list("code", "name"))
+        self.fields["jurisdiction"].choices = [("", _("按地图位置判断")), *cities]
+        self.several_cities = len(cities) > 1
         self.fields["website"].widget.attrs.update({"tabindex": "-1", "autocomplete": "off"})
         self.fields["attachments"].help_text = _(
             "最多 %(n)d 张，每张不超过 %(mb)d MB；出错重新提交时请重新选择照片"
@@ -227,6 +233,7 @@ def submit(request):
                 attachments=data["attachments"],
                 idempotency_key=data["idempotency_key"],
                 trap=data["website"],
+                jurisdiction=data.get("jurisdiction") or "",
                 ip=client_ip(request),
             )
         except CitizenLimitExceeded as error:
