@@ -18,6 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from yousu.core import unavailable
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 
 # Codes of domain errors that are not "bad input"; any other DomainError answers 400.
@@ -70,6 +71,15 @@ def _first(detail, path: str = "") -> tuple[str, str]:
 
 
 def exception_handler(exc, context):
+    if isinstance(exc, unavailable.DATABASE_GONE):
+        unavailable.log(exc)
+        return error_response(
+            code="unavailable",
+            message=unavailable.message(),
+            field=None,
+            status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
+            headers={"Retry-After": str(unavailable.RETRY_AFTER_SECONDS)},
+        )
     if isinstance(exc, DomainError):
         return error_response(
             code=exc.code, message=exc.message, field=exc.field, status_code=domain_status(exc)

@@ -72,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # A database briefly gone answers 503 with Retry-After, not 500 (yousu/core/unavailable.py).
+    "yousu.core.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "yousu.urls"
