@@ -19,7 +19,9 @@ from .services import mark_read
 
 
 class NotificationOut(serializers.ModelSerializer):
-    appeal = serializers.CharField(source="order.appeal.code", default=None, help_text="相关诉求编号")
+    appeal = serializers.CharField(
+        source="order.appeal.code", default=None, allow_null=True, help_text="相关诉求编号"
+    )
     unit = serializers.SlugRelatedField(
         source="recipient_unit",
         slug_field="code",
