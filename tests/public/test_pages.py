@@ -177,3 +177,16 @@ def test_others_may_not_open_the_publishing_pages(client, world, who):
 def test_publishing_pages_need_a_login(client, world):
     page = client.get("/public/cases/new/?appeal=X")
     assert page.status_code == 302 and "login" in page["Location"]
+
+
+def test_a_nul_in_the_appeal_code_is_an_unknown_appeal(client, world):
+    # Found on PostgreSQL by tests/security/test_bad_query.py: PostgreSQL refuses NUL in a query.
+    client.force_login(world.people.supervisor)
+    answer = client.get("/public/cases/new/", {"appeal": "YS\x00"})
+    assert answer.status_code == 302 and answer["Location"] == "/public/cases/"
+
+
+def test_a_nul_in_the_jurisdiction_code_is_an_unknown_jurisdiction(client, world):
+    # Found on PostgreSQL by tests/security/test_bad_query.py: PostgreSQL refuses NUL in a query.
+    answer = client.get("/public/", {"jurisdiction": "C\x00"})
+    assert answer.status_code == 200 and "没有辖区" in answer.content.decode()

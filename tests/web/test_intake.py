@@ -161,3 +161,10 @@ def test_a_lost_model_file_leaves_the_place_and_duplicates_and_says_why(world, o
     text = html.content.decode()
     assert "分类模型文件无法加载" in text and "data-adopt-item" not in text
     assert f'data-link="{open_one.code}"' in text
+
+
+def test_a_nul_in_the_done_code_shows_nothing_done(operator, world):
+    # Found on PostgreSQL by tests/security/test_bad_query.py: PostgreSQL refuses NUL in a query.
+    answer = operator.get("/intake/", {"done": "YS\x00"})
+    assert answer.status_code == 200
+    assert answer.context["done"] is None

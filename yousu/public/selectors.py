@@ -38,7 +38,8 @@ def public_jurisdiction(code: str | None) -> Area | None:
     deployment's first; None before any city is set up. An unknown code is NotFound."""
     cities = jurisdictions()
     if code:
-        city = cities.filter(code=code).first()
+        # No code has a NUL character, and PostgreSQL refuses one in a query: unknown, not a 500.
+        city = cities.filter(code=code).first() if "\x00" not in code else None
         if city is None:
             raise NotFound(_("没有辖区 %(code)s") % {"code": code}, field="jurisdiction")
         return city

@@ -87,7 +87,10 @@ def case_new(request):
     """Publish an appeal as a typical case: a preview already redacted, edited, then published."""
     _publisher(request)
     code = (request.POST.get("appeal") or request.GET.get("appeal") or "").strip()
-    appeal = appeals_visible_to(request.user).filter(code=code).first() if code else None
+    # No code has a NUL character, and PostgreSQL refuses one in a query: unknown, not a 500.
+    appeal = (
+        appeals_visible_to(request.user).filter(code=code).first() if code and "\x00" not in code else None
+    )
     if appeal is None:
         if code:
             messages.error(request, _("没有编号为“%(code)s”的诉求") % {"code": code})

@@ -111,7 +111,12 @@ def areas_geojson(request):
     if code:
         # A district (or a city, for the provincial role), as the summary endpoint accepts it, so
         # the map and the figures agree; another city's area is not there for this reader.
-        district = Area.objects.filter(code=code, level__in=(Level.DISTRICT, Level.CITY)).first()
+        # No code has a NUL character, and PostgreSQL refuses one in a query (a 500, not this 400).
+        district = (
+            None
+            if "\x00" in code
+            else Area.objects.filter(code=code, level__in=(Level.DISTRICT, Level.CITY)).first()
+        )
         if district is None or not _districts(request.user).filter(path__startswith=district.path).exists():
             return _refuse_json(
                 _("未知的区县编码：%(code)s") % {"code": code[:40]},

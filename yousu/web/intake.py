@@ -91,7 +91,8 @@ def desk(request):
         # gets the next form.
         form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
     done = None
-    if request.GET.get("done"):
+    # No code has a NUL character, and PostgreSQL refuses one in a query: nothing to show, not a 500.
+    if request.GET.get("done") and "\x00" not in request.GET["done"]:
         done = Appeal.objects.filter(code=request.GET["done"], received_by=request.user).first()
     context = {
         "form": form,
