@@ -303,16 +303,13 @@ def test_a_rule_for_every_area_naming_a_unit_serves_only_that_units_city(world, 
 
 def test_a_city_publishes_and_withdraws_only_its_own_typical_cases(world, north):
     from yousu.core.errors import PermissionRefused
-    from yousu.org.services import person_create
     from yousu.public.models import TypicalCase
     from yousu.public.services import typical_case_publish
 
     from ..public.helpers import settled_appeal
 
     appeal = settled_appeal(world)
-    north_supervisor = person_create(
-        username="n_sam", full_name="北市督办员", unit=north.platform, roles=["supervisor"]
-    )
+    north_supervisor = north.supervisor
     with pytest.raises(PermissionRefused) as refused:
         typical_case_publish(
             appeal=appeal, by=north_supervisor, title="典型案例", summary="摘要", outcome="结果"

@@ -54,10 +54,10 @@ def east_order(world, **appeal_fields):
 
 
 @pytest.fixture
-def scene(world, grid):
-    """Objects of the east district, each with the person who may act on it."""
+def scene(world, grid, north):
+    """Objects of the east district, each with the person who may act on it; and a second city."""
     p, u = world.people, world.units
-    s = SimpleNamespace(world=world, grid=grid)
+    s = SimpleNamespace(world=world, grid=grid, north=north)
     returning = east_order(world, title="东区油烟一", content="东区油烟一")
     s.return_request = order_return_request(
         order=returning, by=p.east_eco_handler, reason="wrong_area", explanation="不在辖区"

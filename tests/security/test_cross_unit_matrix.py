@@ -21,6 +21,11 @@ OUTSIDERS = {
     "other district's department": lambda s: s.world.people.west_market_handler,
     "other district's street": lambda s: s.west_street_handler,
     "anonymous": lambda s: None,
+    # City-wide roles of another city on the same deployment (docs/jurisdictions.md): they read
+    # everything of their own city and nothing of this one.
+    "another city's supervisor": lambda s: s.north.supervisor,
+    "another city's dispatcher": lambda s: s.north.dispatcher,
+    "another city's operator": lambda s: s.north.operator,
 }
 
 # What an id or code in an API path stands for: the path up to the parameter → (the object's key in
