@@ -130,6 +130,11 @@ def wait_for(condition, timeout: float, interval: float = 0.5) -> bool:
     return False
 
 
+def due_nodes(stack: Stack) -> int:
+    """Orders whose next time node has passed and not yet fired."""
+    return sql(stack.database_url, "SELECT count(*) FROM dispatch_order WHERE next_node_at <= now()")[0][0]
+
+
 # ---------------------------------------------------------------- the invariants
 
 
@@ -287,12 +292,7 @@ def worker_kill(args) -> dict:
         webhooks_at_second_kill = webhooks()
         stack.start_worker("worker3", concurrency=2)
         recovered = wait_for(
-            lambda: (
-                sql(stack.database_url, "SELECT count(*) FROM dispatch_order WHERE next_node_at <= now()")[0][
-                    0
-                ]
-                == 0
-            ),
+            lambda: due_nodes(stack) == 0,
             180,
         )
         sweep_done_after = round(time.monotonic() - recovery_started, 1)
@@ -597,9 +597,7 @@ def redis_full(args) -> dict:
         urge_answers = Counter(_urge(port, city["supervisor"], order_id) for order_id in orders)
         time.sleep(args.full_for)
         healthz_when_full = _get(port, "/healthz")
-        [(still_due_when_full,)] = sql(
-            stack.database_url, "SELECT count(*) FROM dispatch_order WHERE next_node_at <= now()"
-        )
+        still_due_when_full = due_nodes(stack)
         [(pending_when_full,)] = sql(
             stack.database_url, "SELECT count(*) FROM notifications_notification WHERE status = 'pending'"
         )
@@ -609,12 +607,7 @@ def redis_full(args) -> dict:
         own.flushdb()
         freed = time.monotonic()
         recovered = wait_for(
-            lambda: (
-                sql(stack.database_url, "SELECT count(*) FROM dispatch_order WHERE next_node_at <= now()")[0][
-                    0
-                ]
-                == 0
-            ),
+            lambda: due_nodes(stack) == 0,
             180,
         )
         nodes_fired_after = round(time.monotonic() - freed, 1)
