@@ -82,11 +82,6 @@ def api_cells(scene):
     return cells
 
 
-def nowhere(path: str) -> str:
-    """The same path for an object that does not exist."""
-    return re.sub(r"/(YS\d+|\d+)/", "/999999/", path, count=1)
-
-
 def test_api_outsiders_find_nothing_and_change_nothing(api, scene):
     cells = api_cells(scene)
     assert len(cells) >= 35
@@ -100,13 +95,9 @@ def test_api_outsiders_find_nothing_and_change_nothing(api, scene):
             person = outsider(scene)
             expected = (401, 403) if person is None else ((404,) if method == "GET" else (403, 404))
             before = snapshot() if method != "GET" else None
+            # An empty body: every endpoint looks the object up before it reads the body, so an
+            # outsider is refused for the object (403/404), never told what the body should hold.
             answer = api.call(method, path, person, json_body={} if method != "GET" else None)
-            if answer.status == 400 and method != "GET":
-                # The body is checked before the object is looked up: allowed only if a missing
-                # object gives the same answer, so a refusal reveals nothing about what exists.
-                missing = api.call(method, nowhere(path), person, json_body={})
-                if (missing.status, missing.body) == (answer.status, answer.body):
-                    continue
             if answer.status not in expected:
                 holes.append(f"{kind}: {method} {path} → {answer.status} {str(answer.body)[:200]}")
             if before is not None and snapshot() != before:

@@ -427,9 +427,11 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def pause(self, request, id=None):
+        # The order first: someone who may not see it learns that, not what its body should hold.
+        order = self.get_object()
         data = self.read()
         paused = order_pause(
-            order=self.get_object(), by=request.user, reason=data["reason"], explanation=data["explanation"]
+            order=order, by=request.user, reason=data["reason"], explanation=data["explanation"]
         )
         return self.done(paused.order)
 
@@ -452,9 +454,10 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     )
     @action(detail=True, methods=["post"], url_path="supervision-order")
     def supervision_order(self, request, id=None):
+        order = self.get_object()
         data = self.read()
         made = supervision_order_issue(
-            order=self.get_object(), by=request.user, reason=data["reason"], escalate=data["escalate"]
+            order=order, by=request.user, reason=data["reason"], escalate=data["escalate"]
         )
         return self.respond(s.SupervisionOrderOut, made, status.HTTP_201_CREATED)
 

@@ -122,9 +122,11 @@ class CallbackViewSet(ApiViewSet):
     )
     @action(detail=True, methods=["post"])
     def record(self, request, id=None):
+        # The callback first: someone who may not see it learns that, not what its body should hold.
+        callback = self.get_object()
         data = self.read()
         done = callback_record(
-            callback=self.get_object(),
+            callback=callback,
             by=request.user,
             solved=data["solved"],
             satisfaction=data["satisfaction"],
