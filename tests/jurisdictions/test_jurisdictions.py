@@ -410,3 +410,19 @@ def test_an_online_appeal_goes_to_the_platform_of_the_city_chosen_or_pointed_at(
     assert pointed.intake_unit == world.units.platform and pointed.area == world.areas.grid
     page = client.get("/h5/submit/").content.decode()
     assert 'name="jurisdiction"' in page and "北市" in page
+
+
+def test_the_admin_lists_only_the_staff_members_city(client, world, north):
+    from django.contrib.auth.models import Permission
+
+    here = make_appeal(world)
+    there = north_appeal(north)
+    staff = north.supervisor
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    staff.user_permissions.add(*Permission.objects.filter(codename__in=["view_appeal", "view_order"]))
+    client.force_login(staff)
+    page = client.get("/admin/appeals/appeal/").content.decode()
+    assert there.code in page and here.code not in page
+    assert client.get(f"/admin/appeals/appeal/{here.pk}/change/").status_code in (302, 404)
+    assert client.get(f"/admin/appeals/appeal/{there.pk}/change/").status_code == 200

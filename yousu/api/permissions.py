@@ -15,9 +15,9 @@ from yousu.appeals.models import Appeal
 from yousu.dispatch.models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
 from yousu.org.models import Area, Person
 from yousu.org.selectors import (
+    in_own_jurisdiction,
     is_jurisdiction_wide,
     jurisdiction_of,
-    sees_every_jurisdiction,
     units_visible_to,
 )
 
@@ -25,14 +25,6 @@ from yousu.org.selectors import (
 def is_city_wide(person: Person) -> bool:
     """Reads everything of a whole jurisdiction (see `in_own_jurisdiction` for which)."""
     return is_jurisdiction_wide(person)
-
-
-def in_own_jurisdiction(person: Person, rows: QuerySet, field: str = "jurisdiction") -> QuerySet:
-    """Rows of the person's jurisdiction (`field` names the city Area), all for those who see every one."""
-    if sees_every_jurisdiction(person):
-        return rows
-    own = jurisdiction_of(person)
-    return rows.filter(**{field: own}) if own is not None else rows.none()
 
 
 def _active(person: Person) -> bool:

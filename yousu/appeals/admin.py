@@ -4,11 +4,23 @@ citizen's personal data is shown masked here (the intake and handling desks show
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from yousu.org.selectors import in_own_jurisdiction
+
 from .models import Appeal, Attachment, Event, PersonalDataAccess
 from .selectors import mask_name, mask_phone
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
+    # The lookup from a row to its appeal's jurisdiction (e.g. "appeal__jurisdiction"): staff of one
+    # city read only their city's rows here too; superusers and the provincial role read all.
+    jurisdiction_lookup: str | None = None
+
+    def get_queryset(self, request):
+        rows = super().get_queryset(request)
+        if self.jurisdiction_lookup is None:
+            return rows
+        return in_own_jurisdiction(request.user, rows, self.jurisdiction_lookup)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -44,6 +56,7 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Appeal)
 class AppealAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "jurisdiction"
     list_display = ["code", "title", "kind", "channel", "status", "item", "area", "received_at"]
     list_filter = ["status", "kind", "channel", "confidential"]
     search_fields = ["code", "title", "content", "address"]
@@ -64,6 +77,7 @@ class AppealAdmin(ReadOnlyAdmin):
 
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "appeal__jurisdiction"
     list_display = ["at", "appeal", "order_id", "action", "from_state", "to_state", "actor", "actor_unit"]
     list_filter = ["action"]
     search_fields = ["appeal__code", "action", "reason"]
@@ -73,6 +87,7 @@ class EventAdmin(ReadOnlyAdmin):
 
 @admin.register(PersonalDataAccess)
 class PersonalDataAccessAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "appeal__jurisdiction"
     list_display = ["at", "person", "appeal", "purpose"]
     search_fields = ["person__username", "appeal__code"]
     list_select_related = ["person", "appeal"]

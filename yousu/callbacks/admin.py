@@ -9,6 +9,7 @@ from .models import Callback, CitizenMessage
 
 @admin.register(Callback)
 class CallbackAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "appeal__jurisdiction"
     list_display = ["appeal", "order", "round", "channel", "status", "satisfaction", "outcome", "created_at"]
     list_filter = ["status", "channel", "satisfaction", "outcome"]
     search_fields = ["appeal__code"]
@@ -19,6 +20,7 @@ class CallbackAdmin(ReadOnlyAdmin):
 
 @admin.register(CitizenMessage)
 class CitizenMessageAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "callback__appeal__jurisdiction"
     list_display = ["callback", "status", "attempts", "created_at", "sent_at"]
     list_filter = ["status"]
     # The phone number is the citizen's personal data; the admin shows the message, not the number.

@@ -20,6 +20,7 @@ from .models import (
 
 @admin.register(Order)
 class OrderAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "appeal__jurisdiction"
     list_display = [
         "appeal",
         "unit",
@@ -48,6 +49,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
 @admin.register(ClockPause)
 class ClockPauseAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "order__appeal__jurisdiction"
     list_display = ["order", "reason", "started_at", "started_by", "ended_at", "not_counted"]
     list_filter = ["reason"]
     search_fields = ["order__appeal__code", "explanation"]
@@ -56,6 +58,7 @@ class ClockPauseAdmin(ReadOnlyAdmin):
 
 @admin.register(ReturnRequest)
 class ReturnRequestAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "order__appeal__jurisdiction"
     list_display = ["order", "unit", "reason", "status", "requested_at", "reviewed_by"]
     list_filter = ["status", "reason"]
     search_fields = ["order__appeal__code", "unit__name", "explanation"]
@@ -64,6 +67,7 @@ class ReturnRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ExtensionRequest)
 class ExtensionRequestAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "order__appeal__jurisdiction"
     list_display = ["order", "requested_until", "status", "requested_at", "reviewed_by"]
     list_filter = ["status"]
     search_fields = ["order__appeal__code"]

@@ -104,6 +104,14 @@ def scope_within(person: Person, area: Area | None) -> Area | None:
     return area
 
 
+def in_own_jurisdiction(person: Person, rows: QuerySet, field: str = "jurisdiction") -> QuerySet:
+    """Rows of the person's jurisdiction (`field` names the city Area), all for those who see every one."""
+    if sees_every_jurisdiction(person):
+        return rows
+    own = jurisdiction_of(person)
+    return rows.filter(**{field: own}) if own is not None else rows.none()
+
+
 def units_visible_to(person: Person) -> QuerySet[Unit]:
     units = Unit.objects.all()
     if not person.is_authenticated or not person.is_active:

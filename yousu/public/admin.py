@@ -10,6 +10,7 @@ from .models import TypicalCase
 
 @admin.register(TypicalCase)
 class TypicalCaseAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "appeal__jurisdiction"
     list_display = [
         "title",
         "appeal",

@@ -10,6 +10,7 @@ from .models import SupervisionOrder, Urge
 
 @admin.register(Urge)
 class UrgeAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "order__appeal__jurisdiction"
     list_display = ["order", "unit", "node", "issued_by", "issued_at"]
     list_filter = ["node"]
     search_fields = ["order__appeal__code", "unit__name", "text"]
@@ -19,6 +20,7 @@ class UrgeAdmin(ReadOnlyAdmin):
 
 @admin.register(SupervisionOrder)
 class SupervisionOrderAdmin(ReadOnlyAdmin):
+    jurisdiction_lookup = "order__appeal__jurisdiction"
     list_display = [
         "order",
         "unit",
