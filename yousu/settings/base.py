@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "yousu.reports",
     "yousu.public",
     "yousu.intelligence",
+    "yousu.knowledge",
     "yousu.open311",
     "yousu.api",
     "yousu.demo",

@@ -1,0 +1,154 @@
+"""The rules of the knowledge base: versions, what operators may see, who reviews, and refusals."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from yousu.core.errors import DomainError, PermissionRefused
+from yousu.knowledge.models import KnowledgeEntry
+from yousu.knowledge.selectors import entries_flagged, entries_for_operators, entry_history
+from yousu.knowledge.services import entry_create, entry_review, entry_update
+
+pytestmark = pytest.mark.django_db
+
+TODAY = timezone.localdate()
+DAY = dt.timedelta(days=1)
+
+
+def at(day: dt.date) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(12)))
+
+
+def make(world, **overrides) -> KnowledgeEntry:
+    fields = {
+        "by": world.people.east_eco_handler,
+        "question": "餐饮店油烟扰民怎么处理",
+        "answer": "餐饮油烟由区生态环境局依法查处，经营者须安装油烟净化设施并保持正常使用。",
+        "owning_unit": world.units.east_eco,
+        "items": [world.items.fumes],
+        "keywords": "油烟、餐饮",
+        "source_title": "大气污染防治法",
+        "source_number": "主席令第31号",
+        "valid_from": TODAY - 30 * DAY,
+        "review_due": TODAY + 90 * DAY,
+    }
+    fields.update(overrides)
+    return entry_create(**fields)
+
+
+def test_each_update_adds_a_version_and_keeps_the_old_values(world):
+    entry = make(world)
+    assert entry.version == 1
+    entry_update(entry=entry, by=world.people.east_eco_handler, answer="新的答复口径。", note="改口径")
+    entry_update(entry=entry, by=world.people.east_eco_handler, keywords="油烟", items=[])
+    entry.refresh_from_db()
+    assert entry.version == 3
+    assert entry.answer == "新的答复口径。"
+    assert list(entry.items.all()) == []
+    versions = list(entry_history(entry))
+    assert [v.version for v in versions] == [1, 2, 3]
+    assert versions[0].answer.startswith("餐饮油烟由区生态环境局")
+    assert versions[0].item_codes == ["D1-01-01"]
+    assert versions[1].answer == "新的答复口径。" and versions[1].note == "改口径"
+    assert versions[1].keywords == "油烟、餐饮"
+    assert versions[2].keywords == "油烟" and versions[2].item_codes == []
+    assert all(v.changed_by == world.people.east_eco_handler for v in versions)
+
+
+@pytest.mark.parametrize("field", ["question", "answer"])
+def test_an_empty_question_or_answer_is_refused_naming_the_field(world, field):
+    with pytest.raises(DomainError) as refused:
+        make(world, **{field: "  "})
+    assert refused.value.field == field
+    entry = make(world)
+    with pytest.raises(DomainError) as refused:
+        entry_update(entry=entry, by=world.people.east_eco_handler, **{field: ""})
+    assert refused.value.field == field
+    entry.refresh_from_db()
+    assert entry.version == 1 and entry.versions.count() == 1
+
+
+def test_valid_until_before_valid_from_is_refused(world):
+    with pytest.raises(DomainError) as refused:
+        make(world, valid_from=TODAY, valid_until=TODAY - DAY)
+    assert refused.value.field == "valid_until"
+    entry = make(world)
+    with pytest.raises(DomainError) as refused:
+        entry_update(entry=entry, by=world.people.east_eco_handler, valid_until=entry.valid_from - DAY)
+    assert refused.value.field == "valid_until"
+    assert KnowledgeEntry.objects.get(pk=entry.pk).valid_until is None
+
+
+def test_only_the_owning_unit_or_an_administrator_may_edit(world):
+    with pytest.raises(PermissionRefused):
+        make(world, by=world.people.east_market_handler)
+    entry = make(world)
+    with pytest.raises(PermissionRefused):
+        entry_update(entry=entry, by=world.people.west_market_handler, answer="别人的口径")
+    entry_update(entry=entry, by=world.people.admin, answer="平台统一口径")
+    assert KnowledgeEntry.objects.get(pk=entry.pk).version == 2
+
+
+def test_expired_not_yet_valid_and_overdue_entries_are_hidden_from_operators(world):
+    current = make(world, question="现行")
+    expired = make(world, question="已失效", valid_until=TODAY - DAY)
+    future = make(world, question="未生效", valid_from=TODAY + DAY)
+    overdue = make(world, question="逾期未审", review_due=TODAY - DAY)
+    last_day = make(world, question="今天到期", valid_until=TODAY, review_due=TODAY)
+
+    visible = set(entries_for_operators(at(TODAY)))
+    assert visible == {current, last_day}
+    assert set(entries_for_operators(at(TODAY + DAY))) == {current, future}
+    assert set(entries_flagged(world.units.east_eco, at(TODAY))) == {expired, overdue}
+    for entry in (current, expired, future, overdue, last_day):
+        assert entry.is_visible_on(TODAY) == (entry in visible)
+
+
+def test_a_review_shows_an_overdue_entry_again_and_is_versioned(world):
+    entry = make(world, review_due=TODAY - DAY)
+    assert entry not in entries_for_operators(at(TODAY))
+    entry_review(
+        entry=entry, by=world.people.east_eco_handler, note="口径仍然适用", next_review_due=TODAY + 180 * DAY
+    )
+    entry.refresh_from_db()
+    assert entry in entries_for_operators(at(TODAY))
+    assert entry.last_reviewed_by == world.people.east_eco_handler
+    assert entry.last_reviewed_at is not None
+    assert entry.version == 2
+    last = entry_history(entry).last()
+    assert last.note == "口径仍然适用" and last.review_due == TODAY + 180 * DAY
+    assert entry_history(entry).first().review_due == TODAY - DAY
+
+
+def test_an_expired_entry_stays_hidden_after_review(world):
+    entry = make(world, valid_until=TODAY - DAY)
+    entry_review(entry=entry, by=world.people.east_eco_handler, note="", next_review_due=TODAY + 30 * DAY)
+    assert entry not in entries_for_operators(at(TODAY))
+
+
+def test_review_needs_the_owning_unit_or_a_leader_above_it(world):
+    p, u = world.people, world.units
+    entry = make(
+        world, by=p.east_community_handler, owning_unit=u.east_community, items=[world.items.hallway]
+    )
+    later = TODAY + 60 * DAY
+    for outsider in (p.east_market_handler, p.operator, p.admin, p.east_street_handler):
+        # A handler of the street above is not its leader; the platform's administrator edits, not reviews.
+        with pytest.raises(PermissionRefused) as refused:
+            entry_review(entry=entry, by=outsider, note="", next_review_due=later)
+        assert refused.value.field == "by"
+    entry_review(entry=entry, by=p.east_community_handler, note="", next_review_due=later)
+    entry_review(entry=entry, by=p.street_leader, note="街道复核", next_review_due=later + DAY)
+    entry.refresh_from_db()
+    assert entry.version == 3 and entry.last_reviewed_by == p.street_leader
+
+
+def test_a_review_date_must_lie_ahead(world):
+    entry = make(world)
+    with pytest.raises(DomainError) as refused:
+        entry_review(entry=entry, by=world.people.east_eco_handler, note="", next_review_due=TODAY)
+    assert refused.value.field == "next_review_due"
+    assert KnowledgeEntry.objects.get(pk=entry.pk).version == 1

@@ -1,0 +1,185 @@
+"""Ranked retrieval over the knowledge base: jieba words scored with Okapi BM25 on a sparse matrix,
+held in memory per worker process and rebuilt when the entries' generation token changes.
+
+BM25 is written here (a few lines over scipy) rather than taken from rank-bm25 or bm25s: neither is
+installed, and the part we need — precomputed per-(entry, word) weights, a column slice and one
+sparse product per query — is small enough to read in one sitting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import uuid
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.utils import timezone
+from scipy import sparse
+
+from yousu.intelligence import similarity
+
+# Okapi BM25 parameters: k1 bounds how much a repeated word adds, b how much a long entry is damped.
+K1 = 1.2
+B = 0.75
+# A question or keyword says what the entry is about more surely than a word deep in the answer:
+# their words are counted this many times (a light BM25F).
+QUESTION_WEIGHT = 2
+KEYWORD_WEIGHT = 2
+# Far in the future: an entry without a valid-until date never expires.
+_NEVER = dt.date.max.toordinal()
+
+
+def tokens(text: str) -> list[str]:
+    """The searchable words of a text, the same for entries and queries: the project's jieba
+    tokenizer (yousu.intelligence.similarity.tokens), which drops punctuation, digits, single
+    characters and a light list of stop words."""
+    return similarity.tokens(text)
+
+
+def entry_terms(*, question: str, answer: str, keywords: str) -> list[str]:
+    """The words an entry is indexed under, with question and keywords weighted above the answer."""
+    return tokens(question) * QUESTION_WEIGHT + tokens(keywords) * KEYWORD_WEIGHT + tokens(answer)
+
+
+class BM25Index:
+    """Okapi BM25 over a fixed list of documents (each a list of words).
+
+    At build time every (document, word) pair gets its final weight
+        idf(w) · tf · (k1 + 1) / (tf + k1 · (1 − b + b · len / avglen))
+    with idf(w) = ln(1 + (N − df + 0.5) / (df + 0.5)) (never negative); the matrix is kept by
+    column, so a query costs one column slice and one sparse-times-dense product.
+    """
+
+    def __init__(self, documents: Sequence[Sequence[str]], *, k1: float = K1, b: float = B):
+        vocabulary: dict[str, int] = {}
+        indptr, indices, counts = [0], [], []
+        for words in documents:
+            for word, count in Counter(words).items():
+                indices.append(vocabulary.setdefault(word, len(vocabulary)))
+                counts.append(count)
+            indptr.append(len(indices))
+        n_docs = len(documents)
+        tf = sparse.csr_matrix(
+            (np.asarray(counts, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
+            shape=(n_docs, max(len(vocabulary), 1)),
+        )
+        lengths = np.asarray([len(words) for words in documents], dtype=np.float32)
+        average = float(lengths.mean()) if n_docs and lengths.mean() > 0 else 1.0
+        df = np.bincount(tf.indices, minlength=tf.shape[1]).astype(np.float32)
+        idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        # One damping factor per document, repeated over its non-zero entries.
+        norm = np.repeat(k1 * (1 - b + b * lengths / average), np.diff(tf.indptr))
+        data = tf.data * (k1 + 1) / (tf.data + norm) * idf[tf.indices]
+        self.weights = sparse.csr_matrix((data, tf.indices, tf.indptr), shape=tf.shape).tocsc()
+        self.vocabulary = vocabulary
+        self.size = n_docs
+
+    def scores(self, query: Iterable[str]) -> np.ndarray:
+        """The BM25 score of every document for the query words (a repeated query word counts more)."""
+        counts = Counter(word for word in query if word in self.vocabulary)
+        if not counts:
+            return np.zeros(self.size, dtype=np.float32)
+        columns = [self.vocabulary[word] for word in counts]
+        return self.weights[:, columns] @ np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+
+    def top(
+        self, query: Iterable[str], k: int, *, allowed: np.ndarray | None = None
+    ) -> list[tuple[int, float]]:
+        """The `k` best (position, score) pairs with a positive score, best first; `allowed` is a
+        boolean mask of the documents that may be returned."""
+        scores = self.scores(query)
+        if allowed is not None:
+            scores = np.where(allowed, scores, 0)
+        candidates = np.flatnonzero(scores > 0)
+        if len(candidates) > k:
+            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+        # Ties go to the earlier document, so results are stable from one run to the next.
+        order = sorted(candidates.tolist(), key=lambda i: (-scores[i], i))
+        return [(i, float(scores[i])) for i in order]
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry_id: int
+    score: float
+
+
+class EntryIndex:
+    """The entries in use with their dates, so visibility on the day of the query is a mask, not a
+    rebuild: an entry that expires or falls overdue overnight drops out without any write."""
+
+    def __init__(self, generation: str, rows: Sequence[tuple[int, str, dt.date, dt.date | None, dt.date]]):
+        self.generation = generation
+        self.ids = np.asarray([row[0] for row in rows], dtype=np.int64)
+        self.bm25 = BM25Index([row[1].split() for row in rows])
+        self.valid_from = np.asarray([row[2].toordinal() for row in rows], dtype=np.int64)
+        self.valid_until = np.asarray(
+            [row[3].toordinal() if row[3] else _NEVER for row in rows], dtype=np.int64
+        )
+        self.review_due = np.asarray([row[4].toordinal() for row in rows], dtype=np.int64)
+
+    def visible(self, day: dt.date) -> np.ndarray:
+        d = day.toordinal()
+        return (self.valid_from <= d) & (self.valid_until >= d) & (self.review_due >= d)
+
+    def search(self, query: str, *, k: int, day: dt.date) -> list[Hit]:
+        return [
+            Hit(int(self.ids[i]), score)
+            for i, score in self.bm25.top(tokens(query), k, allowed=self.visible(day))
+        ]
+
+
+_lock = threading.Lock()
+_index: EntryIndex | None = None
+
+
+def current_generation() -> str:
+    from .models import SearchGeneration
+
+    return SearchGeneration.objects.filter(pk=1).values_list("generation", flat=True).first() or ""
+
+
+def bump_generation() -> None:
+    """Called by every write to the entries, inside its transaction; readers see the new token only
+    once the write commits, and the update keeps the row locked until then."""
+    from .models import SearchGeneration
+
+    token = uuid.uuid4().hex
+    if not SearchGeneration.objects.filter(pk=1).update(generation=token):
+        SearchGeneration.objects.update_or_create(pk=1, defaults={"generation": token})
+
+
+def _build(generation: str) -> EntryIndex:
+    from .models import EntryStatus, KnowledgeEntry
+
+    rows = KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE).values_list(
+        "id", "search_terms", "valid_from", "valid_until", "review_due"
+    )
+    return EntryIndex(generation, list(rows.order_by("id")))
+
+
+def entry_index() -> EntryIndex:
+    """This process's index, rebuilt when another write (here or in another worker) moved the
+    generation. The generation is read before the entries: a write landing in between makes the
+    next search rebuild again, never leaves stale entries labelled as new."""
+    global _index
+    generation = current_generation()
+    index = _index
+    if index is not None and index.generation == generation:
+        return index
+    with _lock:
+        if _index is None or _index.generation != generation:
+            _index = _build(generation)
+        return _index
+
+
+def search(query: str, *, k: int = 10, at: dt.datetime | None = None) -> list[Hit]:
+    """The `k` entries that best answer `query`, best first, among those operators may see at `at`
+    (now by default): in use, in force, and not overdue for review."""
+    if not query.strip():
+        return []
+    day = timezone.localdate(at) if at is not None else timezone.localdate()
+    return entry_index().search(query, k=k, day=day)

@@ -1,0 +1,44 @@
+"""Reads of the knowledge base: what operators may see, and what each unit has to review."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from yousu.org.models import Unit
+
+from .models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
+
+
+def _day(at: dt.datetime | None) -> dt.date:
+    return timezone.localdate(at) if at is not None else timezone.localdate()
+
+
+def entries_for_operators(at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
+    """Entries operators may see at `at` (now by default): in use, in force (valid_from reached,
+    valid_until not passed) and not overdue for review. The same rule as KnowledgeEntry.is_visible_on
+    and the search index's mask."""
+    day = _day(at)
+    return (
+        KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE, valid_from__lte=day, review_due__gte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .select_related("owning_unit")
+    )
+
+
+def entries_flagged(unit: Unit | None = None, at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
+    """Entries in use but hidden from operators because they expired or are overdue for review
+    (the unit's work list when `unit` is given)."""
+    day = _day(at)
+    flagged = KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE).filter(
+        Q(review_due__lt=day) | Q(valid_until__lt=day)
+    )
+    if unit is not None:
+        flagged = flagged.filter(owning_unit=unit)
+    return flagged.select_related("owning_unit").order_by("review_due", "id")
+
+
+def entry_history(entry: KnowledgeEntry) -> QuerySet[KnowledgeEntryVersion]:
+    return entry.versions.select_related("changed_by", "owning_unit").order_by("version")

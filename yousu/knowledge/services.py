@@ -1,0 +1,228 @@
+"""Writes of the knowledge base: create, update and review an entry. Each write checks its rules
+first, then saves the entry, a full snapshot (KnowledgeEntryVersion) and a new search generation in
+one transaction, so an entry never exists without the version that explains it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.utils import timezone
+
+from yousu.catalog.models import CatalogItem
+from yousu.core.errors import DomainError, PermissionRefused
+from yousu.org.choices import RoleCode
+from yousu.org.models import Person, Unit
+
+from .models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
+from .search import bump_generation, entry_terms
+
+MAX_NOTE = 500
+# Fields an update may change; the rest (status, review, version) move only through their own rules.
+EDITABLE = (
+    "question",
+    "answer",
+    "owning_unit",
+    "keywords",
+    "source_title",
+    "source_number",
+    "source_url",
+    "valid_from",
+    "valid_until",
+    "review_due",
+)
+_LABELS = {"question": "问题", "answer": "答复口径"}
+
+
+# ---------------------------------------------------------------- checks
+
+
+def _active(by: Person | None) -> Person:
+    if by is None or not by.is_active:
+        raise PermissionRefused("必须由在岗人员操作", field="by")
+    return by
+
+
+def may_keep(person: Person, unit: Unit) -> bool:
+    """A person keeps a unit's entries if they belong to that unit, or lead a unit above it."""
+    if person.unit_id is None:
+        return False
+    if person.unit_id == unit.pk:
+        return True
+    return person.has_role(RoleCode.UNIT_LEADER) and unit.path.startswith(person.unit.path)
+
+
+def _may_edit(by: Person, unit: Unit) -> None:
+    # The platform's administrators curate the whole base; otherwise only the unit that keeps it.
+    if by.has_role(RoleCode.ADMINISTRATOR) or may_keep(by, unit):
+        return
+    raise PermissionRefused(f"只有{unit.name}或其上级单位负责人可以修改该知识条目", field="by")
+
+
+def _text(value: str | None, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"{_LABELS[field]}不能为空", field=field)
+    return value
+
+
+def _dates(valid_from: dt.date, valid_until: dt.date | None, review_due: dt.date) -> None:
+    if valid_from is None:
+        raise DomainError("请填写生效日期", field="valid_from")
+    if review_due is None:
+        raise DomainError("请填写下次审核日期", field="review_due")
+    if valid_until is not None and valid_until < valid_from:
+        raise DomainError("失效日期不能早于生效日期", field="valid_until")
+
+
+def _items(items: Iterable[CatalogItem] | None) -> list[CatalogItem]:
+    items = list(items or [])
+    for item in items:
+        if not item.is_active:
+            raise DomainError(f"事项“{item.name}”已停用", field="items")
+    return items
+
+
+def _snapshot(entry: KnowledgeEntry, *, by: Person, at: dt.datetime, note: str) -> KnowledgeEntryVersion:
+    return KnowledgeEntryVersion.objects.create(
+        entry=entry,
+        version=entry.version,
+        question=entry.question,
+        answer=entry.answer,
+        owning_unit=entry.owning_unit,
+        item_codes=sorted(entry.items.values_list("code", flat=True)),
+        keywords=entry.keywords,
+        source_title=entry.source_title,
+        source_number=entry.source_number,
+        source_url=entry.source_url,
+        valid_from=entry.valid_from,
+        valid_until=entry.valid_until,
+        review_due=entry.review_due,
+        status=entry.status,
+        changed_by=by,
+        changed_at=at,
+        note=(note or "")[:MAX_NOTE],
+    )
+
+
+def _index_terms(entry: KnowledgeEntry) -> None:
+    entry.search_terms = " ".join(
+        entry_terms(question=entry.question, answer=entry.answer, keywords=entry.keywords)
+    )
+
+
+# ---------------------------------------------------------------- writes
+
+
+@transaction.atomic
+def entry_create(
+    *,
+    by: Person,
+    question: str,
+    answer: str,
+    owning_unit: Unit,
+    valid_from: dt.date,
+    review_due: dt.date,
+    valid_until: dt.date | None = None,
+    items: Iterable[CatalogItem] | None = None,
+    keywords: str = "",
+    source_title: str = "",
+    source_number: str = "",
+    source_url: str = "",
+    note: str = "",
+) -> KnowledgeEntry:
+    """A new entry, version 1."""
+    _active(by)
+    _may_edit(by, owning_unit)
+    question, answer = _text(question, "question"), _text(answer, "answer")
+    _dates(valid_from, valid_until, review_due)
+    items = _items(items)
+    entry = KnowledgeEntry(
+        question=question,
+        answer=answer,
+        owning_unit=owning_unit,
+        keywords=keywords.strip(),
+        source_title=source_title.strip(),
+        source_number=source_number.strip(),
+        source_url=source_url.strip(),
+        valid_from=valid_from,
+        valid_until=valid_until,
+        review_due=review_due,
+        version=1,
+    )
+    _index_terms(entry)
+    entry.full_clean(exclude=["search_terms"])
+    entry.save()
+    entry.items.set(items)
+    _snapshot(entry, by=by, at=timezone.now(), note=note or "新建")
+    bump_generation()
+    return entry
+
+
+@transaction.atomic
+def entry_update(
+    *,
+    entry: KnowledgeEntry,
+    by: Person,
+    note: str = "",
+    items: Iterable[CatalogItem] | None = None,
+    **changes,
+) -> KnowledgeEntry:
+    """Change some fields of an entry (`items`, if given, replaces the related catalog items) and
+    record the result as the next version; earlier versions keep the old values."""
+    _active(by)
+    unknown = set(changes) - set(EDITABLE)
+    if unknown:
+        raise DomainError(f"不能直接修改：{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
+    # Locked: two editors saving at once must produce versions n+1 and n+2, not two n+1.
+    entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
+    _may_edit(by, entry.owning_unit)
+    if "owning_unit" in changes:
+        # Handing an entry to another unit is a change the receiving side must be entitled to, too.
+        _may_edit(by, changes["owning_unit"])
+    for field in ("question", "answer"):
+        if field in changes:
+            changes[field] = _text(changes[field], field)
+    for field in ("keywords", "source_title", "source_number", "source_url"):
+        if field in changes:
+            changes[field] = (changes[field] or "").strip()
+    for field, value in changes.items():
+        setattr(entry, field, value)
+    _dates(entry.valid_from, entry.valid_until, entry.review_due)
+    entry.version += 1
+    _index_terms(entry)
+    entry.full_clean(exclude=["search_terms"])
+    entry.save()
+    if items is not None:
+        entry.items.set(_items(items))
+    _snapshot(entry, by=by, at=timezone.now(), note=note)
+    bump_generation()
+    return entry
+
+
+@transaction.atomic
+def entry_review(
+    *, entry: KnowledgeEntry, by: Person, next_review_due: dt.date, note: str = ""
+) -> KnowledgeEntry:
+    """The owning unit confirms the entry is still right and sets the next review date; an entry that
+    was hidden as overdue shows again. Only a person of the owning unit, or a unit leader above it."""
+    _active(by)
+    entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
+    if not may_keep(by, entry.owning_unit):
+        raise PermissionRefused(
+            f"只有{entry.owning_unit.name}或其上级单位负责人可以审核该知识条目", field="by"
+        )
+    if entry.status != EntryStatus.ACTIVE:
+        raise DomainError("已撤下的知识条目不能审核", field="entry")
+    now = timezone.now()
+    if next_review_due is None or next_review_due <= timezone.localdate(now):
+        raise DomainError("下次审核日期必须晚于今天", field="next_review_due")
+    entry.review_due = next_review_due
+    entry.last_reviewed_at = now
+    entry.last_reviewed_by = by
+    entry.version += 1
+    entry.save()
+    _snapshot(entry, by=by, at=now, note=note or "审核")
+    bump_generation()
+    return entry
