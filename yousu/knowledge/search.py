@@ -9,6 +9,7 @@ sparse product per query — is small enough to read in one sitting.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import threading
 import uuid
 from collections import Counter
@@ -21,9 +22,11 @@ from scipy import sparse
 
 from yousu.intelligence import similarity
 
-# Okapi BM25 parameters: k1 bounds how much a repeated word adds, b how much a long entry is damped.
+# Okapi BM25 parameters: k1 bounds how much a repeated term adds, b how much a long entry is damped.
+# b = 1 (full length normalisation) was chosen on half of the tipdm2020c messages (bench/knowledge.py):
+# long replies otherwise win on sheer vocabulary.
 K1 = 1.2
-B = 0.75
+B = 1.0
 # A question or keyword says what the entry is about more surely than a word deep in the answer:
 # their words are counted this many times (a light BM25F).
 QUESTION_WEIGHT = 2
@@ -32,11 +35,18 @@ KEYWORD_WEIGHT = 2
 _NEVER = dt.date.max.toordinal()
 
 
+_RUN = re.compile(r"[0-9a-z\u4e00-\u9fff]+")
+
+
 def tokens(text: str) -> list[str]:
-    """The searchable words of a text, the same for entries and queries: the project's jieba
-    tokenizer (yousu.intelligence.similarity.tokens), which drops punctuation, digits, single
-    characters and a light list of stop words."""
-    return similarity.tokens(text)
+    """The search terms of a text, the same for entries and queries: the jieba words of the
+    project's tokenizer (yousu.intelligence.similarity.tokens: no punctuation, digits, single
+    characters or stop words), plus the overlapping two-character pieces of each run of Chinese
+    characters, letters and digits. The pieces match where the citizen's wording and the answer's
+    are cut into different words (停车位 / 停车), and keep place codes such as “a2区”."""
+    text = text or ""
+    runs = _RUN.findall(text.lower())
+    return similarity.tokens(text) + [run[i : i + 2] for run in runs for i in range(len(run) - 1)]
 
 
 def entry_terms(*, question: str, answer: str, keywords: str) -> list[str]:
