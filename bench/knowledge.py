@@ -46,8 +46,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def evaluate(rank, queries: list[str], gold: list[int]) -> dict:
-    """recall@1, recall@5 and per-query latency (ms) of `rank(query) -> list of positions`."""
-    hits1 = hits5 = 0
+    """recall@1, @5, @10 and per-query latency (ms) of `rank(query) -> list of positions`."""
+    hits1 = hits5 = hits10 = 0
     timings = []
     for query, answer in zip(queries, gold, strict=True):
         start = time.perf_counter()
@@ -55,10 +55,12 @@ def evaluate(rank, queries: list[str], gold: list[int]) -> dict:
         timings.append((time.perf_counter() - start) * 1000)
         hits1 += bool(ranked[:1]) and ranked[0] == answer
         hits5 += answer in ranked[:5]
+        hits10 += answer in ranked[:10]
     n = len(queries)
     return {
         "recall_at_1": round(hits1 / n, 4),
         "recall_at_5": round(hits5 / n, 4),
+        "recall_at_10": round(hits10 / n, 4),
         "p50_ms": round(percentile(timings, 50), 3),
         "p95_ms": round(percentile(timings, 95), 3),
     }
@@ -92,7 +94,7 @@ def substring_baseline(replies: list[str]):
         if not columns:
             return []
         counts = np.asarray(incidence[:, columns].sum(axis=1)).ravel()
-        best = np.argsort(-counts, kind="stable")[:5]
+        best = np.argsort(-counts, kind="stable")[:10]
         return [int(i) for i in best if counts[i] > 0]
 
     return rank
@@ -131,7 +133,7 @@ def main() -> None:
             "held_out": evaluate(rank, [queries[i] for i in held_out], [gold[i] for i in held_out]),
         }
 
-    bm25 = both(lambda q: [i for i, _ in index.top(tokens(q), 5)])
+    bm25 = both(lambda q: [i for i, _ in index.top(tokens(q), 10)])
     baseline = both(substring_baseline(replies))
 
     # Latency at 100,000 entries: each synthetic entry is a real reply's words with a tenth dropped
