@@ -9,10 +9,13 @@ import itertools
 import pytest
 from django.utils import timezone
 
+from tests.conftest import box
 from yousu.knowledge import search
 from yousu.knowledge.models import SearchGeneration
 from yousu.knowledge.search import BM25Index
+from yousu.knowledge.selectors import entries_for_operators
 from yousu.knowledge.services import entry_create, entry_update
+from yousu.org.services import area_create, unit_create
 
 pytestmark = pytest.mark.django_db
 
@@ -119,3 +122,23 @@ def test_bm25_prefers_the_rarer_word_and_the_shorter_document():
     assert [i for i, _ in index.top(["小区", "停水"], 3)] == [0, 1, 2]
     assert [i for i, _ in index.top(["停车"], 3)] == [1, 2]
     assert index.top(["没有的词"], 3) == []
+
+
+def test_an_operator_finds_only_their_citys_entries(world, entries):
+    north = area_create(code="N", name="北市", kind="city", boundary=box(110, 30, 111, 31))
+    platform = unit_create(code="NP", name="北市平台", kind="city_platform", level="city", area=north)
+    other = entry_create(
+        by=world.people.admin,
+        question="北市餐饮油烟扰民怎么处理",
+        answer="北市的餐饮油烟由北市生态环境局查处。",
+        owning_unit=platform,
+        valid_from=TODAY - DAY,
+        review_due=TODAY + DAY,
+    )
+    city = world.areas.city
+    assert other.pk in ids("餐饮油烟")
+    assert other.pk not in ids("餐饮油烟", jurisdiction=city)
+    assert entries[0].pk in ids("餐饮油烟", jurisdiction=city)
+    assert ids("餐饮油烟", jurisdiction=north) == [other.pk]
+    assert other not in entries_for_operators(jurisdiction=city)
+    assert list(entries_for_operators(jurisdiction=north)) == [other]

@@ -4,6 +4,7 @@ version it and move the search generation."""
 from django.contrib import admin
 
 from yousu.appeals.admin import ReadOnlyAdmin
+from yousu.org.selectors import in_jurisdiction_of
 
 from .models import KnowledgeEntry, KnowledgeEntryVersion
 
@@ -39,3 +40,9 @@ class KnowledgeEntryAdmin(ReadOnlyAdmin):
     search_fields = ["question", "keywords", "source_title", "source_number"]
     list_select_related = ["owning_unit"]
     inlines = [VersionInline]
+
+    def get_queryset(self, request):
+        # Staff of one city read their city's entries (by the owning unit's area), as elsewhere.
+        return (
+            super().get_queryset(request).filter(in_jurisdiction_of(request.user, "owning_unit__area__path"))
+        )

@@ -15,12 +15,16 @@ import uuid
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 from django.utils import timezone
 from scipy import sparse
 
 from yousu.intelligence import similarity
+
+if TYPE_CHECKING:
+    from yousu.org.models import Area
 
 # Okapi BM25 parameters: k1 bounds how much a repeated term adds, b how much a long entry is damped.
 # b = 1 (full length normalisation) was chosen on half of the tipdm2020c messages (bench/knowledge.py):
@@ -121,8 +125,17 @@ class EntryIndex:
     """The entries in use with their dates, so visibility on the day of the query is a mask, not a
     rebuild: an entry that expires or falls overdue overnight drops out without any write."""
 
-    def __init__(self, generation: str, rows: Sequence[tuple[int, str, dt.date, dt.date | None, dt.date]]):
+    def __init__(
+        self, generation: str, rows: Sequence[tuple[int, str, dt.date, dt.date | None, dt.date, str]]
+    ):
+        """`rows`: (id, search terms, valid_from, valid_until, review_due, owning unit's area path)."""
         self.generation = generation
+        # The city (jurisdiction) of each entry, as an index into `self.cities`.
+        self.cities: dict[str, int] = {}
+        self.city = np.asarray(
+            [self.cities.setdefault(row[5].strip("/").split("/")[0], len(self.cities)) for row in rows],
+            dtype=np.int32,
+        )
         self.ids = np.asarray([row[0] for row in rows], dtype=np.int64)
         self.bm25 = BM25Index([row[1].split() for row in rows])
         self.valid_from = np.asarray([row[2].toordinal() for row in rows], dtype=np.int64)
@@ -135,11 +148,11 @@ class EntryIndex:
         d = day.toordinal()
         return (self.valid_from <= d) & (self.valid_until >= d) & (self.review_due >= d)
 
-    def search(self, query: str, *, k: int, day: dt.date) -> list[Hit]:
-        return [
-            Hit(int(self.ids[i]), score)
-            for i, score in self.bm25.top(tokens(query), k, allowed=self.visible(day))
-        ]
+    def search(self, query: str, *, k: int, day: dt.date, city_code: str | None = None) -> list[Hit]:
+        allowed = self.visible(day)
+        if city_code is not None:
+            allowed &= self.city == self.cities.get(city_code, -1)
+        return [Hit(int(self.ids[i]), score) for i, score in self.bm25.top(tokens(query), k, allowed=allowed)]
 
 
 _lock = threading.Lock()
@@ -166,7 +179,7 @@ def _build(generation: str) -> EntryIndex:
     from .models import EntryStatus, KnowledgeEntry
 
     rows = KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE).values_list(
-        "id", "search_terms", "valid_from", "valid_until", "review_due"
+        "id", "search_terms", "valid_from", "valid_until", "review_due", "owning_unit__area__path"
     )
     return EntryIndex(generation, list(rows.order_by("id")))
 
@@ -186,10 +199,14 @@ def entry_index() -> EntryIndex:
         return _index
 
 
-def search(query: str, *, k: int = 10, at: dt.datetime | None = None) -> list[Hit]:
+def search(
+    query: str, *, k: int = 10, at: dt.datetime | None = None, jurisdiction: Area | None = None
+) -> list[Hit]:
     """The `k` entries that best answer `query`, best first, among those operators may see at `at`
-    (now by default): in use, in force, and not overdue for review."""
+    (now by default): in use, in force, and not overdue for review; with `jurisdiction` (a city
+    area: the operator's, from yousu.org.selectors.jurisdiction_of), only that city's entries."""
     if not query.strip():
         return []
     day = timezone.localdate(at) if at is not None else timezone.localdate()
-    return entry_index().search(query, k=k, day=day)
+    city_code = jurisdiction.path_codes()[0] if jurisdiction is not None else None
+    return entry_index().search(query, k=k, day=day, city_code=city_code)

@@ -7,7 +7,7 @@ import datetime as dt
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from yousu.org.models import Unit
+from yousu.org.models import Area, Unit
 
 from .models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
 
@@ -16,16 +16,21 @@ def _day(at: dt.datetime | None) -> dt.date:
     return timezone.localdate(at) if at is not None else timezone.localdate()
 
 
-def entries_for_operators(at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
+def entries_for_operators(
+    at: dt.datetime | None = None, *, jurisdiction: Area | None = None
+) -> QuerySet[KnowledgeEntry]:
     """Entries operators may see at `at` (now by default): in use, in force (valid_from reached,
-    valid_until not passed) and not overdue for review. The same rule as KnowledgeEntry.is_visible_on
-    and the search index's mask."""
+    valid_until not passed) and not overdue for review; with `jurisdiction`, only entries kept by
+    that city's units. The same rule as KnowledgeEntry.is_visible_on and the search index's mask."""
     day = _day(at)
-    return (
+    entries = (
         KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE, valid_from__lte=day, review_due__gte=day)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         .select_related("owning_unit")
     )
+    if jurisdiction is not None:
+        entries = entries.filter(owning_unit__area__path__startswith=jurisdiction.path)
+    return entries
 
 
 def entries_flagged(unit: Unit | None = None, at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
