@@ -152,3 +152,10 @@ def test_a_review_date_must_lie_ahead(world):
         entry_review(entry=entry, by=world.people.east_eco_handler, note="", next_review_due=TODAY)
     assert refused.value.field == "next_review_due"
     assert KnowledgeEntry.objects.get(pk=entry.pk).version == 1
+
+
+def test_a_malformed_source_link_is_refused_naming_the_field(world):
+    with pytest.raises(DomainError) as refused:
+        make(world, source_url="不是链接")
+    assert refused.value.field == "source_url"
+    assert not KnowledgeEntry.objects.exists()

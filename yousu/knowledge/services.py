@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -106,6 +107,15 @@ def _snapshot(entry: KnowledgeEntry, *, by: Person, at: dt.datetime, note: str) 
     )
 
 
+def _clean(entry: KnowledgeEntry) -> None:
+    """The model's own field checks (lengths, the link's form) as a DomainError naming the field."""
+    try:
+        entry.full_clean(exclude=["search_terms"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise DomainError("；".join(messages), field=field) from error
+
+
 def _index_terms(entry: KnowledgeEntry) -> None:
     entry.search_terms = " ".join(
         entry_terms(question=entry.question, answer=entry.answer, keywords=entry.keywords)
@@ -152,7 +162,7 @@ def entry_create(
         version=1,
     )
     _index_terms(entry)
-    entry.full_clean(exclude=["search_terms"])
+    _clean(entry)
     entry.save()
     entry.items.set(items)
     _snapshot(entry, by=by, at=timezone.now(), note=note or "新建")
@@ -192,7 +202,7 @@ def entry_update(
     _dates(entry.valid_from, entry.valid_until, entry.review_due)
     entry.version += 1
     _index_terms(entry)
-    entry.full_clean(exclude=["search_terms"])
+    _clean(entry)
     entry.save()
     if items is not None:
         entry.items.set(_items(items))
