@@ -28,9 +28,9 @@ from yousu.intelligence.duplicates import find_duplicates
 from yousu.intelligence.places import grid_at, place_as_dict, resolve_place
 from yousu.intelligence.suggestions import first_try_accuracy, suggest_items, suggestion_record
 from yousu.org.models import Area, Person
-from yousu.org.selectors import scope_within
+from yousu.org.selectors import jurisdiction_of, scope_within
 
-from .permissions import appeals_visible_to, city_of, is_city_wide, is_unit_staff
+from .permissions import appeals_visible_to, is_city_wide, is_unit_staff
 from .views import ERRORS
 
 logger = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ def _where(
 ) -> tuple[dict, Area | None]:
     """The place evidence and the area the catalog rules are looked up for (explicit > grid > text),
     within the caller's city, as the place endpoint resolves it."""
-    city = city_of(person)
+    city = jurisdiction_of(person)
     resolution = resolve_place(address=address, text=text, city=city)
     grid = grid_at(lat=latitude, lng=longitude, within=city) if longitude is not None else None
     chosen = area or grid or resolution.area

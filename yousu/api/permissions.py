@@ -13,11 +13,10 @@ from rest_framework.authtoken.models import Token
 
 from yousu.appeals.models import Appeal
 from yousu.dispatch.models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
-from yousu.org.models import Area, Person
+from yousu.org.models import Person
 from yousu.org.selectors import (
     in_own_jurisdiction,
     is_jurisdiction_wide,
-    jurisdiction_of,
     units_visible_to,
 )
 
@@ -35,12 +34,6 @@ def is_unit_staff(person: Person) -> bool:
     """A working member of a unit (or a superuser): who may use the intake aids (places, duplicates,
     suggestions) that read across the city's appeals."""
     return _active(person) and (person.unit_id is not None or person.is_superuser)
-
-
-def city_of(person: Person) -> Area | None:
-    """The city the person works in, whose areas place resolution looks at; None for a superuser
-    without a unit, who may look at every city."""
-    return jurisdiction_of(person)
 
 
 def appeals_visible_to(person: Person) -> QuerySet[Appeal]:

@@ -13,10 +13,11 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yousu.api.permissions import city_of, is_unit_staff
+from yousu.api.permissions import is_unit_staff
 from yousu.api.views import ERRORS
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.org.models import Area
+from yousu.org.selectors import jurisdiction_of
 
 from .places import grid_at, grid_chain, place_as_dict, resolve_place
 
@@ -57,7 +58,7 @@ class PlaceResolve(APIView):
         query = PlaceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         data = query.validated_data
-        city = city_of(person)
+        city = jurisdiction_of(person)
         point = None
         if "lat" in data:
             # Checked before the words are resolved, so a bad point answers 400 without other work.

@@ -28,9 +28,9 @@ from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.core.ratelimit import seconds_left, window_key, window_take
-from yousu.org.choices import Level, UnitKind
+from yousu.org.choices import UnitKind
 from yousu.org.models import Area, Person, Unit
-from yousu.org.selectors import area_for_point
+from yousu.org.selectors import area_for_point, jurisdictions
 
 from .choices import Datatype
 from .models import ApiKey, ServiceAttribute, ServiceRequest
@@ -152,14 +152,10 @@ def rate_check(*, key: ApiKey | None, ip: str) -> None:
 # ---------------------------------------------------------------------------------- jurisdictions
 
 
-def jurisdictions() -> list[Area]:
-    return list(Area.objects.filter(level=Level.CITY, is_active=True).order_by("code"))
-
-
 def jurisdiction_resolve(jurisdiction_id: str | None) -> Area | None:
     """The city a request is about. With one city the parameter is optional and, when given, must be
     its code; with several it is required. Unknown: 404, as GeoReport v2 says."""
-    cities = jurisdictions()
+    cities = list(jurisdictions())
     if not jurisdiction_id:
         if len(cities) > 1:
             raise DomainError(

@@ -29,10 +29,6 @@ BURDEN_DEFAULT_ORDER = ("assigned_elsewhere", "received")
 BURDEN_HEADLINE = ("hours_saved", "pushdowns_refused", "access_list_refused")
 
 
-def public_jurisdictions() -> list[Area]:
-    return list(jurisdictions())
-
-
 def public_jurisdiction(code: str | None) -> Area | None:
     """The city a public page is about: the one named (`jurisdiction`, its area code), else the
     deployment's first; None before any city is set up. An unknown code is NotFound."""

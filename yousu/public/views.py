@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from yousu.api.permissions import appeals_visible_to, in_own_jurisdiction
 from yousu.core.errors import DomainError
 from yousu.evaluation import definitions
+from yousu.org.selectors import jurisdictions
 
 from .models import TypicalCase
 from .selectors import (
@@ -24,7 +25,6 @@ from .selectors import (
     live_cases,
     public_burden,
     public_jurisdiction,
-    public_jurisdictions,
     public_ranking,
     public_run,
 )
@@ -42,7 +42,7 @@ def home(request):
         city = public_jurisdiction(request.GET.get("jurisdiction"))
     except DomainError as exc:
         error, city = exc.message, public_jurisdiction(None)
-    cities = public_jurisdictions()
+    cities = list(jurisdictions())
     context = {
         "error": error,
         "run": run,

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yousu.api.permissions import appeals_visible_to, city_of
+from yousu.api.permissions import appeals_visible_to
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Appeal, Attachment
 from yousu.appeals.selectors import citizen_for, events_of
@@ -55,7 +55,7 @@ from yousu.intelligence.places import resolve_place
 from yousu.intelligence.suggestions import suggestion_record
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Sector, Unit
-from yousu.org.selectors import units_visible_to
+from yousu.org.selectors import jurisdiction_of, units_visible_to
 
 from .actions import attempt
 from .events import event_label
@@ -170,7 +170,7 @@ def _suggestion_rows(platform: Unit, kept: DispatchSuggestion | None) -> list[di
 
 def _place(request, appeal: Appeal):
     return resolve_place(
-        address=appeal.address, text=f"{appeal.title}\n{appeal.content}", city=city_of(request.user)
+        address=appeal.address, text=f"{appeal.title}\n{appeal.content}", city=jurisdiction_of(request.user)
     )
 
 
