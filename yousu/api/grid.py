@@ -31,7 +31,7 @@ from yousu.org.selectors import in_jurisdiction_of, units_visible_to
 from yousu.reports.proactive import MAX_DAYS, definitions, proactive_report
 from yousu.reports.summary import may_read_dashboard
 
-from .permissions import appeals_visible_to, is_city_wide
+from .permissions import appeals_visible_to, is_jurisdiction_wide
 from .serializers import Code, Number, OrderOut, Text, unit_codes
 from .views import CONFLICT, ERRORS
 
@@ -47,7 +47,7 @@ def problems_visible_to(person: Person) -> QuerySet[FoundProblem]:
     problems = FoundProblem.objects.all()
     if not person.is_authenticated or not person.is_active:
         return problems.none()
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return problems.filter(in_jurisdiction_of(person, "community__area__path"))
     seen = Q(reported_by=person) | Q(community__in=units_visible_to(person))
     seen |= Q(appeal__in=appeals_visible_to(person).values("pk"))

@@ -30,7 +30,7 @@ from yousu.intelligence.suggestions import first_try_accuracy, suggest_items, su
 from yousu.org.models import Area, Person
 from yousu.org.selectors import jurisdiction_of, scope_within
 
-from .permissions import appeals_visible_to, is_city_wide, is_unit_staff
+from .permissions import appeals_visible_to, is_jurisdiction_wide, is_unit_staff
 from .views import ERRORS
 
 logger = logging.getLogger(__name__)
@@ -244,7 +244,7 @@ class Accuracy(APIView):
         summary="首派准确率（按周、按领域）", parameters=[AccuracyQuery], responses={200: dict, **ERRORS}
     )
     def get(self, request):
-        if not is_city_wide(request.user):
+        if not is_jurisdiction_wide(request.user):
             raise PermissionRefused("只有市级平台人员可以查看首派准确率", field="by")
         query = AccuracyQuery(data=request.query_params)
         query.is_valid(raise_exception=True)

@@ -21,11 +21,6 @@ from yousu.org.selectors import (
 )
 
 
-def is_city_wide(person: Person) -> bool:
-    """Reads everything of a whole jurisdiction (see `in_own_jurisdiction` for which)."""
-    return is_jurisdiction_wide(person)
-
-
 def _active(person: Person) -> bool:
     return person.is_authenticated and person.is_active
 
@@ -42,7 +37,7 @@ def appeals_visible_to(person: Person) -> QuerySet[Appeal]:
     appeals = Appeal.objects.all()
     if not _active(person):
         return appeals.none()
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return in_own_jurisdiction(person, appeals)
     handled = Order.objects.filter(unit__in=units_visible_to(person)).values("appeal_id")
     seen = Q(pk__in=handled) | Q(duplicate_of__in=handled)
@@ -56,7 +51,7 @@ def orders_visible_to(person: Person) -> QuerySet[Order]:
     orders = Order.objects.all()
     if not _active(person):
         return orders.none()
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return in_own_jurisdiction(person, orders, "appeal__jurisdiction")
     return orders.filter(appeal__in=appeals_visible_to(person).values("pk"))
 
@@ -74,7 +69,7 @@ def consultations_visible_to(person: Person) -> QuerySet[Consultation]:
     consultations = Consultation.objects.all()
     if not _active(person):
         return consultations.none()
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return consultations.filter(convening_unit__in=units_visible_to(person))
     units = units_visible_to(person)
     as_party = Consultation.parties.through.objects.filter(unit__in=units).values("consultation_id")
@@ -86,7 +81,7 @@ def whistles_visible_to(person: Person) -> QuerySet[Whistle]:
     whistles = Whistle.objects.all()
     if not _active(person):
         return whistles.none()
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return whistles.filter(blown_by_unit__in=units_visible_to(person))
     units = units_visible_to(person)
     summoned = ReportIn.objects.filter(unit__in=units).values("whistle_id")

@@ -51,7 +51,7 @@ from .permissions import (
     appeals_visible_to,
     consultations_visible_to,
     extension_requests_visible_to,
-    is_city_wide,
+    is_jurisdiction_wide,
     orders_visible_to,
     return_requests_visible_to,
     whistles_visible_to,
@@ -172,10 +172,10 @@ class AppealViewSet(ApiViewSet):
         duplicates = possible_duplicates(
             item=appeal.item, area=appeal.area, text=appeal.title + appeal.content, exclude=appeal
         )
-        if duplicates and is_city_wide(person) and not sees_every_jurisdiction(person):
+        if duplicates and is_jurisdiction_wide(person) and not sees_every_jurisdiction(person):
             # They see their whole jurisdiction, which is the new appeal's.
             duplicates = [a for a in duplicates if a.jurisdiction_id == appeal.jurisdiction_id]
-        elif duplicates and not is_city_wide(person):
+        elif duplicates and not is_jurisdiction_wide(person):
             # Offer only what the caller could open; a code they cannot see would leak its existence.
             candidates = appeals_visible_to(person).filter(pk__in=[a.pk for a in duplicates])
             visible = set(candidates.values_list("pk", flat=True))

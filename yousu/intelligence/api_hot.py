@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yousu.api.permissions import appeals_visible_to, is_city_wide, is_unit_staff
+from yousu.api.permissions import appeals_visible_to, is_jurisdiction_wide, is_unit_staff
 from yousu.api.views import ERRORS
 from yousu.appeals.models import Appeal
 from yousu.core.errors import NotFound, PermissionRefused
@@ -42,7 +42,7 @@ def may_see_hot_issues(person: Person) -> bool:
     """City-wide roles (leaders, supervisors, operators, administrators) and platform dispatchers."""
     if not person.is_authenticated or not person.is_active:
         return False
-    if is_city_wide(person):
+    if is_jurisdiction_wide(person):
         return True
     unit = person.unit
     return unit is not None and unit.kind in PLATFORM_KINDS and person.has_role(RoleCode.DISPATCHER)
