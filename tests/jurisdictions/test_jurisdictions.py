@@ -426,3 +426,25 @@ def test_the_admin_lists_only_the_staff_members_city(client, world, north):
     assert there.code in page and here.code not in page
     assert client.get(f"/admin/appeals/appeal/{here.pk}/change/").status_code in (302, 404)
     assert client.get(f"/admin/appeals/appeal/{there.pk}/change/").status_code == 200
+
+
+def test_the_admin_lists_of_rows_without_an_appeal_are_the_staff_members_city_too(client, world, north):
+    from django.contrib.auth.models import Permission
+
+    from yousu.dispatch.whistles import whistle_blow
+
+    here = whistle_blow(
+        problem="东一街道占道经营", departments=[world.units.east_market], by=world.people.street_leader
+    )
+    staff = north.supervisor
+    staff.is_staff = True
+    staff.save(update_fields=["is_staff"])
+    staff.user_permissions.add(*Permission.objects.filter(codename="view_whistle"))
+    client.force_login(staff)
+    assert "东一街道占道经营" not in client.get("/admin/dispatch/whistle/").content.decode()
+    assert client.get(f"/admin/dispatch/whistle/{here.pk}/change/").status_code in (302, 404)
+    client.force_login(world.people.supervisor)
+    world.people.supervisor.is_staff = True
+    world.people.supervisor.save(update_fields=["is_staff"])
+    world.people.supervisor.user_permissions.add(*Permission.objects.filter(codename="view_whistle"))
+    assert "东一街道占道经营" in client.get("/admin/dispatch/whistle/").content.decode()

@@ -2,9 +2,10 @@
 citizen's personal data is shown masked here (the intake and handling desks show it in full, logged)."""
 
 from django.contrib import admin
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from yousu.org.selectors import in_own_jurisdiction
+from yousu.org.selectors import in_jurisdiction_of, in_own_jurisdiction, sees_every_jurisdiction
 
 from .models import Appeal, Attachment, Event, PersonalDataAccess
 from .selectors import mask_name, mask_phone
@@ -14,12 +15,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     # The lookup from a row to its appeal's jurisdiction (e.g. "appeal__jurisdiction"): staff of one
     # city read only their city's rows here too; superusers and the provincial role read all.
     jurisdiction_lookup: str | None = None
+    # Or the lookup from a row to the unit(s) it belongs to (e.g. "convening_unit"), for rows with no
+    # appeal: a row is the city's when any of those units is.
+    unit_lookups: tuple[str, ...] = ()
 
     def get_queryset(self, request):
         rows = super().get_queryset(request)
-        if self.jurisdiction_lookup is None:
-            return rows
-        return in_own_jurisdiction(request.user, rows, self.jurisdiction_lookup)
+        if self.jurisdiction_lookup is not None:
+            rows = in_own_jurisdiction(request.user, rows, self.jurisdiction_lookup)
+        if self.unit_lookups and not sees_every_jurisdiction(request.user):
+            seen = Q(pk__in=[])
+            for lookup in self.unit_lookups:
+                seen |= in_jurisdiction_of(request.user, f"{lookup}__area__path")
+            rows = rows.filter(seen)
+        return rows
 
     def has_add_permission(self, request, obj=None):
         return False

@@ -76,6 +76,7 @@ class ExtensionRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(Consultation)
 class ConsultationAdmin(ReadOnlyAdmin):
+    unit_lookups = ("convening_unit",)
     list_display = ["topic", "item", "appeal", "opened_at", "lead_unit", "decided_at", "adopted_rule"]
     search_fields = ["topic", "item__name", "appeal__code"]
     list_select_related = ["item", "appeal", "lead_unit", "adopted_rule"]
@@ -94,6 +95,7 @@ class ReportInInline(admin.TabularInline):
 
 @admin.register(Whistle)
 class WhistleAdmin(ReadOnlyAdmin):
+    unit_lookups = ("blown_by_unit",)
     list_display = ["blown_by_unit", "problem", "appeal", "blown_at", "report_in_due"]
     search_fields = ["problem", "blown_by_unit__name", "appeal__code"]
     list_select_related = ["blown_by_unit", "appeal"]
@@ -102,6 +104,7 @@ class WhistleAdmin(ReadOnlyAdmin):
 
 @admin.register(CriticismNotice)
 class CriticismNoticeAdmin(ReadOnlyAdmin):
+    unit_lookups = ("unit",)
     list_display = ["unit", "reason", "order", "issued_by", "issued_at"]
     search_fields = ["unit__name", "reason"]
     list_select_related = ["unit", "order__appeal", "issued_by"]

@@ -71,6 +71,7 @@ class ProblemInline(ReadOnlyInline):
 
 @admin.register(DailyReport)
 class DailyReportAdmin(ReadOnlyAdmin):
+    unit_lookups = ("community",)
     list_display = ["day", "community", "submitted_by", "submitted_at", "on_time"]
     list_filter = ["on_time"]
     search_fields = ["community__name", "community__code", "note"]
@@ -81,6 +82,7 @@ class DailyReportAdmin(ReadOnlyAdmin):
 
 @admin.register(MissingDailyReport)
 class MissingDailyReportAdmin(ReadOnlyAdmin):
+    unit_lookups = ("community",)
     list_display = ["day", "community", "street", "flagged_at", "settled"]
     search_fields = ["community__name", "street__name"]
     date_hierarchy = "day"
@@ -93,6 +95,7 @@ class MissingDailyReportAdmin(ReadOnlyAdmin):
 
 @admin.register(FoundProblem)
 class FoundProblemAdmin(ReadOnlyAdmin):
+    unit_lookups = ("community",)
     list_display = [
         "found_at",
         "community",
@@ -126,6 +129,7 @@ class MeetingMatterInline(ReadOnlyInline):
 
 @admin.register(JointMeeting)
 class JointMeetingAdmin(ReadOnlyAdmin):
+    unit_lookups = ("convened_by",)
     list_display = ["held_on", "title", "convened_by", "recorded_by", "recorded_at"]
     search_fields = ["title", "minutes", "convened_by__name"]
     date_hierarchy = "held_on"

@@ -12,6 +12,7 @@ from .models import Notification, WebhookEndpoint
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
+    unit_lookups = ("recipient_unit", "recipient_person__unit")
     list_display = [
         "created_at",
         "kind",
