@@ -20,11 +20,13 @@ def entries_for_operators(
     at: dt.datetime | None = None, *, jurisdiction: Area | None = None
 ) -> QuerySet[KnowledgeEntry]:
     """Entries operators may see at `at` (now by default): in use, in force (valid_from reached,
-    valid_until not passed) and not overdue for review; with `jurisdiction`, only entries kept by
+    valid_until not passed), not overdue for review and not flagged by citizens' callbacks; with `jurisdiction`, only entries kept by
     that city's units. The same rule as KnowledgeEntry.is_visible_on and the search index's mask."""
     day = _day(at)
     entries = (
-        KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE, valid_from__lte=day, review_due__gte=day)
+        KnowledgeEntry.objects.filter(
+            status=EntryStatus.ACTIVE, flagged_at__isnull=True, valid_from__lte=day, review_due__gte=day
+        )
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
         .select_related("owning_unit")
     )
@@ -34,11 +36,12 @@ def entries_for_operators(
 
 
 def entries_flagged(unit: Unit | None = None, at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
-    """Entries in use but hidden from operators because they expired or are overdue for review
-    (the unit's work list when `unit` is given)."""
+    """Entries in use but hidden from operators because they expired, are overdue for review, or
+    were flagged because citizens said their answers did not help (the unit's work list when `unit`
+    is given)."""
     day = _day(at)
     flagged = KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE).filter(
-        Q(review_due__lt=day) | Q(valid_until__lt=day)
+        Q(review_due__lt=day) | Q(valid_until__lt=day) | Q(flagged_at__isnull=False)
     )
     if unit is not None:
         flagged = flagged.filter(owning_unit=unit)
