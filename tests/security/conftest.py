@@ -24,6 +24,7 @@ from yousu.dispatch.services import (
 )
 from yousu.dispatch.whistles import whistle_blow
 from yousu.grid.services import grid_report_create
+from yousu.knowledge.services import entry_create
 from yousu.notifications.models import Notification
 from yousu.org.services import person_create
 from yousu.supervision.services import supervision_order_issue
@@ -103,6 +104,15 @@ def scene(world, grid, north):
         by=p.east_eco_handler,
         text="已处理",
         result="solved",
+    )
+    # A knowledge entry the east environment bureau keeps (operators of the city read it too).
+    s.entry = entry_create(
+        by=p.east_eco_handler,
+        question="东区餐饮油烟扰民怎么处理",
+        answer="由东区生态环境局依法查处。",
+        owning_unit=u.east_eco,
+        valid_from=timezone.localdate(),
+        review_due=timezone.localdate() + dt.timedelta(days=90),
     )
     # People of the other side of the city, who own none of it.
     s.west_street_handler = person_create(

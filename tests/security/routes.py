@@ -44,6 +44,12 @@ WEB_OBJECTS = {
     "grid-district-dispatch": ({"problem_id": lambda s: s.problem.pk}, "east_dispatcher"),
     "grid-stationed-accept": ({"code": lambda s: s.appeal.code}, "east_eco_handler"),
     "inbox-read": ({"notification_id": lambda s: s.notification.pk}, "east_eco_handler"),
+    "knowledge-entry": ({"entry_id": lambda s: s.entry.pk}, "east_eco_handler"),
+    "knowledge-edit": ({"entry_id": lambda s: s.entry.pk}, "east_eco_handler"),
+    "knowledge-review": ({"entry_id": lambda s: s.entry.pk}, "east_eco_handler"),
+    "knowledge-withdraw": ({"entry_id": lambda s: s.entry.pk}, "east_eco_handler"),
+    "knowledge-restore": ({"entry_id": lambda s: s.entry.pk}, "east_eco_handler"),
+    "knowledge-version": ({"entry_id": lambda s: s.entry.pk, "version": lambda s: 1}, "east_eco_handler"),
     "citizen-submitted": ({"code": lambda s: s.appeal.code}, "citizen"),
     "citizen-progress": ({"code": lambda s: s.appeal.code}, "citizen"),
     "citizen-rate": ({"code": lambda s: s.appeal.code}, "citizen"),
@@ -76,6 +82,8 @@ WATCHED = [
     "callbacks.Callback",
     "grid.FoundProblem",
     "notifications.Notification",
+    "knowledge.KnowledgeEntry",
+    "knowledge.KnowledgeEntryVersion",
 ]
 
 

@@ -48,6 +48,7 @@ API_OBJECTS = {
     "/api/v1/notifications/": (lambda s: s.notification.pk, lambda s: s.world.people.east_eco_handler),
     "/api/v1/grid/problems/": (lambda s: s.problem.pk, lambda s: s.world.people.street_leader),
     "/api/v1/intelligence/appeals/": (lambda s: s.appeal.code, lambda s: s.world.people.dispatcher),
+    "/api/v1/knowledge/entries/": (lambda s: s.entry.pk, lambda s: s.world.people.east_eco_handler),
 }
 API_NOT_OWNED = {
     "/api/v1/assessments/": "the monthly assessment of every unit, published to all staff",

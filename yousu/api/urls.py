@@ -8,7 +8,7 @@ from yousu.callbacks.api import CallbackViewSet
 from yousu.evaluation.api import AssessmentViewSet
 from yousu.notifications.api import NotificationViewSet
 
-from . import supervision, views
+from . import knowledge, supervision, views
 
 router = DefaultRouter()
 router.register("appeals", views.AppealViewSet, basename="appeal")
@@ -23,6 +23,8 @@ router.register("supervision-orders", supervision.SupervisionOrderViewSet, basen
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("knowledge/entries", knowledge.KnowledgeEntryViewSet, basename="api-knowledge-entry")
+router.register("knowledge", knowledge.KnowledgeViewSet, basename="api-knowledge")
 
 urlpatterns = [
     path("v1/dashboard/", include("yousu.reports.api_dashboard")),
