@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.conftest import box
 from yousu.knowledge import search
 from yousu.knowledge.models import SearchGeneration
-from yousu.knowledge.search import BM25Index
+from yousu.knowledge.search import BM25Index, query_terms, tokens
 from yousu.knowledge.selectors import entries_for_operators
 from yousu.knowledge.services import entry_create, entry_update
 from yousu.org.services import area_create, unit_create
@@ -122,6 +122,32 @@ def test_bm25_prefers_the_rarer_word_and_the_shorter_document():
     assert [i for i, _ in index.top(["小区", "停水"], 3)] == [0, 1, 2]
     assert [i for i, _ in index.top(["停车"], 3)] == [1, 2]
     assert index.top(["没有的词"], 3) == []
+
+
+def test_the_terms_are_two_character_pieces_with_the_querys_opening_counted_twice():
+    assert tokens("A2区停车位，太少！") == ["a2", "2区", "区停", "停车", "车位", "太少"]
+    assert tokens("，。！？") == []
+    query = "小区停水已经三天了，物业说不清楚原因。另外楼下饭店油烟"
+    terms = query_terms(query)
+    # The opening (the first 20 characters) names the matter: its pieces count twice, the rest once.
+    assert terms.count("停水") == 2
+    assert terms.count("油烟") == 1
+    index = BM25Index([["饭店", "油烟"], ["小区", "停水"]])
+    assert [i for i, _ in index.top(terms, 2)] == [1, 0]
+
+
+def test_a_long_entry_is_damped_more_than_under_plain_bm25():
+    # Each document holds the term once; the long one is three times as long as the short one.
+    documents = [["停水", "a"], ["停水", "b", "c", "d", "e", "f"], ["g", "h"], ["i", "j"]]
+    short, long_ = BM25Index(documents).scores(["停水"])[:2]
+    plain_short, plain_long = BM25Index(documents, length_power=1.0).scores(["停水"])[:2]
+    assert short / long_ > plain_short / plain_long > 1
+
+
+def test_the_opening_of_the_query_decides_between_two_matters(entries):
+    # Both matters are named once; the one the query opens with comes first.
+    assert ids("小区停水已经三天了，物业说不清楚原因。另外楼下饭店油烟")[0] == entries[1].pk
+    assert ids("楼下饭店油烟已经三天了，物业说不清楚原因。另外小区停水")[0] == entries[0].pk
 
 
 def test_an_operator_finds_only_their_citys_entries(world, entries):
