@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import logging
+from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -45,6 +47,14 @@ from .choices import (
 )
 from .deadlines import order_clock, schedule, shift, warning_times
 from .models import AssistPart, ClockPause, CriticismNotice, ExtensionRequest, Order, ReturnRequest
+
+logger = logging.getLogger(__name__)
+
+# Later stages learn of an approved reply here without dispatch importing them (the knowledge base
+# registers its proposals in its AppConfig.ready). Each runs inside the approval's transaction, so
+# what it writes commits with the approval, but in a savepoint whose failure is logged and dropped:
+# a stage that learns from the reply must never undo the approval itself.
+ORDER_COMPLETED_HOOKS: list[Callable[[Order], None]] = []
 
 # Units that hand orders further down; every other kind must handle what it receives.
 FORWARDING_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM, UnitKind.STREET)
@@ -765,6 +775,12 @@ def order_review(
     ):
         _transition(helper, OrderStatus.COMPLETED, by=by, action="completed_with_lead", completed_at=now)
     _set_appeal_status(order.appeal, AppealStatus.COMPLETED, by=by, action="appeal_completed")
+    for hook in ORDER_COMPLETED_HOOKS:
+        try:
+            with transaction.atomic():
+                hook(order)
+        except Exception:
+            logger.exception("order %s: completion hook %s failed", order.pk, getattr(hook, "__name__", hook))
     return order
 
 
