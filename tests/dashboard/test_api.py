@@ -62,6 +62,7 @@ def test_every_key_is_there_and_today_is_the_default(api, world, month, leader):
         "detected_hot_issues",
         "ranking",
         "proactive",
+        "knowledge",
         "definitions",
     }
     assert body["totals"]["received"] == body["today"]["received"] == 2
@@ -82,7 +83,19 @@ def test_district_and_custom_period_filters(api, world, month, leader):
         "settled": 1,
         "completion_rate": 0.5,
         "answered_at_intake": 1,
+        "answered_at_intake_rate": 0.5,
         "completed": 1,
+    }
+    # a4 was answered in its own words, not from the knowledge base, and not yet called back.
+    assert west["knowledge"] == {
+        "answered": 1,
+        "from_entries": 0,
+        "checked": 0,
+        "helped": 0,
+        "entries_checked": 0,
+        "entries_helped": 0,
+        "helped_rate": None,
+        "entries_helped_rate": None,
     }
     assert west["period"] == {"key": "custom", "start": "2026-11-19", "end": "2026-11-20"}
 

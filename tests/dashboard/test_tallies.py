@@ -48,6 +48,7 @@ def test_the_month_counted_by_hand(world, month, leader):
         "settled": 2,
         "completion_rate": round(2 / 6, 4),
         "answered_at_intake": 1,
+        "answered_at_intake_rate": round(1 / 6, 4),
         # Settling transitions in November: a7 (11-03), a3 (11-12, before it was sent back), a2, a4.
         "completed": 4,
     }
@@ -81,6 +82,9 @@ def test_the_month_counted_by_hand(world, month, leader):
         "completion_rate",
         "completed",
         "answered_at_intake",
+        "answered_at_intake_rate",
+        "knowledge_from_entries",
+        "knowledge_helped_rate",
         "overdue",
         "detected_hot_issues",
         "today_received",

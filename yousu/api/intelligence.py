@@ -27,6 +27,7 @@ from yousu.intelligence.classifier import TrainingDataError
 from yousu.intelligence.duplicates import find_duplicates
 from yousu.intelligence.places import grid_at, place_as_dict, resolve_place
 from yousu.intelligence.suggestions import first_try_accuracy, suggest_items, suggestion_record
+from yousu.knowledge.answers import suggest_entries
 from yousu.org.models import Area, Person
 from yousu.org.selectors import jurisdiction_of, scope_within
 
@@ -152,7 +153,8 @@ def intake_aids(
     exclude_id: int | None = None,
 ) -> dict:
     """What intake shows beside the form as the operator types: the catalog items the model suggests
-    with their units, the place, and possible duplicates the person may open. The API endpoint and
+    with their units, the place, possible duplicates the person may open, and the knowledge base's
+    entries that may answer it on the spot. The API endpoint and
     the operator's workbench both answer with this, so the two never disagree."""
     text = f"{title}\n{content}".strip()
     where, chosen = _where(
@@ -171,6 +173,8 @@ def intake_aids(
         "items": [entry.as_dict() for entry in made.items] if made else [],
         **where,
         "duplicates": _duplicates(person, text=text, area=chosen, exclude_id=exclude_id),
+        # Most calls are questions: the knowledge base's answers come first on the workbench.
+        "knowledge": suggest_entries(person, text),
     }
 
 

@@ -26,6 +26,7 @@ from yousu.dispatch.models import (
     ReturnRequest,
     Whistle,
 )
+from yousu.knowledge.models import KnowledgeEntry
 from yousu.org.choices import Level
 from yousu.org.models import Area, Sector, Unit
 from yousu.supervision.models import SupervisionOrder, Urge
@@ -154,7 +155,17 @@ class AppealIn(serializers.Serializer):
 
 
 class AnswerIn(serializers.Serializer):
-    answer = Text()
+    answer = Text(required=False, help_text="当场答复内容；引用知识条目时可不填（用条目的答复口径）")
+    knowledge_entry = serializers.PrimaryKeyRelatedField(
+        queryset=KnowledgeEntry.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="所引用的知识条目编号（须在本辖区有效、已审核）",
+        error_messages={
+            "does_not_exist": "知识条目 {pk_value} 不存在。",
+            "incorrect_type": "应为条目编号（整数）。",
+        },
+    )
 
 
 class DispatchIn(serializers.Serializer):

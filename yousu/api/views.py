@@ -214,7 +214,14 @@ class AppealViewSet(ApiViewSet):
     def answer(self, request, code=None):
         appeal = self.get_object()
         data = self.read()
-        return self.appeal_out(appeal_answer_at_intake(appeal=appeal, answer=data["answer"], by=request.user))
+        return self.appeal_out(
+            appeal_answer_at_intake(
+                appeal=appeal,
+                answer=data.get("answer", ""),
+                knowledge_entry=data.get("knowledge_entry"),
+                by=request.user,
+            )
+        )
 
     @extend_schema(
         summary="派单",

@@ -306,12 +306,22 @@ def appeal_create(
 
 
 @transaction.atomic
-def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -> Appeal:
-    """直接办结: the operator answered an inquiry on the spot; no order is created."""
+def appeal_answer_at_intake(
+    *, appeal: Appeal, answer: str = "", by: Person | None, knowledge_entry=None
+) -> Appeal:
+    """直接办结: the operator answered an inquiry on the spot; no order is created.
+
+    With `knowledge_entry` (a yousu.knowledge KnowledgeEntry the operator picked) the answer may be
+    left empty: the entry's answer is given. The entry and its version are recorded with the answer
+    (yousu.knowledge.answers), and the citizen is later asked whether it helped."""
+    from yousu.knowledge.answers import answer_text_of, intake_answer_record
+
     if by is None:
         raise PermissionRefused("当场答复须记录答复人", field="by")
     _check_intake_person(by, None, "当场答复办结")
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+    if knowledge_entry is not None and not (answer or "").strip():
+        answer = answer_text_of(knowledge_entry)
     answer = clean_text(answer, "answer", limit=MAX_CONTENT)
     if appeal.kind != AppealKind.INQUIRY:
         raise DomainError("只有咨询类诉求可以当场答复办结", field="kind")
@@ -321,19 +331,28 @@ def appeal_answer_at_intake(*, appeal: Appeal, answer: str, by: Person | None) -
     appeal.intake_answer = answer
     appeal.status = AppealStatus.ANSWERED_AT_INTAKE
     appeal.save(update_fields=["intake_answer", "status", "updated_at"])
+    record = intake_answer_record(appeal=appeal, by=by, entry=knowledge_entry)
+    payload = {"answer": answer}
+    if record.entry_id is not None:
+        payload.update(entry=record.entry_id, entry_version=record.entry_version)
     record_event(
         appeal,
         "answered_at_intake",
         actor=by,
         from_state=before,
         to_state=appeal.status,
-        payload={"answer": answer},
+        payload=payload,
     )
     return appeal
 
 
 def appeal_take_in(
-    *, answer: str = "", duplicate_of: Appeal | None = None, link_reason: str = "", **fields
+    *,
+    answer: str = "",
+    knowledge_entry=None,
+    duplicate_of: Appeal | None = None,
+    link_reason: str = "",
+    **fields,
 ) -> Appeal:
     """One submit at the operator's workbench: receive the appeal and, in the same transaction,
     answer it on the spot (直接办结) or link it to the open appeal it repeats (并案).
@@ -342,9 +361,10 @@ def appeal_take_in(
     intake back: the operator corrects the form and submits again, and no appeal is left half-done
     (received but neither answered nor linked) behind the citizen's back."""
     answer = (answer or "").strip()
-    if answer and duplicate_of is not None:
+    answering = bool(answer) or knowledge_entry is not None
+    if answering and duplicate_of is not None:
         raise DomainError("当场答复办结与并案只能选其一", field="answer")
-    if answer and fields.get("kind") != AppealKind.INQUIRY:
+    if answering and fields.get("kind") != AppealKind.INQUIRY:
         raise DomainError("只有咨询类诉求可以当场答复办结", field="answer")
     by = fields.get("received_by")
     with transaction.atomic():
@@ -353,8 +373,10 @@ def appeal_take_in(
             # The idempotency key was used before and that appeal has moved on: a resubmission of
             # the same form changes nothing.
             return appeal
-        if answer:
-            return appeal_answer_at_intake(appeal=appeal, answer=answer, by=by)
+        if answering:
+            return appeal_answer_at_intake(
+                appeal=appeal, answer=answer, by=by, knowledge_entry=knowledge_entry
+            )
         if duplicate_of is not None:
             return appeal_link_duplicate(appeal=appeal, original=duplicate_of, by=by, reason=link_reason)
     return appeal

@@ -26,6 +26,7 @@ from yousu.dispatch.models import Order
 from yousu.evaluation.models import AssessmentRun
 from yousu.evaluation.selectors import is_assessor
 from yousu.intelligence.hot_issues import detector_settings, hot_issues_top
+from yousu.knowledge.answers import intake_answer_figures
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Area, Person
 from yousu.org.selectors import jurisdiction_of_area, scope_within, units_visible_to
@@ -342,6 +343,11 @@ def definitions() -> dict:
             "办结量：统计期内发生的办结件次（按办结日期，含直接办结；退回重办后再次办结的再计一次）。"
         ),
         "answered_at_intake": _("直接办结：统计期内受理的诉求中，由接线员当场答复办结的件数。"),
+        "answered_at_intake_rate": _("直接办结率：直接办结 ÷ 受理量；受理量为 0 时不计算。"),
+        "knowledge_from_entries": _("引用知识库：统计期内受理并当场答复的诉求中，引用了知识条目答复的件数。"),
+        "knowledge_helped_rate": _(
+            "答复有帮助率：统计期内受理、当场答复并已回访的诉求中，群众表示答复有帮助的比例；未回访的不计。"
+        ),
         "overdue": _("超期工单：正在办理（未挂起）且已过办结时限的工单，按超期时长从长到短列出。"),
         "detected_hot_issues": _(
             "热点问题：近期同一事项、同一地点的多件诉求（按文本相似度和地点自动归并），按热度排列；"
@@ -419,8 +425,10 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
             "settled": settled,
             "completion_rate": round(settled / received, 4) if received else None,
             "answered_at_intake": answered,
+            "answered_at_intake_rate": round(answered / received, 4) if received else None,
             "completed": completed,
         },
+        "knowledge": intake_answer_figures(period.start, period.end, scope),
         "today": {"received": found.today[0], "completed": found.today[1]},
         "by_channel": _choices(found.of(Dim.CHANNEL), Channel.choices),
         "by_kind": _choices(found.of(Dim.KIND), AppealKind.choices),

@@ -33,6 +33,13 @@ from yousu.evaluation.selectors import (
     results_visible_to,
     run_of,
 )
+from yousu.knowledge.answers import (
+    intake_answer_check,
+    intake_answer_checks_due,
+    intake_answer_unreachable,
+    intake_answers_visible_to,
+)
+from yousu.knowledge.models import IntakeAnswer
 from yousu.public.selectors import (
     BURDEN_COLUMNS,
     BURDEN_HEADLINE,
@@ -235,6 +242,10 @@ def callback_desk(request):
         "send_backs": [_desk_row(request, callback, now) for callback in send_backs],
         "satisfactions": Satisfaction.choices,
         "max_attempts": settings.YOUSU_CALLBACK_MAX_ATTEMPTS,
+        "answer_checks": [
+            {"record": record, "citizen": citizen_for(request.user, record.appeal, purpose=_("回访"))}
+            for record in intake_answer_checks_due(request.user, now)[:DESK_LIMIT]
+        ],
     }
     return render(request, "web/callback_desk.html", context)
 
@@ -300,4 +311,46 @@ def callback_desk_send_back(request, callback_id: int):
         request,
         lambda: callback_send_back(callback=callback, by=request.user, reason=request.POST.get("reason", "")),
         lambda done: _("已退回重办：%(code)s") % {"code": done.appeal.code},
+    )
+
+
+def _desk_answer(request, record_id: int) -> IntakeAnswer:
+    _check_desk(request)
+    record = intake_answers_visible_to(request.user).filter(pk=record_id).first()
+    if record is None:
+        raise Http404(_("当场答复记录不存在"))
+    return record
+
+
+@login_required
+@require_POST
+def callback_desk_answer_check(request, record_id: int):
+    """The citizen's word on an on-the-spot answer: did it help?"""
+    record = _desk_answer(request, record_id)
+    return _desk_act(
+        request,
+        lambda: intake_answer_check(
+            record=record,
+            by=request.user,
+            helped=_yes_no(request.POST.get("helped")),
+            comment=request.POST.get("comment", ""),
+        ),
+        lambda done: (
+            _("已记录当场答复回访：%(code)s（%(helped)s）")
+            % {"code": done.appeal.code, "helped": _("有帮助") if done.helped else _("没有帮助")}
+        ),
+    )
+
+
+@login_required
+@require_POST
+def callback_desk_answer_unreachable(request, record_id: int):
+    record = _desk_answer(request, record_id)
+    return _desk_act(
+        request,
+        lambda: intake_answer_unreachable(record=record, by=request.user, note=request.POST.get("note", "")),
+        lambda done: (
+            _("已记录无法联系：%(code)s（第 %(n)d 次，%(status)s）")
+            % {"code": done.appeal.code, "n": done.attempts, "status": done.get_check_status_display()}
+        ),
     )

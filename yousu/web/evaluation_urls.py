@@ -23,4 +23,14 @@ urlpatterns = [
         evaluation.callback_desk_send_back,
         name="callback-desk-send-back",
     ),
+    path(
+        "callbacks/desk/answers/<int:record_id>/check/",
+        evaluation.callback_desk_answer_check,
+        name="callback-desk-answer-check",
+    ),
+    path(
+        "callbacks/desk/answers/<int:record_id>/unreachable/",
+        evaluation.callback_desk_answer_unreachable,
+        name="callback-desk-answer-unreachable",
+    ),
 ]

@@ -9,6 +9,7 @@ from yousu.appeals.models import Appeal
 from yousu.appeals.services import MAX_CONTENT, MAX_TITLE
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
+from yousu.knowledge.models import KnowledgeEntry
 from yousu.org.models import Area
 
 
@@ -82,6 +83,14 @@ class IntakeForm(forms.Form):
         max_length=MAX_CONTENT,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    # The knowledge entry the answer comes from, set by "采用此答复" beside the form; recorded with the
+    # answer so the citizen can later be asked whether it helped (yousu.knowledge.answers).
+    knowledge_entry = forms.ModelChoiceField(
+        queryset=KnowledgeEntry.objects.all(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("所引用的知识条目不存在")},
     )
     duplicate_of = forms.CharField(label=_("并案到诉求编号"), max_length=40, required=False)
     link_reason = forms.CharField(label=_("并案说明"), max_length=500, required=False)

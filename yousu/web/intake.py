@@ -40,6 +40,7 @@ TAKEN_IN = (
     "anonymous",
     "confidential",
     "answer",
+    "knowledge_entry",
     "duplicate_of",
     "link_reason",
     "idempotency_key",

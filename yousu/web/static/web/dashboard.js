@@ -250,6 +250,9 @@
     setFigure("fig-settled", data.totals.settled);
     setFigure("fig-completion-rate", rate(data.totals.completion_rate));
     setFigure("fig-answered-at-intake", data.totals.answered_at_intake);
+    setFigure("fig-answered-at-intake-rate", rate(data.totals.answered_at_intake_rate));
+    setFigure("fig-knowledge-from-entries", data.knowledge.from_entries);
+    setFigure("fig-knowledge-helped-rate", rate(data.knowledge.helped_rate));
     document.querySelectorAll("[data-definition]").forEach(function (node) {
       node.textContent = data.definitions[node.dataset.definition] || "";
     });

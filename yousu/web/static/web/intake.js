@@ -17,6 +17,20 @@
     if (kind && box) { box.hidden = kind.value !== "inquiry"; }
   }
 
+  function chooseEntry(id, answer) {
+    // Answering from the knowledge base answers an inquiry on the spot: the kind follows, and the
+    // answer stays editable (what is said is recorded, with the entry it came from).
+    $("id_knowledge_entry").value = id;
+    $("entry-chosen-id").textContent = id;
+    $("entry-chosen").hidden = !id;
+    if (id) {
+      $("id_kind").value = "inquiry";
+      showAnswer();
+      $("id_answer").value = answer || "";
+      $("id_answer").focus();
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var form = $("intake-form");
     if (!form) { return; }
@@ -25,9 +39,13 @@
     if (!form.querySelector(".errorlist")) { $("id_kind").focus(); }
 
     document.addEventListener("click", function (event) {
-      var button = event.target.closest("button[data-adopt-item], button[data-adopt-area], button[data-link]");
+      if (event.target.closest("#entry-clear")) { chooseEntry("", null); return; }
+      var button = event.target.closest(
+        "button[data-adopt-item], button[data-adopt-area], button[data-link], button[data-adopt-entry]");
       if (!button) { return; }
-      if (button.dataset.adoptItem) {
+      if (button.dataset.adoptEntry) {
+        chooseEntry(button.dataset.adoptEntry, button.dataset.answer);
+      } else if (button.dataset.adoptItem) {
         adopt($("id_item"), $("item-chosen"), button.dataset.adoptItem, button.dataset.name);
       } else if (button.dataset.adoptArea) {
         adopt($("id_area"), $("area-chosen"), button.dataset.adoptArea, button.dataset.name);
@@ -49,6 +67,7 @@
       if (/^[1-3]$/.test(event.key)) { selector = 'button[data-adopt-item][data-key="' + event.key + '"]'; }
       else if (event.code === "KeyP") { selector = "button[data-adopt-area]"; }
       else if (event.code === "KeyD") { selector = "button[data-link][data-first]"; }
+      else if (event.code === "KeyK") { selector = "button[data-adopt-entry][data-first]"; }
       var button = selector && document.querySelector(selector);
       if (button) { event.preventDefault(); button.click(); }
     });
