@@ -46,6 +46,7 @@ urlpatterns = [
     path("grid/", include("yousu.web.grid_urls")),
     path("h5/", include("yousu.web.citizen_urls")),
     path("dashboard/", include("yousu.web.dashboard_urls")),
+    path("knowledge/proposals/", include("yousu.web.knowledge_proposal_urls")),
     path("knowledge/", include("yousu.web.knowledge_urls")),
     path("reports/", include("yousu.reports.urls")),
     path("public/", include("yousu.public.urls")),
