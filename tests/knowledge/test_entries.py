@@ -159,3 +159,13 @@ def test_a_malformed_source_link_is_refused_naming_the_field(world):
         make(world, source_url="不是链接")
     assert refused.value.field == "source_url"
     assert not KnowledgeEntry.objects.exists()
+
+
+def test_an_administrator_curates_only_their_own_citys_entries(world, north):
+    theirs = make(world, by=north.market_handler, owning_unit=north.market, items=[])
+    with pytest.raises(PermissionRefused) as refused:
+        entry_update(entry=theirs, by=world.people.admin, answer="越过辖区的口径")
+    assert refused.value.field == "by"
+    with pytest.raises(PermissionRefused):
+        make(world, by=world.people.admin, owning_unit=north.market, items=[])
+    assert KnowledgeEntry.objects.get(pk=theirs.pk).version == 1

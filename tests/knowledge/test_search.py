@@ -15,7 +15,7 @@ from yousu.knowledge.models import SearchGeneration
 from yousu.knowledge.search import BM25Index, query_terms, tokens
 from yousu.knowledge.selectors import entries_for_operators
 from yousu.knowledge.services import entry_create, entry_update
-from yousu.org.services import area_create, unit_create
+from yousu.org.services import area_create, person_create, unit_create
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +153,10 @@ def test_the_opening_of_the_query_decides_between_two_matters(entries):
 def test_an_operator_finds_only_their_citys_entries(world, entries):
     north = area_create(code="N", name="北市", kind="city", boundary=box(110, 30, 111, 31))
     platform = unit_create(code="NP", name="北市平台", kind="city_platform", level="city", area=north)
+    # Kept by the other city's own administrator: one city's administrator curates only its entries.
+    keeper = person_create(username="n_admin", full_name="北市管理员", unit=platform, roles=["administrator"])
     other = entry_create(
-        by=world.people.admin,
+        by=keeper,
         question="北市餐饮油烟扰民怎么处理",
         answer="北市的餐饮油烟由北市生态环境局查处。",
         owning_unit=platform,

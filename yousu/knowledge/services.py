@@ -10,11 +10,13 @@ from collections.abc import Iterable
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.org.choices import RoleCode
 from yousu.org.models import Person, Unit
+from yousu.org.selectors import jurisdiction_of
 
 from .models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
 from .search import bump_generation, entry_terms
@@ -54,9 +56,20 @@ def may_keep(person: Person, unit: Unit) -> bool:
     return person.has_role(RoleCode.UNIT_LEADER) and unit.path.startswith(person.unit.path)
 
 
+def _curates(by: Person, unit: Unit) -> bool:
+    """A platform administrator curates the knowledge base of their own city (a superuser: every
+    city's), as everywhere else an administrator's reach ends at the jurisdiction."""
+    if by.is_superuser:
+        return True
+    if not by.has_role(RoleCode.ADMINISTRATOR):
+        return False
+    own = jurisdiction_of(by)
+    return own is not None and unit.area.path.startswith(own.path)
+
+
 def _may_edit(by: Person, unit: Unit) -> None:
-    # The platform's administrators curate the whole base; otherwise only the unit that keeps it.
-    if by.has_role(RoleCode.ADMINISTRATOR) or may_keep(by, unit):
+    # The platform's administrators curate their city's base; otherwise only the unit that keeps it.
+    if _curates(by, unit) or may_keep(by, unit):
         return
     raise PermissionRefused(f"只有{unit.name}或其上级单位负责人可以修改该知识条目", field="by")
 
@@ -243,8 +256,6 @@ def entry_review(
 
 
 # ---------------------------------------------------------------- withdrawing (撤下)
-# gettext is imported inside these functions so that this block stays self-contained while the rest
-# of the file is being edited; it can move to the top of the module in the next pass.
 
 
 @transaction.atomic
@@ -252,8 +263,6 @@ def entry_withdraw(*, entry: KnowledgeEntry, by: Person, reason: str) -> Knowled
     """Take an entry out of use (撤下): operators no longer see it and search no longer finds it, but
     it stays with its history and can be restored. The reason is required and becomes the version's
     note. The same people who may edit the entry may withdraw it."""
-    from django.utils.translation import gettext as _
-
     _active(by)
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
     _may_edit(by, entry.owning_unit)
@@ -276,8 +285,6 @@ def entry_withdraw(*, entry: KnowledgeEntry, by: Person, reason: str) -> Knowled
 def entry_restore(*, entry: KnowledgeEntry, by: Person, note: str = "") -> KnowledgeEntry:
     """Put a withdrawn entry back in use; a new version. Its dates still apply: an entry that expired
     or fell overdue while withdrawn stays hidden from operators until it is edited or reviewed."""
-    from django.utils.translation import gettext as _
-
     _active(by)
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
     _may_edit(by, entry.owning_unit)
