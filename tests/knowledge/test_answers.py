@@ -199,7 +199,7 @@ def test_unhelpful_answers_flag_the_entry_hide_it_and_tell_its_unit_until_review
 
     intake_answer_check(record=answered(world, entry), by=operator, helped=False, comment="说法过时了")
     entry.refresh_from_db()
-    assert entry.flagged_at is not None and "2 位群众" in entry.flag_reason
+    assert entry.flagged_at is not None and "回访 2 位群众，2 位表示答复没有帮助" in entry.flag_reason
     assert search("社保卡丢了怎么补办") == []
     assert not entries_for_operators().filter(pk=entry.pk).exists()
     assert list(entries_flagged(world.units.platform)) == [entry]
@@ -227,6 +227,18 @@ def test_answers_that_helped_never_flag(world, settings):
         intake_answer_check(record=answered(world, entry), by=world.people.operator, helped=True)
     entry.refresh_from_db()
     assert entry.flagged_at is None
+
+
+def test_an_entry_that_mostly_helps_is_not_hidden_for_a_few_that_it_did_not(world, settings):
+    settings.YOUSU_KNOWLEDGE_UNHELPFUL_FLAG, settings.YOUSU_KNOWLEDGE_UNHELPFUL_SHARE = 2, 30
+    entry = make_entry(world)
+    for helped in [True] * 5 + [False, False]:
+        intake_answer_check(record=answered(world, entry), by=world.people.operator, helped=helped)
+    entry.refresh_from_db()
+    assert entry.flagged_at is None  # 2 of 7 asked: under 30%
+    intake_answer_check(record=answered(world, entry), by=world.people.operator, helped=False)
+    entry.refresh_from_db()
+    assert entry.flagged_at is not None  # 3 of 8: over 30%
 
 
 # ---------------------------------------------------------------- the dashboard

@@ -4,8 +4,9 @@ Every appeal answered on the spot gets an IntakeAnswer, written in the answer's 
 yousu.appeals.services.appeal_answer_at_intake: the entry the operator picked (if any) with the
 entry's version at that moment, so what the citizen was told can always be read back even after the
 entry changes. Once the answer is YOUSU_INTAKE_ANSWER_CHECK_HOURS old, the callback desk asks the
-citizen whether it helped. YOUSU_KNOWLEDGE_UNHELPFUL_FLAG answers "did not help" since the entry's
-last review flag the entry: it is hidden from operators (search, entries_for_operators) and put on
+citizen whether it helped. When, since the entry's last review, at least YOUSU_KNOWLEDGE_UNHELPFUL_FLAG
+citizens said it did not help and they are at least YOUSU_KNOWLEDGE_UNHELPFUL_SHARE percent of those
+asked, the entry is flagged: it is hidden from operators (search, entries_for_operators) and put on
 its unit's review list, and the unit is notified; a review clears the flag (services.entry_review).
 
 Events on the appeal, for its trail: intake_answer_checked {helped, entry}, intake_answer_unreachable
@@ -136,10 +137,25 @@ def intake_answer_unreachable(*, record: IntakeAnswer, by: Person, note: str) ->
     return record
 
 
-def unhelpful_since_review(entry: KnowledgeEntry) -> int:
-    """ "Did not help" answers about the entry since it was last reviewed (or created)."""
+def answers_since_review(entry: KnowledgeEntry) -> tuple[int, int]:
+    """(did not help, asked) among the callbacks about the entry since it was last reviewed (or
+    created)."""
+    from django.db.models import Count, Q
+
     since = entry.last_reviewed_at or entry.created
-    return IntakeAnswer.objects.filter(entry=entry, helped=False, checked_at__gte=since).count()
+    found = IntakeAnswer.objects.filter(
+        entry=entry, check_status=CheckStatus.DONE, checked_at__gte=since
+    ).aggregate(asked=Count("id"), unhelpful=Count("id", filter=Q(helped=False)))
+    return found["unhelpful"], found["asked"]
+
+
+def is_unhelpful(unhelpful: int, asked: int) -> bool:
+    """Both a number and a share: one citizen is not a pattern, and an entry that answers hundreds of
+    calls well is not hidden for the few it did not help."""
+    return (
+        unhelpful >= settings.YOUSU_KNOWLEDGE_UNHELPFUL_FLAG
+        and unhelpful * 100 >= settings.YOUSU_KNOWLEDGE_UNHELPFUL_SHARE * asked
+    )
 
 
 def _flag_if_unhelpful(entry_id: int, *, by: Person, now: dt.datetime) -> None:
@@ -150,11 +166,11 @@ def _flag_if_unhelpful(entry_id: int, *, by: Person, now: dt.datetime) -> None:
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry_id)
     if entry.flagged_at is not None:
         return
-    count = unhelpful_since_review(entry)
-    if count < settings.YOUSU_KNOWLEDGE_UNHELPFUL_FLAG:
+    unhelpful, asked = answers_since_review(entry)
+    if not is_unhelpful(unhelpful, asked):
         return
     entry.flagged_at = now
-    entry.flag_reason = f"自上次审核以来 {count} 位群众回访表示答复没有帮助"
+    entry.flag_reason = f"自上次审核以来回访 {asked} 位群众，{unhelpful} 位表示答复没有帮助"
     entry.version += 1
     entry.save(update_fields=["flagged_at", "flag_reason", "version", "updated"])
     # The flag is a change of what operators see: it is versioned like any other, by the person

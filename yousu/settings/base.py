@@ -213,10 +213,12 @@ YOUSU_CALLBACK_MAX_ATTEMPTS = env_int("YOUSU_CALLBACK_MAX_ATTEMPTS", 3, minimum=
 YOUSU_CALLBACK_LINK_DAYS = env_int("YOUSU_CALLBACK_LINK_DAYS", 7, minimum=1)
 YOUSU_PUBLIC_URL = env_str("YOUSU_PUBLIC_URL", "http://127.0.0.1:8000")
 # Knowledge base (yousu.knowledge.answers): hours after an on-the-spot answer before the citizen is
-# called back and asked whether it helped (time to act on it); "did not help" answers since the
-# entry's last review that flag the entry and hide it from operators until its unit reviews it.
+# called back and asked whether it helped (time to act on it); how many "did not help" answers since
+# the entry's last review, and what percentage of those asked, flag the entry and hide it from
+# operators until its unit reviews it.
 YOUSU_INTAKE_ANSWER_CHECK_HOURS = env_int("YOUSU_INTAKE_ANSWER_CHECK_HOURS", 24, minimum=0)
-YOUSU_KNOWLEDGE_UNHELPFUL_FLAG = env_int("YOUSU_KNOWLEDGE_UNHELPFUL_FLAG", 2, minimum=1)
+YOUSU_KNOWLEDGE_UNHELPFUL_FLAG = env_int("YOUSU_KNOWLEDGE_UNHELPFUL_FLAG", 3, minimum=1)
+YOUSU_KNOWLEDGE_UNHELPFUL_SHARE = env_int("YOUSU_KNOWLEDGE_UNHELPFUL_SHARE", 30, minimum=0)
 # Seconds between two refreshes of the leader's dashboard (/dashboard/).
 YOUSU_DASHBOARD_POLL_SECONDS = env_int("YOUSU_DASHBOARD_POLL_SECONDS", 30, minimum=1)
 # The dashboard counters (yousu.reports.tallies) count events older than this many seconds: on
