@@ -143,7 +143,7 @@ def _pending(proposal: KnowledgeProposal, by: Person) -> KnowledgeProposal:
     if by is None or not by.is_active:
         raise PermissionRefused(_("必须由在岗人员操作"), field="by")
     proposal = (
-        KnowledgeProposal.objects.select_for_update()
+        KnowledgeProposal.objects.select_for_update(of=("self",))
         .select_related("owning_unit", "appeal", "entry", "item")
         .get(pk=proposal.pk)
     )
