@@ -129,8 +129,9 @@ def units_to_keep(person: Person) -> QuerySet[Unit]:
 
 
 def items_for(person: Person) -> QuerySet[CatalogItem]:
-    """The catalog items an entry may name: active items of the shared catalog or the person's city."""
-    items = CatalogItem.objects.filter(is_active=True).order_by("code")
+    """The catalog items an entry may name: active items (level 3) of the shared catalog or the
+    person's city."""
+    items = CatalogItem.objects.filter(is_active=True, level=3).order_by("code")
     if sees_every_jurisdiction(person):
         return items
     city = jurisdiction_of(person) if _active(person) else None

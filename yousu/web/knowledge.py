@@ -19,7 +19,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from yousu.api.knowledge import (
     SNAPSHOT_FIELDS,
@@ -86,6 +86,7 @@ def _results(request) -> dict:
 
 
 @login_required
+@require_safe
 def search_page(request):
     context = _results(request)
     context.update(may_create=units_to_keep(request.user).exists(), review_count=review_count(request.user))
@@ -93,6 +94,7 @@ def search_page(request):
 
 
 @login_required
+@require_safe
 def results(request):
     """The results alone, as the operator types (htmx asks for them)."""
     return render(request, "web/knowledge/_results.html", _results(request))
@@ -118,11 +120,13 @@ def _entry_page(request, entry, *, forms=None, status=200):
 
 
 @login_required
+@require_safe
 def entry_page(request, entry_id: int):
     return _entry_page(request, _entry(request, entry_id))
 
 
 @login_required
+@require_safe
 def version_page(request, entry_id: int, version: int):
     entry = _entry(request, entry_id)
     versions = history(entry)
@@ -353,6 +357,7 @@ def knowledge_review(request) -> dict:
 
 
 @login_required
+@require_safe
 def reviews(request):
     today = timezone.localdate()
     rows = []
@@ -415,6 +420,7 @@ def import_page(request):
 
 
 @login_required
+@require_safe
 def import_template(request):
     _may_import(request)
     from yousu.knowledge.imports import import_template_xlsx

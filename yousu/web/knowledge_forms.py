@@ -53,7 +53,7 @@ class EntryForm(forms.Form):
     def __init__(self, *args, person, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owning_unit"].queryset = units_to_keep(person)
-        self.fields["items"].queryset = items_for(person).filter(level=3)
+        self.fields["items"].queryset = items_for(person)
 
 
 class ReviewForm(forms.Form):
