@@ -39,10 +39,10 @@ NOTIFICATION_KIND = "knowledge_proposal"
 DEFAULT_REVIEW_DAYS = getattr(settings, "YOUSU_KNOWLEDGE_PROPOSAL_REVIEW_DAYS", 365)
 # "The same matter": BM25 scores are not comparable from one query to the next, so the search only
 # finds the candidate (the unit's best-ranked visible entry) and a cosine of the two texts' jieba
-# term weights (yousu.intelligence.similarity) decides. 0.5 is where a reply restating an entry's
-# answer in other words still matched and replies on neighbouring matters of the same unit did not
-# (tipdm2020c: two replies on the same matter by one department score 0.5–0.8, two on different
-# matters mostly below 0.3). An entry on the same catalog item needs less: 0.35.
+# term weights (yousu.intelligence.similarity, 0–1) decides. 0.5 means half the weighted vocabulary
+# is shared: a restatement of the entry's answer, not a neighbouring matter of the same unit. An
+# entry on the same catalog item needs less (0.35). Both are judgement, not yet measured on real
+# pairs; the unit sees the entry beside the proposal and may still accept it as an edit.
 SAME_MATTER_SIMILARITY = 0.5
 SAME_ITEM_SIMILARITY = 0.35
 CANDIDATES = 10
