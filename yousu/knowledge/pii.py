@@ -328,6 +328,8 @@ class _Stripper:
 def _is_card(match: re.Match) -> bool:
     digits = re.sub(r"\D", "", match.group(0))
     before = match.string[max(0, match.start() - 12) : match.start()]
+    if _PHONE_WORDS.search(before):
+        return False  # 电话：0731-0000-0000-0000 is a phone, the phone rules take it
     return _luhn(digits) or bool(_CARD_WORDS.search(before))
 
 
