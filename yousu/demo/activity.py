@@ -27,6 +27,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from unittest import mock
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count
 from django.test.utils import override_settings
@@ -82,6 +83,8 @@ from yousu.dispatch.services import (
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
 from yousu.evaluation.assessment import assess_month, month_bounds, previous_month
+from yousu.knowledge.answers import intake_answer_check, intake_answer_unreachable
+from yousu.knowledge.models import CheckStatus, EntryStatus, IntakeAnswer, KnowledgeEntry
 from yousu.notifications.sms import SmsGateway
 from yousu.org.calendar import calendar_for_area
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
@@ -544,6 +547,8 @@ PERIODIC_GAP = dt.timedelta(hours=4)
 DUPLICATE_SHARE = 0.04
 ANONYMOUS_SHARE = 0.03
 CONFIDENTIAL_SHARE = 0.03
+# The seed of the answers at intake and their callbacks (Simulation.answer_rng).
+ANSWER_SEED = 12345
 ROADS = ["长江路", "黄河路", "昆仑路", "五四大街", "七一路", "西关大街", "东关大街", "南川路", "柴达木路"]
 UNSATISFIED_COMMENTS = [
     "问题没有解决，只是来看了一下就走了",
@@ -727,6 +732,10 @@ class Simulation:
         ]
         self.area_names = {area.code: area.name.replace("（演示）", "") for area in Area.objects.all()}
         self.grid_activity = GridActivity(self)
+        self.entries = {
+            entry.question: entry for entry in KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE)
+        }
+        self.answer_rng = random.Random(ANSWER_SEED)
 
     # ------------------------------------------------------------ scheduling
 
@@ -967,7 +976,34 @@ class Simulation:
         }
 
     def answer_at_intake(self, case: Case) -> None:
+        """Most answers come from the knowledge base when it has the matter (and the entry may be
+        given); the rest in the operator's own words. The citizen is asked the next day whether it
+        helped. Its own random stream: the rest of the walk draws what it drew before."""
+        entry = self.entries.get(case.scenario[3])
+        if entry is not None and self.answer_rng.random() < 0.85:
+            try:
+                appeal_answer_at_intake(appeal=case.appeal, by=self.operator, knowledge_entry=entry)
+            except DomainError:
+                entry = None  # hidden today (overdue or flagged): the operator answers in their own words
+            else:
+                self._plan_answer_check(case)
+                return
         appeal_answer_at_intake(appeal=case.appeal, answer=case.scenario[5] + DEMO_MARK, by=self.operator)
+        self._plan_answer_check(case)
+
+    def _plan_answer_check(self, case: Case) -> None:
+        hours = settings.YOUSU_INTAKE_ANSWER_CHECK_HOURS + self.answer_rng.uniform(1, 30)
+        self.at(self.clock.moment + dt.timedelta(hours=hours), self.check_answer, case)
+
+    def check_answer(self, case: Case) -> None:
+        record = IntakeAnswer.objects.filter(appeal=case.appeal, check_status=CheckStatus.PENDING).first()
+        if record is None:
+            return
+        draw = self.answer_rng.random()
+        if draw < 0.06:
+            intake_answer_unreachable(record=record, by=self.operator, note="无人接听（演示）")
+        else:
+            intake_answer_check(record=record, by=self.operator, helped=draw < 0.9)
 
     # ------------------------------------------------------------ dispatch
 

@@ -30,7 +30,17 @@ from yousu.org.io import import_areas, import_units
 from yousu.org.models import Area, Person, Unit, WorkingCalendar
 from yousu.org.services import area_set_appeal_code_prefix, grid_assign, person_create
 
-from .city import CALENDAR_DECLARED_YEARS, CALENDAR_OVERRIDES, CITY, CITY_APPEAL_PREFIX, area_rows, unit_rows
+from .activity import SCENARIOS
+from .city import (
+    CALENDAR_DECLARED_YEARS,
+    CALENDAR_OVERRIDES,
+    CITY,
+    CITY_APPEAL_PREFIX,
+    CITY_PLATFORM,
+    area_rows,
+    unit_rows,
+)
+from .knowledge import ensure_demo_knowledge
 from .people import DEMO_GRID_DUTIES, DEMO_PASSWORD, DEMO_PEOPLE
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -67,6 +77,8 @@ def build_demo() -> DemoSummary:
     ensure_demo_calendar(city=Area.objects.get(code=CITY[0]), by=admin)
     _ensure_access_list(proposer=proposer, approver=admin)
     import_rules(read_table(DATA_DIR / "rules.csv"), by=admin)
+    # After the rules: each entry is kept by the unit they name for its matter.
+    ensure_demo_knowledge(by=admin, scenarios=SCENARIOS, platform=Unit.objects.get(code=CITY_PLATFORM))
     return summarise()
 
 
