@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.conftest import box
 from yousu.knowledge import search
 from yousu.knowledge.models import SearchGeneration
-from yousu.knowledge.search import BM25Index, query_terms, tokens
+from yousu.knowledge.search import BM25Index, TfidfIndex, entry_terms, query_terms, tokens
 from yousu.knowledge.selectors import entries_for_operators
 from yousu.knowledge.services import entry_create, entry_update
 from yousu.org.services import area_create, person_create, unit_create
@@ -142,6 +142,29 @@ def test_a_long_entry_is_damped_more_than_under_plain_bm25():
     short, long_ = BM25Index(documents).scores(["停水"])[:2]
     plain_short, plain_long = BM25Index(documents, length_power=1.0).scores(["停水"])[:2]
     assert short / long_ > plain_short / plain_long > 1
+
+
+def test_the_served_search_ranks_by_tfidf_cosine(entries):
+    # search() scores with TfidfIndex (recall@5 0.804 on the held-out half against BM25's 0.787), not
+    # BM25: its scores are those of a TfidfIndex over the same entries, and lie in 0..1.
+    query = "我们小区从早上开始就没水了，什么时候能来水"
+    documents = [entry_terms(question=q, answer=a, keywords=kw) for q, a, kw in ENTRIES]
+    expected = TfidfIndex(documents).top(query_terms(query), 5)
+    hits = search.search(query, k=5)
+    by_position = {entry.pk: position for position, entry in enumerate(entries)}
+    assert [(by_position[hit.entry_id], pytest.approx(hit.score, rel=1e-5)) for hit in hits] == expected
+    assert all(0 < hit.score <= 1 for hit in hits)
+
+
+def test_tfidf_counts_a_repeated_word_sublinearly_and_damps_long_entries():
+    index = TfidfIndex([["停水"] * 6 + ["a"], ["停水", "小区", "b", "c"], ["d", "e"], ["f", "g"]])
+    # Six 停水 do not outweigh one 停水 beside one 小区.
+    assert [i for i, _ in index.top(["停水", "小区"], 3)] == [1, 0]
+    documents = [["停水", "a"], ["停水", "b", "c", "d", "e", "f"], ["g", "h"], ["i", "j"]]
+    short, long_ = TfidfIndex(documents).scores(["停水"])[:2]
+    plain_short, plain_long = TfidfIndex(documents, norm_power=1.0).scores(["停水"])[:2]
+    assert short / long_ > plain_short / plain_long > 1
+    assert TfidfIndex(documents).top(["没有的词"], 3) == []
 
 
 def test_the_opening_of_the_query_decides_between_two_matters(entries):
