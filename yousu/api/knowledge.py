@@ -352,7 +352,7 @@ class KnowledgeEntryDetailOut(KnowledgeEntryOut):
 
 class KnowledgeHitOut(serializers.Serializer):
     id = serializers.IntegerField(source="entry.id", help_text="知识条目编号")
-    score = serializers.FloatField(help_text="BM25 得分，越大越相关")
+    score = serializers.FloatField(help_text="相关度（TF-IDF 余弦，0 到 1），越大越相关")
     question = serializers.CharField(source="entry.question")
     answer = serializers.CharField(source="entry.answer")
     owning_unit = serializers.CharField(source="entry.owning_unit.code")

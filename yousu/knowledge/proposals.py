@@ -11,7 +11,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -36,8 +35,8 @@ from .services import MAX_NOTE, entry_create, entry_update, may_keep
 NOTIFICATION_KIND = "knowledge_proposal"
 # How far ahead an accepted entry's first review falls unless the unit sets it: a year, the rhythm
 # of the units' yearly review of their entries.
-DEFAULT_REVIEW_DAYS = getattr(settings, "YOUSU_KNOWLEDGE_PROPOSAL_REVIEW_DAYS", 365)
-# "The same matter": BM25 scores are not comparable from one query to the next, so the search only
+DEFAULT_REVIEW_DAYS = 365
+# "The same matter": search scores are not comparable from one query to the next, so the search only
 # finds the candidate (the unit's best-ranked visible entry) and a cosine of the two texts' jieba
 # term weights (yousu.intelligence.similarity, 0–1) decides. 0.5 means half the weighted vocabulary
 # is shared: a restatement of the entry's answer, not a neighbouring matter of the same unit. An

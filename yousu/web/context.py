@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from yousu.appeals.services import may_take_in
 from yousu.callbacks.selectors import may_call_back
+from yousu.knowledge.proposals import pending_count_for
 from yousu.notifications.selectors import unread_count
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.reports.summary import may_read_dashboard
@@ -20,6 +21,7 @@ from .grid_desk import (
     may_report,
     study_street,
 )
+from .knowledge import review_count
 
 # Who sees the supervision desk in the header: those whose work it is. Others may still open it
 # and see what their units' orders show.
@@ -55,6 +57,16 @@ def desks_of(person) -> list[dict]:
         found.append(("grid-meetings", _("联席会议")))
     if person.is_superuser or person.has_role(*SUPERVISING):
         found.append(("supervision-desk", _("督办台")))
+    # 知识库: the operators' answers, and each unit's entries to keep right. The review list and the
+    # proposals learnt from replies show only when something waits, with how much.
+    if may_take_in(person) or person.unit_id is not None or person.has_role(RoleCode.ADMINISTRATOR):
+        found.append(("knowledge-search", _("知识库")))
+    to_review = review_count(person)
+    if to_review:
+        found.append(("knowledge-reviews", _("知识待审核（%(n)d）") % {"n": to_review}))
+    proposed = pending_count_for(person)
+    if proposed:
+        found.append(("knowledge-proposal-list", _("答复转知识（%(n)d）") % {"n": proposed}))
     if may_call_back(person):
         found.append(("callback-desk", _("回访台")))
     if may_read_dashboard(person):
