@@ -384,3 +384,32 @@ def test_the_api_answers_from_an_entry_and_names_a_bad_one(world, live_server):
         json_body={"title": "社保卡丢了怎么补办", "content": ""},
     )
     assert aids.status == 200 and aids.body["knowledge"][0]["id"] == entry.pk
+
+
+# ---------------------------------------------------------------- the index rebuilt in the background
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_keeps_answering_from_its_index_while_the_next_one_builds(world, settings):
+    """Production's mode: after a write the search answers at once from the index it has, the new
+    index comes in from a thread, and a hit withdrawn meanwhile is never offered at the workbench."""
+    from yousu.knowledge import search as engine
+    from yousu.knowledge.answers import suggest_entries
+    from yousu.knowledge.services import entry_withdraw
+
+    settings.YOUSU_KNOWLEDGE_BACKGROUND_REBUILD = True
+    first = make_entry(world)
+    assert [hit.entry_id for hit in search("社保卡丢了怎么补办")] == [first.pk]  # first index: built in place
+    old_index = engine.entry_index()
+    second = make_entry(
+        world, question="医保卡丢了怎么补办", answer="医保电子凭证可在线激活；实体卡到医保窗口补办。"
+    )
+    entry_withdraw(entry=first, by=world.people.dispatcher, reason="政策已调整")
+    # Answered from the old index: the withdrawn entry is still among its hits…
+    assert first.pk in [hit.entry_id for hit in search("社保卡丢了怎么补办")]
+    # …but the workbench checks every hit against the database and drops it.
+    assert all(row["id"] != first.pk for row in suggest_entries(world.people.operator, "社保卡丢了怎么补办"))
+    assert engine.wait_for_rebuild()
+    assert engine.entry_index() is not old_index
+    assert first.pk not in [hit.entry_id for hit in search("社保卡丢了怎么补办")]
+    assert [hit.entry_id for hit in search("医保卡丢了怎么补办")][:1] == [second.pk]

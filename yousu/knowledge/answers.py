@@ -194,8 +194,15 @@ def suggest_entries(person: Person, text: str, *, k: int = 5) -> list[dict]:
 
     if not text.strip():
         return []
-    hits = search(text, k=k, jurisdiction=jurisdiction_of(person))
-    entries = KnowledgeEntry.objects.select_related("owning_unit").in_bulk([hit.entry_id for hit in hits])
+    city = jurisdiction_of(person)
+    hits = search(text, k=k, jurisdiction=city)
+    # Checked against the database: an index still being rebuilt may hold an entry withdrawn or
+    # flagged a moment ago (search.entry_index).
+    entries = (
+        entries_for_operators(jurisdiction=city)
+        .select_related("owning_unit")
+        .in_bulk([hit.entry_id for hit in hits])
+    )
     return [
         {
             "id": entry.pk,

@@ -219,6 +219,10 @@ YOUSU_PUBLIC_URL = env_str("YOUSU_PUBLIC_URL", "http://127.0.0.1:8000")
 YOUSU_INTAKE_ANSWER_CHECK_HOURS = env_int("YOUSU_INTAKE_ANSWER_CHECK_HOURS", 24, minimum=0)
 YOUSU_KNOWLEDGE_UNHELPFUL_FLAG = env_int("YOUSU_KNOWLEDGE_UNHELPFUL_FLAG", 3, minimum=1)
 YOUSU_KNOWLEDGE_UNHELPFUL_SHARE = env_int("YOUSU_KNOWLEDGE_UNHELPFUL_SHARE", 30, minimum=0)
+# Rebuild a worker's search index in a thread after a write, answering from the old one meanwhile
+# (yousu.knowledge.search.entry_index). Off here, so a search right after a write finds it (the
+# tests' expectation, and harmless on a small base); production turns it on.
+YOUSU_KNOWLEDGE_BACKGROUND_REBUILD = env_bool("YOUSU_KNOWLEDGE_BACKGROUND_REBUILD", False)
 # Seconds between two refreshes of the leader's dashboard (/dashboard/).
 YOUSU_DASHBOARD_POLL_SECONDS = env_int("YOUSU_DASHBOARD_POLL_SECONDS", 30, minimum=1)
 # The dashboard counters (yousu.reports.tallies) count events older than this many seconds: on

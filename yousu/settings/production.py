@@ -22,3 +22,6 @@ SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
 # reach gunicorn directly over http, so they are not redirected.
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^metrics$"]
+# A worker answers searches from its current knowledge index while a thread builds the next one
+# after a write: an operator never waits for someone else's edit (docs/knowledge.md).
+YOUSU_KNOWLEDGE_BACKGROUND_REBUILD = env_bool("YOUSU_KNOWLEDGE_BACKGROUND_REBUILD", True)
