@@ -390,7 +390,7 @@ def test_the_api_answers_from_an_entry_and_names_a_bad_one(world, live_server):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_worker_keeps_answering_from_its_index_while_the_next_one_builds(world, settings):
+def test_a_worker_keeps_answering_from_its_index_while_the_next_one_builds(world, settings, monkeypatch):
     """Production's mode: after a write the search answers at once from the index it has, the new
     index comes in from a thread, and a hit withdrawn meanwhile is never offered at the workbench."""
     from yousu.knowledge import search as engine
@@ -398,6 +398,7 @@ def test_a_worker_keeps_answering_from_its_index_while_the_next_one_builds(world
     from yousu.knowledge.services import entry_withdraw
 
     settings.YOUSU_KNOWLEDGE_BACKGROUND_REBUILD = True
+    monkeypatch.setattr(engine, "_index", None)  # a fresh worker process, whatever ran before
     first = make_entry(world)
     assert [hit.entry_id for hit in search("社保卡丢了怎么补办")] == [first.pk]  # first index: built in place
     old_index = engine.entry_index()
