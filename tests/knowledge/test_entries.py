@@ -169,3 +169,15 @@ def test_an_administrator_curates_only_their_own_citys_entries(world, north):
     with pytest.raises(PermissionRefused):
         make(world, by=world.people.admin, owning_unit=north.market, items=[])
     assert KnowledgeEntry.objects.get(pk=theirs.pk).version == 1
+
+
+def test_an_edit_of_a_version_someone_moved_on_from_is_refused_and_changes_nothing(world):
+    from yousu.knowledge.services import VersionConflict
+
+    entry = make(world)
+    entry_update(entry=entry, by=world.people.east_eco_handler, expected_version=1, answer="第二版口径。")
+    with pytest.raises(VersionConflict) as stale:
+        entry_update(entry=entry, by=world.people.admin, expected_version=1, answer="基于第一版的修改")
+    assert stale.value.field == "version" and "第 1 版" in stale.value.message
+    entry.refresh_from_db()
+    assert (entry.version, entry.answer) == (2, "第二版口径。")

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from yousu.appeals.services import appeal_answer_at_intake
 from yousu.callbacks.models import Callback
 from yousu.callbacks.services import callbacks_create_due
 from yousu.dispatch.consultations import consultation_open
@@ -24,6 +25,7 @@ from yousu.dispatch.services import (
 )
 from yousu.dispatch.whistles import whistle_blow
 from yousu.grid.services import grid_report_create
+from yousu.knowledge.models import IntakeAnswer, KnowledgeProposal
 from yousu.knowledge.services import entry_create
 from yousu.notifications.models import Notification
 from yousu.org.services import person_create
@@ -114,6 +116,16 @@ def scene(world, grid, north):
         valid_from=timezone.localdate(),
         review_due=timezone.localdate() + dt.timedelta(days=90),
     )
+    # An inquiry answered on the spot from that entry (its callback is the intake desk's), and an
+    # approved reply to an inquiry proposed to the east environment bureau as an entry.
+    answered = appeal_answer_at_intake(
+        appeal=make_appeal(world, kind="inquiry", title="油烟找谁", content="油烟投诉找谁", item=None),
+        by=p.operator,
+        knowledge_entry=s.entry,
+    )
+    s.intake_answer = IntakeAnswer.objects.get(appeal=answered)
+    asked = completed_order(world, kind="inquiry", title="东区油烟咨询", content="餐饮油烟归谁管")
+    s.proposal = KnowledgeProposal.objects.get(order=asked)
     # People of the other side of the city, who own none of it.
     s.west_street_handler = person_create(
         username="wes", full_name="西一街道承办人", unit=u.west_street, roles=["unit_handler"]

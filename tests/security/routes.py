@@ -40,6 +40,11 @@ WEB_OBJECTS = {
     "callback-desk-record": ({"callback_id": lambda s: s.callback.pk}, "operator"),
     "callback-desk-unreachable": ({"callback_id": lambda s: s.callback.pk}, "operator"),
     "callback-desk-send-back": ({"callback_id": lambda s: s.callback.pk}, "operator"),
+    "callback-desk-answer-check": ({"record_id": lambda s: s.intake_answer.pk}, "operator"),
+    "callback-desk-answer-unreachable": ({"record_id": lambda s: s.intake_answer.pk}, "operator"),
+    "knowledge-proposal-detail": ({"proposal_id": lambda s: s.proposal.pk}, "east_eco_handler"),
+    "knowledge-proposal-accept": ({"proposal_id": lambda s: s.proposal.pk}, "east_eco_handler"),
+    "knowledge-proposal-decline": ({"proposal_id": lambda s: s.proposal.pk}, "east_eco_handler"),
     "grid-study-decide": ({"problem_id": lambda s: s.problem.pk}, "street_leader"),
     "grid-district-dispatch": ({"problem_id": lambda s: s.problem.pk}, "east_dispatcher"),
     "grid-stationed-accept": ({"code": lambda s: s.appeal.code}, "east_eco_handler"),
@@ -84,6 +89,8 @@ WATCHED = [
     "notifications.Notification",
     "knowledge.KnowledgeEntry",
     "knowledge.KnowledgeEntryVersion",
+    "knowledge.IntakeAnswer",
+    "knowledge.KnowledgeProposal",
 ]
 
 

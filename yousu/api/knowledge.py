@@ -2,8 +2,8 @@
 versions, and the owning unit's writes (create, edit with an optimistic version check, review,
 withdraw, restore, import).
 
-Also who reads which entry (`entries_visible_to`) and the version check (`entry_update_checked`),
-which the web pages (yousu.web.knowledge) share. As everywhere in the API, the views read the request,
+Also who reads which entry (`entries_visible_to`), which the web pages (yousu.web.knowledge) share;
+the optimistic version check is entry_update's `expected_version`. As everywhere in the API, the views read the request,
 find the entry among those the caller may read (everything else is 404), pass the caller as `by` and
 let yousu.knowledge.services refuse (403, 400 naming the field).
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +23,6 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from yousu.catalog.models import CatalogItem
-from yousu.core.errors import DomainError
 from yousu.knowledge.models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
 from yousu.knowledge.search import search
 from yousu.knowledge.selectors import entries_for_operators, entry_history
@@ -219,37 +217,6 @@ def history(entry: KnowledgeEntry) -> list[KnowledgeEntryVersion]:
 
 def _column(name: str) -> str:
     return "owning_unit_id" if name == "owning_unit" else name
-
-
-# ---------------------------------------------------------------- the optimistic check
-
-
-class VersionConflict(DomainError):
-    """The entry moved on since the editor read it: answering 409, never overwriting."""
-
-    code = "conflict"
-
-
-def entry_update_checked(
-    *, entry: KnowledgeEntry, by: Person, expected_version: int, **update
-) -> KnowledgeEntry:
-    """entry_update, refused when the entry is no longer at `expected_version` (someone saved in
-    between). The row is locked before the comparison, in the same transaction as the update, so a
-    save between the check and the write cannot slip through.
-
-    This check belongs in entry_update itself (an `expected_version` parameter); it lives here until
-    the services take it."""
-    with transaction.atomic():
-        current = KnowledgeEntry.objects.select_for_update().only("version").get(pk=entry.pk).version
-        if current != expected_version:
-            raise VersionConflict(
-                _(
-                    "该条目已被他人修改（您编辑的是第 %(yours)d 版，现在是第 %(current)d 版），请刷新后重新修改"
-                )
-                % {"yours": expected_version, "current": current},
-                field="version",
-            )
-        return entry_update(entry=entry, by=by, **update)
 
 
 # ---------------------------------------------------------------- serializers
@@ -588,7 +555,7 @@ class KnowledgeEntryViewSet(ApiViewSet):
         entry = self.get_object()
         data = dict(self.read())
         expected = data.pop("version")
-        entry = entry_update_checked(entry=entry, by=request.user, expected_version=expected, **data)
+        entry = entry_update(entry=entry, by=request.user, expected_version=expected, **data)
         return self.written(entry)
 
     @extend_schema(

@@ -183,6 +183,12 @@ def entry_create(
     return entry
 
 
+class VersionConflict(DomainError):
+    """The entry moved on since the editor read it: answered 409, never overwritten."""
+
+    code = "conflict"
+
+
 @transaction.atomic
 def entry_update(
     *,
@@ -190,17 +196,27 @@ def entry_update(
     by: Person,
     note: str = "",
     items: Iterable[CatalogItem] | None = None,
+    expected_version: int | None = None,
     **changes,
 ) -> KnowledgeEntry:
     """Change some fields of an entry (`items`, if given, replaces the related catalog items) and
-    record the result as the next version; earlier versions keep the old values."""
+    record the result as the next version; earlier versions keep the old values. With
+    `expected_version` (the version the editor's form showed), refused with VersionConflict when
+    someone saved in between: an edit never silently overwrites another."""
     _active(by)
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(f"不能直接修改：{'、'.join(sorted(unknown))}", field=sorted(unknown)[0])
-    # Locked: two editors saving at once must produce versions n+1 and n+2, not two n+1.
+    # Locked: two editors saving at once must produce versions n+1 and n+2, not two n+1; and the
+    # version compared below is the one the write will follow.
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
     _may_edit(by, entry.owning_unit)
+    if expected_version is not None and entry.version != expected_version:
+        raise VersionConflict(
+            _("该条目已被他人修改（您编辑的是第 %(yours)d 版，现在是第 %(current)d 版），请刷新后重新修改")
+            % {"yours": expected_version, "current": entry.version},
+            field="version",
+        )
     if "owning_unit" in changes:
         # Handing an entry to another unit is a change the receiving side must be entitled to, too.
         _may_edit(by, changes["owning_unit"])

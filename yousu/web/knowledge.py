@@ -23,10 +23,8 @@ from django.views.decorators.http import require_POST, require_safe
 
 from yousu.api.knowledge import (
     SNAPSHOT_FIELDS,
-    VersionConflict,
     entries_kept,
     entries_visible_to,
-    entry_update_checked,
     field_label,
     hidden_reasons,
     history,
@@ -37,7 +35,15 @@ from yousu.api.knowledge import (
 )
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.knowledge.models import EntryStatus, KnowledgeEntry
-from yousu.knowledge.services import EDITABLE, entry_create, entry_restore, entry_review, entry_withdraw
+from yousu.knowledge.services import (
+    EDITABLE,
+    VersionConflict,
+    entry_create,
+    entry_restore,
+    entry_review,
+    entry_update,
+    entry_withdraw,
+)
 from yousu.org.choices import RoleCode
 from yousu.org.selectors import in_jurisdiction_of
 
@@ -297,7 +303,7 @@ def edit(request, entry_id: int):
                 messages.info(request, _("没有改动，未生成新版本"))
                 return redirect("knowledge-entry", entry_id=entry.pk)
             try:
-                entry = entry_update_checked(
+                entry = entry_update(
                     entry=entry,
                     by=request.user,
                     expected_version=expected,
@@ -342,18 +348,11 @@ def entries_to_review(person, at=None):
 
 
 def review_count(person) -> int:
-    """How many entries wait on the person's review list (the header's badge)."""
+    """How many entries wait on the person's review list (the header's 知识待审核（n）,
+    yousu.web.context.desks_of)."""
     if not person.is_authenticated or not person.is_active:
         return 0
     return entries_to_review(person).count()
-
-
-def knowledge_review(request) -> dict:
-    """Context processor: `knowledge_review_count`, the badge of the knowledge base's nav link."""
-    user = getattr(request, "user", None)
-    if user is None or not user.is_authenticated:
-        return {}
-    return {"knowledge_review_count": review_count(user)}
 
 
 @login_required
