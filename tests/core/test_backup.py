@@ -168,6 +168,9 @@ def test_every_row_a_migration_creates_counts_as_seeded():
         "appeals.appeal",
         "org.unit",
         "org.area",
+        # knowledge 0003 recomputes existing entries' search terms and moves an existing generation.
+        "knowledge.knowledgeentry",
+        "knowledge.searchgeneration",
     }
     root = Path(__file__).resolve().parents[2] / "yousu"
     touched = set()

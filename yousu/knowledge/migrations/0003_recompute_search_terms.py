@@ -16,7 +16,8 @@ def recompute(apps, schema_editor):
     for entry in KnowledgeEntry.objects.only("id", "question", "answer", "keywords").iterator():
         terms = " ".join(entry_terms(question=entry.question, answer=entry.answer, keywords=entry.keywords))
         KnowledgeEntry.objects.filter(pk=entry.pk).update(search_terms=terms)
-    SearchGeneration.objects.update_or_create(pk=1, defaults={"generation": uuid.uuid4().hex})
+    # Only a row already there: a fresh database gets none here, so a restore finds it empty.
+    SearchGeneration.objects.filter(pk=1).update(generation=uuid.uuid4().hex)
 
 
 class Migration(migrations.Migration):
