@@ -285,25 +285,7 @@ class KnowledgeVersionOut(serializers.ModelSerializer):
 
     class Meta:
         model = KnowledgeEntryVersion
-        fields = [
-            "version",
-            "question",
-            "answer",
-            "owning_unit",
-            "item_codes",
-            "keywords",
-            "source_title",
-            "source_number",
-            "source_url",
-            "valid_from",
-            "valid_until",
-            "review_due",
-            "status",
-            "changed_by",
-            "changed_at",
-            "note",
-            "changed",
-        ]
+        fields = ["version", *SNAPSHOT_FIELDS, "changed_by", "changed_at", "note", "changed"]
 
 
 class KnowledgeEntryDetailOut(KnowledgeEntryOut):
