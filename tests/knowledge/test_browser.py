@@ -43,3 +43,27 @@ def test_results_follow_what_the_operator_types(open_as, world):  # noqa: F811
     results.get_by_role("link", name=fumes.question).click()
     expect(page.locator("h1")).to_have_text(fumes.question)
     expect(page.locator("#history")).to_contain_text("第 1 版")
+
+
+def test_the_operator_answers_a_call_from_the_knowledge_base_at_the_workbench(open_as, world):  # noqa: F811
+    from yousu.appeals.models import Appeal
+    from yousu.knowledge.models import IntakeAnswer
+
+    fumes = make(world)
+    page = open_as(world.people.operator, "/intake/")
+    page.locator("#id_citizen_phone").fill("13800005678")
+    page.locator("#id_title").fill("餐饮店油烟")
+    page.locator("#id_content").press_sequentially("楼下餐饮油烟扰民怎么处理", delay=20)
+    offered = page.locator(f"#knowledge-{fumes.pk}")
+    expect(offered).to_contain_text(fumes.question)
+    # Alt+K adopts the first answer: the kind becomes inquiry, the answer is filled, the entry named.
+    page.keyboard.press("Alt+k")
+    expect(page.locator("#id_kind")).to_have_value("inquiry")
+    expect(page.locator("#id_answer")).to_have_value(fumes.answer + "\n依据：大气污染防治法（主席令第31号）")
+    expect(page.locator("#entry-chosen")).to_contain_text(fumes.question)
+    page.keyboard.press("Control+Enter")
+    expect(page.locator("#done-title")).to_be_visible()
+    appeal = Appeal.objects.get()
+    assert appeal.status == "answered"
+    assert IntakeAnswer.objects.get(appeal=appeal).entry == fumes
+    assert audit(page)["problems"] == []

@@ -17,11 +17,12 @@
     if (kind && box) { box.hidden = kind.value !== "inquiry"; }
   }
 
-  function chooseEntry(id, answer) {
+  function chooseEntry(id, answer, question) {
     // Answering from the knowledge base answers an inquiry on the spot: the kind follows, and the
     // answer stays editable (what is said is recorded, with the entry it came from).
     $("id_knowledge_entry").value = id;
     $("entry-chosen-id").textContent = id;
+    $("entry-chosen-question").textContent = id && question ? question : "";
     $("entry-chosen").hidden = !id;
     if (id) {
       $("id_kind").value = "inquiry";
@@ -39,12 +40,12 @@
     if (!form.querySelector(".errorlist")) { $("id_kind").focus(); }
 
     document.addEventListener("click", function (event) {
-      if (event.target.closest("#entry-clear")) { chooseEntry("", null); return; }
+      if (event.target.closest("#entry-clear")) { chooseEntry("", null, null); return; }
       var button = event.target.closest(
         "button[data-adopt-item], button[data-adopt-area], button[data-link], button[data-adopt-entry]");
       if (!button) { return; }
       if (button.dataset.adoptEntry) {
-        chooseEntry(button.dataset.adoptEntry, button.dataset.answer);
+        chooseEntry(button.dataset.adoptEntry, button.dataset.answer, button.dataset.question);
       } else if (button.dataset.adoptItem) {
         adopt($("id_item"), $("item-chosen"), button.dataset.adoptItem, button.dataset.name);
       } else if (button.dataset.adoptArea) {
