@@ -414,3 +414,26 @@ def test_a_worker_keeps_answering_from_its_index_while_the_next_one_builds(world
     assert engine.entry_index() is not old_index
     assert first.pk not in [hit.entry_id for hit in search("社保卡丢了怎么补办")]
     assert [hit.entry_id for hit in search("医保卡丢了怎么补办")][:1] == [second.pk]
+
+
+def test_the_api_queue_records_and_refuses_like_the_desk(world, north, live_server):
+    from tests.api.helpers import Api
+
+    api = Api(live_server.url)
+    record = answered(world, make_entry(world))
+    operator = world.people.operator
+    assert api.call("GET", "/api/v1/knowledge/answers/", operator).body["results"] == []  # not due yet
+    IntakeAnswer.objects.filter(pk=record.pk).update(check_due_at=timezone.now() - DAY)
+    queue = api.call("GET", "/api/v1/knowledge/answers/", operator).body["results"]
+    assert [row["id"] for row in queue] == [record.pk]
+    assert queue[0]["citizen"]["phone"] == "13800005678" and queue[0]["entry"] == record.entry_id
+    path = f"/api/v1/knowledge/answers/{record.pk}/"
+    # Another city's desk and a department do not find it; a bad body names its field.
+    assert api.call("POST", path + "check/", north.operator, json_body={"helped": True}).status == 404
+    assert api.call("GET", path, world.people.east_eco_handler).status == 404
+    bad = api.call("POST", path + "check/", operator, json_body={"helped": "maybe"})
+    assert bad.status == 400 and "helped" in str(bad.error)
+    done = api.call("POST", path + "check/", operator, json_body={"helped": False, "comment": "没讲清楚"})
+    assert done.status == 200 and done.body["check_status"] == "done" and done.body["helped"] is False
+    again = api.call("POST", path + "unreachable/", operator, json_body={"note": "无人接听"})
+    assert again.status == 400 and "status" in str(again.error)

@@ -49,6 +49,7 @@ API_OBJECTS = {
     "/api/v1/grid/problems/": (lambda s: s.problem.pk, lambda s: s.world.people.street_leader),
     "/api/v1/intelligence/appeals/": (lambda s: s.appeal.code, lambda s: s.world.people.dispatcher),
     "/api/v1/knowledge/entries/": (lambda s: s.entry.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/knowledge/answers/": (lambda s: s.intake_answer.pk, lambda s: s.world.people.operator),
 }
 API_NOT_OWNED = {
     "/api/v1/assessments/": "the monthly assessment of every unit, published to all staff",

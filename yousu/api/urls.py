@@ -6,6 +6,7 @@ from rest_framework.routers import DefaultRouter
 
 from yousu.callbacks.api import CallbackViewSet
 from yousu.evaluation.api import AssessmentViewSet
+from yousu.knowledge.api import IntakeAnswerViewSet
 from yousu.notifications.api import NotificationViewSet
 
 from . import knowledge, supervision, views
@@ -23,6 +24,7 @@ router.register("supervision-orders", supervision.SupervisionOrderViewSet, basen
 router.register("notifications", NotificationViewSet, basename="notification")
 router.register("callbacks", CallbackViewSet, basename="callback")
 router.register("assessments", AssessmentViewSet, basename="assessment")
+router.register("knowledge/answers", IntakeAnswerViewSet, basename="api-knowledge-answer")
 router.register("knowledge/entries", knowledge.KnowledgeEntryViewSet, basename="api-knowledge-entry")
 router.register("knowledge", knowledge.KnowledgeViewSet, basename="api-knowledge")
 
