@@ -437,3 +437,15 @@ def test_the_api_queue_records_and_refuses_like_the_desk(world, north, live_serv
     assert done.status == 200 and done.body["check_status"] == "done" and done.body["helped"] is False
     again = api.call("POST", path + "unreachable/", operator, json_body={"note": "无人接听"})
     assert again.status == 400 and "status" in str(again.error)
+
+
+def test_the_workbench_leaves_out_entries_far_below_the_best(world):
+    from yousu.knowledge.answers import suggest_entries
+
+    social = make_entry(world)
+    make_entry(
+        world, question="身份证补办需要多久", answer="身份证补办一般20个工作日内办结，可申请临时身份证。"
+    )
+    shown = [row["id"] for row in suggest_entries(world.people.operator, "社保卡丢了怎么补办")]
+    assert shown == [social.pk]  # the identity card shares only 补办 with the call
+    assert len(search("社保卡丢了怎么补办")) == 2  # the search itself still returns both
