@@ -123,12 +123,6 @@ def test_a_review_shows_an_overdue_entry_again_and_is_versioned(world):
     assert entry_history(entry).first().review_due == TODAY - DAY
 
 
-def test_an_expired_entry_stays_hidden_after_review(world):
-    entry = make(world, valid_until=TODAY - DAY)
-    entry_review(entry=entry, by=world.people.east_eco_handler, note="", next_review_due=TODAY + 30 * DAY)
-    assert entry not in entries_for_operators(at(TODAY))
-
-
 def test_review_needs_the_owning_unit_or_a_leader_above_it(world):
     p, u = world.people, world.units
     entry = make(
@@ -181,3 +175,29 @@ def test_an_edit_of_a_version_someone_moved_on_from_is_refused_and_changes_nothi
     assert stale.value.field == "version" and "第 1 版" in stale.value.message
     entry.refresh_from_db()
     assert (entry.version, entry.answer) == (2, "第二版口径。")
+
+
+def test_an_expired_entry_comes_back_only_with_a_validity_that_reaches_today(world):
+    from yousu.knowledge.services import UNCHANGED
+
+    expired = make(world, valid_from=TODAY - 100 * DAY, valid_until=TODAY - DAY)
+    reviewer = world.people.east_eco_handler
+    with pytest.raises(DomainError) as refused:
+        entry_review(entry=expired, by=reviewer, next_review_due=TODAY + 90 * DAY, valid_until=UNCHANGED)
+    assert refused.value.field == "valid_until" and "失效" in refused.value.message
+    with pytest.raises(DomainError) as before_start:
+        entry_review(
+            entry=expired, by=reviewer, next_review_due=TODAY + 90 * DAY, valid_until=TODAY - 200 * DAY
+        )
+    assert before_start.value.field == "valid_until"
+    expired.refresh_from_db()
+    assert expired.version == 1 and expired not in entries_for_operators()
+
+    entry_review(entry=expired, by=reviewer, next_review_due=TODAY + 90 * DAY, valid_until=TODAY + 365 * DAY)
+    expired.refresh_from_db()
+    assert expired.valid_until == TODAY + 365 * DAY and expired in entries_for_operators()
+    assert entry_history(expired).last().valid_until == TODAY + 365 * DAY
+    # None: valid without end.
+    entry_review(entry=expired, by=reviewer, next_review_due=TODAY + 120 * DAY, valid_until=None)
+    expired.refresh_from_db()
+    assert expired.valid_until is None

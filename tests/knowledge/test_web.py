@@ -479,3 +479,20 @@ def test_markup_in_an_entry_is_shown_as_text(world):
             page = Page(url, client.get(url).content.decode())
             assert inert_problems(page, payload) == [], (url, payload)
         assert shows(Page(urls[2], client.get(urls[2]).content.decode()), payload)
+
+
+def test_the_review_form_extends_an_expired_entry(world):
+    entry = make(world, valid_from=TODAY - 100 * DAY, valid_until=TODAY - DAY)
+    unit = Client()
+    unit.force_login(world.people.east_eco_handler)
+    page = unit.get(f"/knowledge/{entry.pk}/").content.decode()
+    assert 'name="valid_until"' in page
+    later = (TODAY + 30 * DAY).isoformat()
+    refused = unit.post(
+        f"/knowledge/{entry.pk}/review/", {"next_review_due": later, "valid_until": (TODAY - DAY).isoformat()}
+    )
+    assert refused.status_code == 400 and "失效" in refused.content.decode()
+    done = unit.post(f"/knowledge/{entry.pk}/review/", {"next_review_due": later, "valid_until": ""})
+    assert done.status_code == 302
+    entry.refresh_from_db()
+    assert entry.valid_until is None and entry.review_due == TODAY + 30 * DAY

@@ -27,6 +27,7 @@ from yousu.knowledge.models import EntryStatus, KnowledgeEntry, KnowledgeEntryVe
 from yousu.knowledge.search import search
 from yousu.knowledge.selectors import entries_for_operators, entry_history
 from yousu.knowledge.services import (
+    UNCHANGED,
     entry_create,
     entry_restore,
     entry_review,
@@ -372,6 +373,9 @@ class KnowledgeEntryPatchIn(serializers.Serializer):
 
 class KnowledgeReviewIn(serializers.Serializer):
     next_review_due = serializers.DateField(help_text="下次审核日期，须晚于今天")
+    valid_until = serializers.DateField(
+        required=False, allow_null=True, help_text="新的失效日期；null 为长期有效；不传则不变"
+    )
     note = Text(required=False)
 
 
@@ -550,7 +554,11 @@ class KnowledgeEntryViewSet(ApiViewSet):
         entry = self.get_object()
         data = self.read()
         entry = entry_review(
-            entry=entry, by=request.user, next_review_due=data["next_review_due"], note=data.get("note", "")
+            entry=entry,
+            by=request.user,
+            next_review_due=data["next_review_due"],
+            note=data.get("note", ""),
+            valid_until=data.get("valid_until", UNCHANGED),
         )
         return self.written(entry)
 

@@ -240,12 +240,25 @@ def entry_update(
     return entry
 
 
+# entry_review's `valid_until` when the review leaves the validity as it was.
+UNCHANGED = object()
+
+
 @transaction.atomic
 def entry_review(
-    *, entry: KnowledgeEntry, by: Person, next_review_due: dt.date, note: str = ""
+    *,
+    entry: KnowledgeEntry,
+    by: Person,
+    next_review_due: dt.date,
+    note: str = "",
+    valid_until: dt.date | object | None = UNCHANGED,
 ) -> KnowledgeEntry:
     """The owning unit confirms the entry is still right and sets the next review date; an entry that
-    was hidden as overdue shows again. Only a person of the owning unit, or a unit leader above it."""
+    was hidden as overdue shows again. Only a person of the owning unit, or a unit leader above it.
+
+    `valid_until` (a date, or None for no end) extends or ends the entry's validity in the same
+    review: an expired entry comes back only with a validity that reaches today, so a review never
+    leaves it confirmed yet still hidden."""
     _active(by)
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry.pk)
     if not may_keep(by, entry.owning_unit):
@@ -257,6 +270,15 @@ def entry_review(
     now = timezone.now()
     if next_review_due is None or next_review_due <= timezone.localdate(now):
         raise DomainError("下次审核日期必须晚于今天", field="next_review_due")
+    if valid_until is not UNCHANGED:
+        entry.valid_until = valid_until
+        _dates(entry.valid_from, entry.valid_until, next_review_due)
+    if entry.valid_until is not None and entry.valid_until < timezone.localdate(now):
+        raise DomainError(
+            _("该条目已于 %(day)s 失效：审核时请填写新的失效日期（留空为长期有效），或撤下该条目")
+            % {"day": entry.valid_until.isoformat()},
+            field="valid_until",
+        )
     entry.review_due = next_review_due
     entry.last_reviewed_at = now
     entry.last_reviewed_by = by

@@ -37,6 +37,7 @@ from yousu.core.errors import DomainError, PermissionRefused
 from yousu.knowledge.models import EntryStatus, KnowledgeEntry
 from yousu.knowledge.services import (
     EDITABLE,
+    UNCHANGED,
     VersionConflict,
     entry_create,
     entry_restore,
@@ -118,7 +119,12 @@ def _entry_page(request, entry, *, forms=None, status=200):
         "may_edit": may_edit(request.user, entry),
         "may_review": may_review(request.user, entry) and entry.status == EntryStatus.ACTIVE,
         "review_form": forms.get("review")
-        or ReviewForm(initial={"next_review_due": timezone.localdate() + dt.timedelta(days=365)}),
+        or ReviewForm(
+            initial={
+                "next_review_due": timezone.localdate() + dt.timedelta(days=365),
+                "valid_until": entry.valid_until,
+            }
+        ),
         "withdraw_form": forms.get("withdraw") or WithdrawForm(),
         "restore_form": forms.get("restore") or RestoreForm(),
     }
@@ -193,7 +199,12 @@ def review(request, entry_id: int):
         "review",
         ReviewForm(request.POST),
         lambda data: entry_review(
-            entry=entry, by=request.user, next_review_due=data["next_review_due"], note=data["note"]
+            entry=entry,
+            by=request.user,
+            next_review_due=data["next_review_due"],
+            note=data["note"],
+            # Only a form that shows the validity changes it (an older page without it leaves it be).
+            valid_until=data["valid_until"] if "valid_until" in request.POST else UNCHANGED,
         ),
         _("已审核：%(question)s") % {"question": entry.question[:40]},
     )
@@ -370,7 +381,10 @@ def reviews(request):
                 "reasons": reasons,
                 "may_review": may_review(request.user, entry),
                 "form": ReviewForm(
-                    initial={"next_review_due": max(today, entry.review_due) + dt.timedelta(days=365)},
+                    initial={
+                        "next_review_due": max(today, entry.review_due) + dt.timedelta(days=365),
+                        "valid_until": entry.valid_until,
+                    },
                     auto_id=f"id_%s_{entry.pk}",
                 ),
             }

@@ -58,6 +58,8 @@ class EntryForm(forms.Form):
 
 class ReviewForm(forms.Form):
     next_review_due = forms.DateField(label=_("下次审核日期"), required=False, widget=DATE)
+    # Shown filled with the entry's current validity; emptied, the entry is valid without end.
+    valid_until = forms.DateField(label=_("失效日期（留空为长期有效）"), required=False, widget=DATE)
     note = forms.CharField(label=_("审核说明"), required=False, max_length=500)
 
 
