@@ -35,17 +35,28 @@ def entries_for_operators(
     return entries
 
 
+def entries_to_review(
+    entries: QuerySet[KnowledgeEntry] | None = None, at: dt.datetime | None = None, *, within_days: int = 0
+) -> QuerySet[KnowledgeEntry]:
+    """Of `entries` (all by default), those in use that their unit must look at: flagged by
+    citizens' callbacks, expired, overdue for review, and with `within_days` also those whose review
+    falls due within that many days (the review list looks ahead)."""
+    day = _day(at)
+    entries = KnowledgeEntry.objects.all() if entries is None else entries
+    due = Q(review_due__lte=day + dt.timedelta(days=within_days)) if within_days else Q(review_due__lt=day)
+    return (
+        entries.filter(status=EntryStatus.ACTIVE)
+        .filter(Q(flagged_at__isnull=False) | Q(valid_until__lt=day) | due)
+        .select_related("owning_unit")
+        .order_by("review_due", "id")
+    )
+
+
 def entries_flagged(unit: Unit | None = None, at: dt.datetime | None = None) -> QuerySet[KnowledgeEntry]:
     """Entries in use but hidden from operators because they expired, are overdue for review, or
-    were flagged because citizens said their answers did not help (the unit's work list when `unit`
-    is given)."""
-    day = _day(at)
-    flagged = KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE).filter(
-        Q(review_due__lt=day) | Q(valid_until__lt=day) | Q(flagged_at__isnull=False)
-    )
-    if unit is not None:
-        flagged = flagged.filter(owning_unit=unit)
-    return flagged.select_related("owning_unit").order_by("review_due", "id")
+    were flagged because citizens said their answers did not help (the unit's when `unit` is given)."""
+    entries = KnowledgeEntry.objects.filter(owning_unit=unit) if unit is not None else None
+    return entries_to_review(entries, at)
 
 
 def entry_history(entry: KnowledgeEntry) -> QuerySet[KnowledgeEntryVersion]:

@@ -14,7 +14,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -34,6 +33,7 @@ from yousu.api.knowledge import (
     units_to_keep,
 )
 from yousu.core.errors import DomainError, PermissionRefused
+from yousu.knowledge import selectors
 from yousu.knowledge.models import EntryStatus, KnowledgeEntry
 from yousu.knowledge.services import (
     EDITABLE,
@@ -339,23 +339,13 @@ def edit(request, entry_id: int):
 
 
 def entries_to_review(person, at=None):
-    """Entries in use that their unit must look at: flagged, expired, overdue, or due for review
-    within DUE_SOON_DAYS; those the person keeps (an administrator: every one of their city)."""
-    day = timezone.localdate(at) if at is not None else timezone.localdate()
+    """The person's review list: flagged, expired, overdue, or due within DUE_SOON_DAYS; the entries
+    they keep (an administrator: every one of their city)."""
     if person.has_role(RoleCode.ADMINISTRATOR):
         entries = KnowledgeEntry.objects.filter(in_jurisdiction_of(person, "owning_unit__area__path"))
     else:
         entries = entries_kept(person)
-    return (
-        entries.filter(status=EntryStatus.ACTIVE)
-        .filter(
-            Q(flagged_at__isnull=False)
-            | Q(valid_until__lt=day)
-            | Q(review_due__lte=day + dt.timedelta(days=DUE_SOON_DAYS))
-        )
-        .select_related("owning_unit")
-        .order_by("review_due", "id")
-    )
+    return selectors.entries_to_review(entries, at, within_days=DUE_SOON_DAYS)
 
 
 def review_count(person) -> int:
