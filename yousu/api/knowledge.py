@@ -23,6 +23,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from yousu.catalog.models import CatalogItem
+from yousu.knowledge import services
 from yousu.knowledge.models import EntryStatus, KnowledgeEntry, KnowledgeEntryVersion
 from yousu.knowledge.search import search
 from yousu.knowledge.selectors import entries_for_operators, entry_history
@@ -96,14 +97,12 @@ def entries_visible_to(person: Person) -> QuerySet[KnowledgeEntry]:
 
 
 def may_edit(person: Person, entry: KnowledgeEntry) -> bool:
-    """Whether to offer edit, withdraw and restore (the services decide)."""
-    return _active(person) and (
-        person.has_role(RoleCode.ADMINISTRATOR) or entries_kept(person).filter(pk=entry.pk).exists()
-    )
+    """Whether to offer edit, withdraw and restore: the services' own rule."""
+    return _active(person) and services.may_edit(person, entry.owning_unit)
 
 
 def may_review(person: Person, entry: KnowledgeEntry) -> bool:
-    return _active(person) and entries_kept(person).filter(pk=entry.pk).exists()
+    return _active(person) and services.may_keep(person, entry.owning_unit)
 
 
 def entries_kept(person: Person) -> QuerySet[KnowledgeEntry]:

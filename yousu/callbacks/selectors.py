@@ -8,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from yousu.org.choices import RoleCode, UnitKind
 from yousu.org.models import Person
-from yousu.org.selectors import jurisdiction_of, sees_every_jurisdiction
+from yousu.org.selectors import in_own_jurisdiction
 
 from .choices import CallbackChannel, CallbackOutcome, CallbackStatus
 from .models import Callback
@@ -39,10 +39,7 @@ def callbacks_visible_to(person: Person | None) -> QuerySet[Callback]:
     if not may_call_back(person):
         return callbacks.none()
     # The platform calls back its own jurisdiction's citizens, not a neighbouring city's.
-    if sees_every_jurisdiction(person):
-        return callbacks
-    own = jurisdiction_of(person)
-    return callbacks.filter(appeal__jurisdiction=own) if own is not None else callbacks.none()
+    return in_own_jurisdiction(person, callbacks, "appeal__jurisdiction")
 
 
 def callback_queue(person: Person | None) -> QuerySet[Callback]:

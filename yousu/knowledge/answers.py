@@ -19,16 +19,22 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
+from yousu.callbacks.selectors import may_call_back
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
+from yousu.notifications.services import notify
+from yousu.org.choices import Level
 from yousu.org.models import Person
+from yousu.org.selectors import in_own_jurisdiction, jurisdiction_of
 
 from .models import CheckStatus, IntakeAnswer, KnowledgeEntry
-from .search import bump_generation
+from .search import bump_generation, search
 from .selectors import entries_for_operators
+from .services import _snapshot
 
 COMMENT_LIMIT = 2000
 # The workbench shows an entry only if it scores at least this share of the best one: below it the
@@ -80,8 +86,6 @@ def intake_answer_record(
 
 
 def _pending(record: IntakeAnswer, by: Person) -> IntakeAnswer:
-    from yousu.callbacks.selectors import may_call_back
-
     if not may_call_back(by):
         raise PermissionRefused("只有接线员或市平台派单员可以回访", field="by")
     record = IntakeAnswer.objects.select_for_update().select_related("appeal").filter(pk=record.pk).first()
@@ -145,8 +149,6 @@ def intake_answer_unreachable(*, record: IntakeAnswer, by: Person, note: str) ->
 def answers_since_review(entry: KnowledgeEntry) -> tuple[int, int]:
     """(did not help, asked) among the callbacks about the entry since it was last reviewed (or
     created)."""
-    from django.db.models import Count, Q
-
     since = entry.last_reviewed_at or entry.created
     found = IntakeAnswer.objects.filter(
         entry=entry, check_status=CheckStatus.DONE, checked_at__gte=since
@@ -164,10 +166,6 @@ def is_unhelpful(unhelpful: int, asked: int) -> bool:
 
 
 def _flag_if_unhelpful(entry_id: int, *, by: Person, now: dt.datetime) -> None:
-    from yousu.notifications.services import notify
-
-    from .services import _snapshot
-
     entry = KnowledgeEntry.objects.select_for_update().select_related("owning_unit").get(pk=entry_id)
     if entry.flagged_at is not None:
         return
@@ -193,10 +191,6 @@ def _flag_if_unhelpful(entry_id: int, *, by: Person, now: dt.datetime) -> None:
 def suggest_entries(person: Person, text: str, *, k: int = 5) -> list[dict]:
     """The entries that best answer what the operator has typed so far, among those operators of the
     person's city may give, best first, as the workbench and the API show them."""
-    from yousu.org.selectors import jurisdiction_of
-
-    from .search import search
-
     if not text.strip():
         return []
     city = jurisdiction_of(person)
@@ -231,16 +225,10 @@ def suggest_entries(person: Person, text: str, *, k: int = 5) -> list[dict]:
 def intake_answers_visible_to(person: Person | None):
     """The on-the-spot answers whose callbacks the person may make: the same people and the same city
     as the callbacks of orders (yousu.callbacks.selectors.callbacks_visible_to)."""
-    from yousu.callbacks.selectors import may_call_back
-    from yousu.org.selectors import jurisdiction_of, sees_every_jurisdiction
-
     records = IntakeAnswer.objects.select_related("appeal", "entry", "answered_by")
     if not may_call_back(person):
         return records.none()
-    if sees_every_jurisdiction(person):
-        return records
-    own = jurisdiction_of(person)
-    return records.filter(appeal__jurisdiction=own) if own is not None else records.none()
+    return in_own_jurisdiction(person, records, "appeal__jurisdiction")
 
 
 def intake_answer_checks_due(person: Person | None, at: dt.datetime | None = None):
@@ -257,10 +245,6 @@ def intake_answer_figures(start: dt.date, end: dt.date, scope=None) -> dict:
     """The dashboard's knowledge-base figures for the appeals received on the local days start..end:
     how many were answered on the spot, how many of them from a knowledge entry, how many citizens were asked, and how many said
     the answer helped. `scope`: a city (its jurisdiction), a district (by place), or None for all."""
-    from django.db.models import Count, Q
-
-    from yousu.org.choices import Level
-
     tz = timezone.get_current_timezone()
     since = dt.datetime.combine(start, dt.time.min, tzinfo=tz)
     until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=tz)

@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -275,22 +275,8 @@ def proposals_for(
     return proposals.order_by("-created_at", "-id")
 
 
-def pending_counts(units: Iterable[Unit]) -> dict[int, int]:
-    """Pending proposals per unit id (units without any are left out)."""
-    rows = (
-        KnowledgeProposal.objects.filter(owning_unit__in=list(units), status=ProposalStatus.PENDING)
-        .values("owning_unit")
-        .annotate(n=Count("id"))
-    )
-    return {row["owning_unit"]: row["n"] for row in rows}
-
-
 def pending_count_for(person: Person) -> int:
     """How many proposals wait for the person: their unit's, and for a unit leader those below."""
-    unit = person.unit
-    if unit is None:
+    if person.unit is None:
         return 0
-    mine = Q(owning_unit=unit)
-    if person.has_role(RoleCode.UNIT_LEADER):
-        mine |= Q(owning_unit__path__startswith=unit.path)
-    return KnowledgeProposal.objects.filter(mine, status=ProposalStatus.PENDING).count()
+    return proposals_for(person.unit, below=person.has_role(RoleCode.UNIT_LEADER)).count()

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import uuid
+from abc import ABC, abstractmethod
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -103,13 +104,14 @@ def _term_matrix(
     return tf, vocabulary, lengths
 
 
-class _Ranked:
+class _Ranked(ABC):
     """What both scorers share: `scores(query)` for every document, and the best `k` of them."""
 
     size: int
 
+    @abstractmethod
     def scores(self, query: Iterable[str]) -> np.ndarray:
-        raise NotImplementedError
+        """The score of every document for the query's words."""
 
     def top(
         self, query: Iterable[str], k: int, *, allowed: np.ndarray | None = None

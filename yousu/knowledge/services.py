@@ -67,9 +67,14 @@ def _curates(by: Person, unit: Unit) -> bool:
     return own is not None and unit.area.path.startswith(own.path)
 
 
+def may_edit(person: Person, unit: Unit) -> bool:
+    """Whether a person may create, edit, withdraw and restore the unit's entries: the platform's
+    administrators of its city, and the people who keep it (may_keep)."""
+    return _curates(person, unit) or may_keep(person, unit)
+
+
 def _may_edit(by: Person, unit: Unit) -> None:
-    # The platform's administrators curate their city's base; otherwise only the unit that keeps it.
-    if _curates(by, unit) or may_keep(by, unit):
+    if may_edit(by, unit):
         return
     raise PermissionRefused(f"只有{unit.name}或其上级单位负责人可以修改该知识条目", field="by")
 
