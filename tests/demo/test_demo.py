@@ -1,8 +1,15 @@
 """The demo city: big enough to explore, built through the real importers and services, repeatable."""
 
-from yousu.catalog.choices import RuleTarget
-from yousu.catalog.models import AccessListChange, AccessListEntry, CatalogItem, ResponsibilityRule
+from yousu.catalog.choices import AccessChangeAction, AccessChangeStage, AccessChangeStatus, RuleTarget
+from yousu.catalog.models import (
+    AccessList,
+    AccessListChange,
+    AccessListEntry,
+    CatalogItem,
+    ResponsibilityRule,
+)
 from yousu.catalog.selectors import community_may_receive, responsible_unit
+from yousu.catalog.services import access_list_decide, access_list_propose, may_decide_at_stage
 from yousu.demo.builder import build_demo
 from yousu.org.models import Area, GridAssignment, Person, Role, Unit
 from yousu.org.selectors import area_for_point
@@ -19,6 +26,7 @@ def test_demo_city(defaults):
     check_every_item_resolves()
     check_seed_cases()
     check_no_community_rule_outside_the_access_list()
+    check_every_access_list_stage_has_a_demo_decider()
 
 
 def check_size(demo):
@@ -83,3 +91,31 @@ def check_no_community_rule_outside_the_access_list():
     for rule in ResponsibilityRule.objects.filter(target=RuleTarget.TERRITORIAL, level="community"):
         community = Unit.objects.filter(kind="community").first()
         assert community_may_receive(item=rule.item, community=community), rule.item.code
+
+
+def check_every_access_list_stage_has_a_demo_decider():
+    """A community leader's proposal climbs street → district → city, and at each stage a demo
+    account (not the proposer) may decide it, so a visitor can walk a change through every stage."""
+    proposer = Person.objects.get(username="ddj_grid_chief")
+    access_list = AccessList.objects.get()
+    entry = access_list.entries.select_related("item").order_by("item__path").first()
+    change = access_list_propose(
+        access_list=access_list,
+        action=AccessChangeAction.REMOVE,
+        item=entry.item,
+        reason="演示：逐级审批检查",
+        by=proposer,
+    )
+    accounts = Person.objects.filter(is_demo=True).exclude(pk=proposer.pk).exclude(password__startswith="!")
+    deciders = {}
+    while change.status == AccessChangeStatus.PROPOSED:
+        able = [person.username for person in accounts if may_decide_at_stage(change, person)]
+        assert able, f"nobody in the demo may decide at the {change.stage} stage"
+        deciders[change.stage] = able
+        # Refused at the city, so the demo's list stays as it is.
+        approve = change.stage != AccessChangeStage.CITY
+        change = access_list_decide(
+            change=change, approve=approve, note="演示：逐级审批检查", by=accounts.get(username=able[0])
+        )
+    assert list(deciders) == [AccessChangeStage.STREET, AccessChangeStage.DISTRICT, AccessChangeStage.CITY]
+    assert deciders[AccessChangeStage.DISTRICT] == ["czq_platform_lead"]

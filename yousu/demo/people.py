@@ -12,6 +12,16 @@ DEMO_PEOPLE = [
     ("operator", "接线员（演示）", "CITY-PLATFORM", ["operator"], False, False),
     ("dispatcher", "市平台派单员（演示）", "CITY-PLATFORM", ["dispatcher"], False, False),
     ("czq_dispatcher", "城中区平台派单员（演示）", "630103-PLATFORM", ["dispatcher"], False, False),
+    # Decides access-list changes at the district stage (docs/access-list.md): the demo's streets hang
+    # under the district platform, so its leader is the district unit on their chain.
+    (
+        "czq_platform_lead",
+        "城中区诉求受理平台负责人（演示）",
+        "630103-PLATFORM",
+        ["unit_leader"],
+        False,
+        False,
+    ),
     ("supervisor", "督办员（演示）", "CITY-PLATFORM", ["supervisor"], False, False),
     ("leader", "市领导看板（演示）", "CITY-PLATFORM", ["leader"], False, False),
     # The province-level reader belongs to no city's units (docs/jurisdictions.md).
