@@ -10,9 +10,20 @@ from tests.appeals.factories import at_eco, at_market
 from tests.supervision.clock import at, frozen
 from yousu.dispatch.services import criticism_notice_issue, order_accept
 
+from yousu.evaluation.models import AssessmentScheme
+
 from .helpers import assess
 
 OCTOBER = dt.date(2026, 10, 1)
+
+
+@pytest.fixture(autouse=True)
+def one_order_is_a_sample(request):
+    """These tests rank units of one or two orders each; the minimum sample has its own tests
+    (test_month_end.py), so here every unit with an order is scored."""
+    if "world" in request.fixturenames or "two_versions" in request.fixturenames:
+        request.getfixturevalue("default_scheme")
+        AssessmentScheme.objects.update(min_sample=1)
 
 
 @pytest.fixture

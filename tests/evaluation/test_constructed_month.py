@@ -125,8 +125,11 @@ def test_october_figures_of_the_environment_bureau_match_the_hand_count(october)
     received = 6  # A B C D E F (G was September's)
     assessed = 5  # without E, whose return was approved
     responded = 4  # A C D F; B signed for a week late
-    due = 6  # A B C D F dispatched in October + G carried over from September
-    completed = 4  # A B D G; C completed in November, F still open
+    # A B D F dispatched in October + G carried over from September; C was still inside its completion
+    # limit at the end of October, so it is carried over to November, not counted as failed.
+    due = 5
+    carried = 1  # C
+    completed = 4  # A B D G; C completed in November, F still open (and past its limit)
     on_time = 2  # A and D (both its completions on time); B and G late
     called_back = 4  # A B D G, D counted once by its second callback
     solved = 2  # A and D's second callback
@@ -134,6 +137,7 @@ def test_october_figures_of_the_environment_bureau_match_the_hand_count(october)
     not_unit = 1  # G unsatisfied, not the unit's fault
     assert (eco.received, eco.assessed, eco.responded) == (received, assessed, responded)
     assert (eco.due, eco.completed, eco.completed_on_time) == (due, completed, on_time)
+    assert eco.carried_over == carried and eco.awaiting_response == 0
     assert (eco.called_back, eco.solved, eco.satisfied, eco.unsatisfied_not_unit) == (
         called_back,
         solved,
@@ -151,12 +155,12 @@ def test_october_figures_of_the_environment_bureau_match_the_hand_count(october)
     assert eco.resolution_rate == pytest.approx(solved / called_back)
     assert eco.satisfaction_rate == pytest.approx(satisfied / (called_back - not_unit))
     # Default scheme: weights 20/20/15/20/25, deductions 1 per overdue, 2 per refused return, 5 per notice.
-    earned = 20 * 4 / 5 + 20 * 4 / 6 + 15 * 2 / 4 + 20 * 2 / 4 + 25 * 3 / 3
+    earned = 20 * 4 / 5 + 20 * 4 / 5 + 15 * 2 / 4 + 20 * 2 / 4 + 25 * 3 / 3
     deduction = 2 * 1 + 1 * 2 + 1 * 5
     assert eco.deduction == pytest.approx(deduction)
     assert eco.score == pytest.approx(round(earned - deduction, 2))
     assert (eco.level, eco.kind) == ("district", "department")
-    # 62.83: between the default red line (60) and yellow line (80).
+    # 65.5: between the default red line (60) and yellow line (80).
     assert eco.zone == "yellow"
 
 

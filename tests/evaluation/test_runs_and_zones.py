@@ -18,6 +18,15 @@ from .helpers import assess
 OCTOBER = dt.date(2026, 10, 1)
 
 
+@pytest.fixture(autouse=True)
+def one_order_is_a_sample(request):
+    """These tests rank units of one or two orders each; the minimum sample has its own tests
+    (test_month_end.py), so here every unit with an order is scored."""
+    if "world" in request.fixturenames or "two_versions" in request.fixturenames:
+        request.getfixturevalue("default_scheme")
+        AssessmentScheme.objects.update(min_sample=1)
+
+
 @pytest.fixture
 def some_orders(world):
     with frozen(at(2026, 10, 12, 9, 0)):
@@ -48,10 +57,15 @@ def test_a_recomputation_is_a_new_version_and_lists_what_changed(some_orders):
     assert AssessmentRun.objects.filter(month=OCTOBER).count() == 2
 
 
-def test_a_month_not_yet_ended_or_badly_written_is_refused(world):
-    with frozen(at(2026, 10, 31, 23, 0)), pytest.raises(DomainError) as refused:
+def test_a_month_not_yet_begun_or_badly_written_is_refused_and_a_running_month_is_provisional(some_orders):
+    with frozen(at(2026, 9, 30, 23, 0)), pytest.raises(DomainError) as refused:
         assess_month(month=OCTOBER)
     assert refused.value.field == "month"
+    with frozen(at(2026, 10, 31, 23, 0)):
+        running = assess_month(month=OCTOBER)
+    # Month to date: marked provisional, final no earlier than the month's end.
+    assert running.is_provisional and running.final_after == at(2026, 11, 1, 0, 0)
+    assert running.results.get(unit=some_orders.units.east_eco).received == 1
     for text in ("2026-13", "10/2026", "", "2026-1"):
         with pytest.raises(DomainError):
             parse_month(text)
@@ -108,6 +122,7 @@ def test_the_scheme_in_force_for_the_month_is_used(some_orders):
         zone_rule="rank_share",
         blue_share=0.5,
         red_share=0.5,
+        min_sample=1,
     )
     run = assess(OCTOBER)
     assert run.scheme.name == "十月起按排名"

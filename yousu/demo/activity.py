@@ -82,7 +82,9 @@ from yousu.dispatch.services import (
     reviewing_platform,
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
-from yousu.evaluation.assessment import assess_month, month_bounds, previous_month
+from yousu.evaluation.assessment import month_bounds, next_month, previous_month
+from yousu.evaluation.models import AssessmentScheme
+from yousu.evaluation.publication import assess_and_publish
 from yousu.knowledge.answers import intake_answer_check, intake_answer_unreachable
 from yousu.knowledge.models import CheckStatus, EntryStatus, IntakeAnswer, KnowledgeEntry
 from yousu.notifications.sms import SmsGateway
@@ -1475,13 +1477,29 @@ def build_activity(
     return summary
 
 
+def _ensure_demo_scheme() -> None:
+    """The demo's scheme weighs the departments' report-in rate (报到率), as the mechanism asks a city
+    to: the default scheme lists it at weight 0; the demo gives it 10 alongside the three rates."""
+    scheme = (
+        AssessmentScheme.objects.filter(valid_from__lte=timezone.localdate()).order_by("-valid_from").first()
+    )
+    if scheme is not None and scheme.report_in_weight == 0:
+        scheme.report_in_weight = 10
+        scheme.full_clean()
+        scheme.save(update_fields=["report_in_weight"])
+
+
 def _assess_previous_month(now: dt.datetime) -> str:
-    """The monthly assessment of the month before `now`, as the monthly job would have run it."""
+    """The monthly assessment of the month before `now`, as the monthly job would have run it (final
+    when every sign-for limit has passed, and then the red and yellow zones are told), and the running
+    month to date, which is provisional until it ends."""
+    _ensure_demo_scheme()
     month = previous_month(timezone.localdate(now))
     start, end = month_bounds(month)
     if end > now or not Appeal.objects.filter(received_at__gte=start, received_at__lt=end).exists():
         return ""
-    assess_month(month=month, note="演示数据：模拟活动生成后计算")
+    assess_and_publish(month=month, note="演示数据：模拟活动生成后计算")
+    assess_and_publish(month=next_month(month), note="演示数据：本月截至今日，暂定")
     return f"{month:%Y-%m}"
 
 

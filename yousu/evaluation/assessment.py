@@ -12,15 +12,17 @@ import datetime as dt
 import math
 import re
 import time
+from dataclasses import dataclass
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Max, Q
 from django.utils import timezone
 
 from yousu.appeals.models import Event
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import RequestStatus
-from yousu.dispatch.models import CriticismNotice, ReturnRequest, Whistle
+from yousu.dispatch.models import CriticismNotice, ReportIn, ReturnRequest, Whistle
+from yousu.dispatch.services import Conflict
 from yousu.org.choices import PLATFORM_KINDS, UnitKind
 from yousu.org.models import Person, Unit
 
@@ -47,9 +49,47 @@ COUNT_FIELDS = (
     "returns_refused",
     "overdue",
     "criticism_notices",
+    "awaiting_response",
+    "carried_over",
+    "report_ins_due",
+    "report_ins_on_time",
+    "report_ins_late",
+    "report_ins_missing",
+    "report_ins_pending",
 )
-RATE_FIELDS = ("response_rate", "completion_rate", "on_time_rate", "resolution_rate", "satisfaction_rate")
-RESULT_FIELDS = (*COUNT_FIELDS, *RATE_FIELDS, "deduction", "score", "rank", "peers", "zone")
+# The counts the per-order SQL gives.
+ORDER_COUNT_FIELDS = (
+    "received",
+    "assessed",
+    "responded",
+    "awaiting_response",
+    "due",
+    "carried_over",
+    "completed",
+    "completed_on_time",
+    "sent_back",
+    "returns_filed",
+    "returns_refused",
+    "overdue",
+)
+RATE_FIELDS = (
+    "response_rate",
+    "completion_rate",
+    "on_time_rate",
+    "resolution_rate",
+    "satisfaction_rate",
+    "report_in_rate",
+)
+RESULT_FIELDS = (
+    *COUNT_FIELDS,
+    *RATE_FIELDS,
+    "insufficient_sample",
+    "deduction",
+    "score",
+    "rank",
+    "peers",
+    "zone",
+)
 BURDEN_FIELDS = (
     "received",
     "assigned_elsewhere",
@@ -59,6 +99,8 @@ BURDEN_FIELDS = (
     "report_ins_due",
     "report_ins_on_time",
     "access_list_refused",
+    "forwards_refused",
+    "delegated",
 )
 # The events the per-order pass reads; the action index keeps the rest of the log out of it.
 ORDER_ACTIONS = (
@@ -132,7 +174,12 @@ def _db_time(moment: dt.datetime):
     return connection.ops.adapt_datetimefield_value(moment)
 
 
-def _order_figures_sql() -> str:
+def _order_ctes() -> str:
+    """Per order: what happened to it, judged as `definitions.TIMING` says. `cut` is the month's end
+    (or now, for a month still running); `now` is when the computation runs. What belongs to the month
+    (dispatch, completion, send-back, time nodes, returns) is read inside [start, cut); whether an order
+    was signed for, let go or withdrawn is read up to now, so an order dispatched on the 30th and signed
+    for in time on the 1st counts as responded in the month it was dispatched."""
     actions = ", ".join(f"'{action}'" for action in ORDER_ACTIONS)
     return f"""
 WITH per_order AS (
@@ -140,55 +187,74 @@ WITH per_order AS (
         MAX(CASE WHEN action = 'dispatched' THEN {_json("unit")} END) AS unit_code,
         MAX(CASE WHEN action = 'dispatched' THEN {_json("role")} END) AS role,
         MAX(CASE WHEN action = 'dispatched' THEN {_json("proposed")} END) AS proposed,
-        MAX(CASE WHEN action = 'dispatched' AND at >= %(start)s THEN 1 ELSE 0 END) AS new_in_month,
+        MAX(CASE WHEN action = 'dispatched' THEN at END) AS dispatched_at,
+        MAX(CASE WHEN action = 'accepted' THEN 1 ELSE 0 END) AS accepted,
         MAX(CASE WHEN action = 'accepted' AND {_json_is("on_time", True)} THEN 1 ELSE 0 END) AS accepted_on_time,
         MAX(CASE WHEN action IN ('forwarded', 'returned') THEN at END) AS let_go_at,
         MAX(CASE WHEN action = 'forward_undone' THEN at END) AS undone_at,
         MAX(CASE WHEN action = 'dispatch_withdrawn' THEN 1 ELSE 0 END) AS withdrawn,
         MAX(CASE WHEN action = 'completed' AND at < %(start)s THEN at END) AS done_before,
         MAX(CASE WHEN action = 'sent_back' AND at < %(start)s THEN at END) AS back_before,
-        MAX(CASE WHEN action = 'completed' THEN at END) AS last_done,
-        MAX(CASE WHEN action = 'sent_back' THEN at END) AS last_back,
-        SUM(CASE WHEN action = 'sent_back' AND at >= %(start)s THEN 1 ELSE 0 END) AS backs_in_month,
-        MIN(CASE WHEN action = 'completed' AND at >= %(start)s
+        MAX(CASE WHEN action = 'completed' AND at < %(cut)s THEN at END) AS last_done,
+        MAX(CASE WHEN action = 'sent_back' AND at < %(cut)s THEN at END) AS last_back,
+        SUM(CASE WHEN action = 'sent_back' AND at >= %(start)s AND at < %(cut)s THEN 1 ELSE 0 END)
+            AS backs_in_month,
+        MIN(CASE WHEN action = 'completed' AND at >= %(start)s AND at < %(cut)s
             THEN CASE WHEN {_json_is("on_time", True)} THEN 1 ELSE 0 END END) AS done_on_time,
-        MAX(CASE WHEN action = 'time_node' AND at >= %(start)s AND {_json("node")} = 'overdue'
+        MAX(CASE WHEN action = 'time_node' AND at >= %(start)s AND at < %(cut)s AND {_json("node")} = 'overdue'
             THEN 1 ELSE 0 END) AS went_overdue,
-        SUM(CASE WHEN action = 'return_requested' AND at >= %(start)s THEN 1 ELSE 0 END) AS returns_filed,
-        SUM(CASE WHEN action IN ('return_refused', 'return_refused_by_rule') AND at >= %(start)s
-            THEN 1 ELSE 0 END) AS returns_refused
+        SUM(CASE WHEN action = 'return_requested' AND at >= %(start)s AND at < %(cut)s THEN 1 ELSE 0 END)
+            AS returns_filed,
+        SUM(CASE WHEN action IN ('return_refused', 'return_refused_by_rule')
+            AND at >= %(start)s AND at < %(cut)s THEN 1 ELSE 0 END) AS returns_refused
     FROM appeals_event
-    WHERE order_id IS NOT NULL AND at < %(end)s AND action IN ({actions})
+    WHERE order_id IS NOT NULL AND at < %(now)s AND action IN ({actions})
     GROUP BY order_id
 ),
 flags AS (
-    SELECT unit_code, proposed, returns_filed, returns_refused, backs_in_month,
-        CASE WHEN role = 'lead' THEN 1 ELSE 0 END AS lead,
-        new_in_month,
-        CASE WHEN let_go_at IS NOT NULL AND (undone_at IS NULL OR let_go_at > undone_at)
+    SELECT p.order_id, p.unit_code, p.proposed, p.returns_filed, p.returns_refused, p.backs_in_month,
+        CASE WHEN p.role = 'lead' THEN 1 ELSE 0 END AS lead,
+        CASE WHEN p.dispatched_at >= %(start)s THEN 1 ELSE 0 END AS new_in_month,
+        CASE WHEN p.let_go_at IS NOT NULL AND (p.undone_at IS NULL OR p.let_go_at > p.undone_at)
             THEN 0 ELSE 1 END AS kept,
-        CASE WHEN new_in_month = 0
-             AND NOT (done_before IS NOT NULL AND (back_before IS NULL OR done_before > back_before))
+        CASE WHEN p.dispatched_at < %(start)s
+             AND NOT (p.done_before IS NOT NULL AND (p.back_before IS NULL OR p.done_before > p.back_before))
             THEN 1 ELSE 0 END AS open_at_start,
-        CASE WHEN last_done IS NOT NULL AND (last_back IS NULL OR last_done > last_back)
+        CASE WHEN p.last_done IS NOT NULL AND (p.last_back IS NULL OR p.last_done > p.last_back)
             THEN 1 ELSE 0 END AS done_at_end,
-        accepted_on_time, done_on_time, went_overdue
-    FROM per_order
+        -- Not signed for and the sign-for limit still ahead: the outcome is not known yet.
+        CASE WHEN p.accepted = 0 AND o.response_due > %(now)s THEN 1 ELSE 0 END AS awaiting,
+        -- Open at the cut but its completion limit not passed (or its clock stopped): not failed yet.
+        CASE WHEN o.completion_due >= %(cut)s OR o.paused_at IS NOT NULL THEN 1 ELSE 0 END AS within_limit,
+        p.accepted_on_time, p.done_on_time, p.went_overdue
+    FROM per_order p
+    JOIN dispatch_order o ON o.id = p.order_id
     -- An automatic dispatch withdrawn by a dispatcher was never the unit's order to count.
-    WHERE unit_code IS NOT NULL AND withdrawn = 0
+    WHERE p.unit_code IS NOT NULL AND p.withdrawn = 0 AND p.dispatched_at < %(cut)s
 ),
 due AS (
     SELECT f.*,
         CASE WHEN lead = 1 AND kept = 1 AND (new_in_month = 1 OR open_at_start = 1 OR backs_in_month > 0)
             THEN 1 ELSE 0 END AS is_due
     FROM flags f
-)
+),
+judged AS (
+    SELECT d.*,
+        CASE WHEN is_due = 1 AND done_at_end = 0 AND within_limit = 1 THEN 1 ELSE 0 END AS carried,
+        CASE WHEN lead = 1 AND new_in_month = 1 AND kept = 1 THEN 1 ELSE 0 END AS answerable
+    FROM due d
+)"""
+
+
+def _order_figures_sql() -> str:
+    return f"""{_order_ctes()}
 SELECT d.unit_code,
     SUM(CASE WHEN lead = 1 AND new_in_month = 1 THEN 1 ELSE 0 END) AS received,
-    SUM(CASE WHEN lead = 1 AND new_in_month = 1 AND kept = 1 THEN 1 ELSE 0 END) AS assessed,
-    SUM(CASE WHEN lead = 1 AND new_in_month = 1 AND kept = 1 AND accepted_on_time = 1 THEN 1 ELSE 0 END)
-        AS responded,
-    SUM(is_due) AS due,
+    SUM(CASE WHEN answerable = 1 AND awaiting = 0 THEN 1 ELSE 0 END) AS assessed,
+    SUM(CASE WHEN answerable = 1 AND accepted_on_time = 1 THEN 1 ELSE 0 END) AS responded,
+    SUM(CASE WHEN answerable = 1 AND awaiting = 1 THEN 1 ELSE 0 END) AS awaiting_response,
+    SUM(CASE WHEN is_due = 1 AND carried = 0 THEN 1 ELSE 0 END) AS due,
+    SUM(carried) AS carried_over,
     SUM(CASE WHEN is_due = 1 AND done_at_end = 1 THEN 1 ELSE 0 END) AS completed,
     SUM(CASE WHEN is_due = 1 AND done_at_end = 1 AND done_on_time = 1 THEN 1 ELSE 0 END) AS completed_on_time,
     SUM(CASE WHEN lead = 1 THEN backs_in_month ELSE 0 END) AS sent_back,
@@ -196,11 +262,23 @@ SELECT d.unit_code,
     SUM(returns_refused) AS returns_refused,
     SUM(CASE WHEN lead = 1 AND went_overdue = 1 THEN 1 ELSE 0 END) AS overdue,
     SUM(CASE WHEN lead = 1 AND new_in_month = 1 AND proposed IS NOT NULL AND p.id IS NOT NULL
-             AND substr(p.path, 1, length(u.path)) <> u.path THEN 1 ELSE 0 END) AS assigned_elsewhere
-FROM due d
+             AND substr(p.path, 1, length(u.path)) <> u.path THEN 1 ELSE 0 END) AS assigned_elsewhere,
+    MAX(CASE WHEN answerable = 1 AND awaiting = 1 THEN o.response_due END) AS last_awaited
+FROM judged d
 JOIN org_unit u ON u.code = d.unit_code
+JOIN dispatch_order o ON o.id = d.order_id
 LEFT JOIN org_unit p ON p.code = d.proposed
 GROUP BY d.unit_code
+"""
+
+
+def _order_detail_sql() -> str:
+    """One unit's orders with the flags the figures are summed from (for the lost points)."""
+    return f"""{_order_ctes()}
+SELECT order_id, lead, new_in_month, answerable, awaiting, accepted_on_time, is_due, carried, done_at_end,
+    done_on_time, went_overdue, returns_refused, backs_in_month
+FROM judged WHERE unit_code = %(unit)s
+ORDER BY order_id
 """
 
 
@@ -233,13 +311,35 @@ GROUP BY {_json("unit")}
 # ---------------------------------------------------------------- figures
 
 
-def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
-    """Unit id → assessment counts, and street/community id → burden figures, for one month."""
+@dataclass
+class MonthFigures:
+    """What `month_figures` found: unit id → counts, street/community id → burden figures, and the
+    latest limit still ahead of an undecided outcome (None when every outcome is known)."""
+
+    counts: dict[int, dict]
+    burden: dict[int, dict]
+    undecided_until: dt.datetime | None
+
+
+def _from_db_time(value) -> dt.datetime | None:
+    """A datetime from a raw aggregate: PostgreSQL gives an aware one, SQLite the stored UTC text."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    moment = dt.datetime.fromisoformat(str(value))
+    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt.UTC)
+
+
+def month_figures(month: dt.date, *, now: dt.datetime | None = None) -> MonthFigures:
+    """Every unit's assessment counts and every street's and community's burden figures for `month`,
+    as known at `now` (default: the current time); a month still running is counted up to `now`."""
+    now = now or timezone.now()
     start, end = month_bounds(month)
-    params = {"start": _db_time(start), "end": _db_time(end)}
+    cut = min(end, now)
+    params = {"start": _db_time(start), "cut": _db_time(cut), "now": _db_time(now)}
     units = {unit.code: unit for unit in Unit.objects.only("id", "code", "kind")}
     counts: dict[int, dict] = {}
     burden: dict[int, dict] = {}
+    undecided: list[dt.datetime] = []
 
     def row_of(code: str) -> dict | None:
         unit = units.get(code)
@@ -258,16 +358,16 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
             row = row_of(record["unit_code"])
             if row is None:
                 continue
-            for name in ("received", "assessed", "responded", "due", "completed", "completed_on_time"):
+            for name in ORDER_COUNT_FIELDS:
                 row[name] = int(record[name] or 0)
-            for name in ("sent_back", "returns_filed", "returns_refused", "overdue"):
-                row[name] = int(record[name] or 0)
+            if record["last_awaited"] is not None:
+                undecided.append(_from_db_time(record["last_awaited"]))
             unit = units[record["unit_code"]]
             if unit.kind in GRASSROOTS_KINDS:
                 figures = burden_of(unit.pk)
                 figures["received"] = row["received"]
                 figures["assigned_elsewhere"] = int(record["assigned_elsewhere"] or 0)
-        cursor.execute(_callback_sql(), params)
+        cursor.execute(_callback_sql(), {"start": params["start"], "end": params["cut"]})
         for code, called, solved, satisfied, not_unit in cursor.fetchall():
             row = row_of(code)
             if row is not None:
@@ -277,15 +377,14 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
                     satisfied=int(satisfied or 0),
                     unsatisfied_not_unit=int(not_unit or 0),
                 )
-        cursor.execute(_unreachable_sql(), params)
+        cursor.execute(_unreachable_sql(), {"start": params["start"], "end": params["cut"]})
         for code, unreachable in cursor.fetchall():
             row = row_of(code)
             if row is not None:
                 row["unreachable"] = int(unreachable)
 
-    in_month = {"gte": start, "lt": end}
     notices = (
-        CriticismNotice.objects.filter(issued_at__gte=start, issued_at__lt=end)
+        CriticismNotice.objects.filter(issued_at__gte=start, issued_at__lt=cut)
         .values("unit_id")
         .annotate(total=Count("id"))
     )
@@ -294,10 +393,47 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
             "total"
         ]
 
+    # Report-ins (报到) of the departments summoned by a whistle blown in the month, judged when known.
+    summoned = (
+        ReportIn.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=cut)
+        .values("unit_id")
+        .annotate(
+            due=Count("id"),
+            on_time=Count("id", filter=Q(reported_at__lte=F("whistle__report_in_due"), reported_at__lt=now)),
+            late=Count("id", filter=Q(reported_at__gt=F("whistle__report_in_due"), reported_at__lt=now)),
+            missing=Count(
+                "id",
+                filter=(Q(reported_at__isnull=True) | Q(reported_at__gte=now))
+                & Q(whistle__report_in_due__lte=now),
+            ),
+            pending=Count(
+                "id",
+                filter=(Q(reported_at__isnull=True) | Q(reported_at__gte=now))
+                & Q(whistle__report_in_due__gt=now),
+            ),
+            last_pending=Max(
+                "whistle__report_in_due",
+                filter=(Q(reported_at__isnull=True) | Q(reported_at__gte=now))
+                & Q(whistle__report_in_due__gt=now),
+            ),
+        )
+    )
+    for entry in summoned:
+        row = counts.setdefault(entry["unit_id"], dict.fromkeys(COUNT_FIELDS, 0))
+        row.update(
+            report_ins_due=entry["due"],
+            report_ins_on_time=entry["on_time"],
+            report_ins_late=entry["late"],
+            report_ins_missing=entry["missing"],
+            report_ins_pending=entry["pending"],
+        )
+        if entry["last_pending"] is not None:
+            undecided.append(entry["last_pending"])
+
     refused = (
         ReturnRequest.objects.filter(
-            reviewed_at__gte=in_month["gte"],
-            reviewed_at__lt=in_month["lt"],
+            reviewed_at__gte=start,
+            reviewed_at__lt=cut,
             status__in=(RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE),
             unit__kind__in=DEPARTMENT_KINDS,
             suggested_unit__kind__in=GRASSROOTS_KINDS,
@@ -312,7 +448,7 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
 
     whistles = (
         Whistle.objects.filter(
-            blown_at__gte=start, blown_at__lt=end, blown_by_unit__kind__in=GRASSROOTS_KINDS
+            blown_at__gte=start, blown_at__lt=cut, blown_by_unit__kind__in=GRASSROOTS_KINDS
         )
         .values("blown_by_unit_id")
         .annotate(
@@ -326,24 +462,41 @@ def month_figures(month: dt.date) -> tuple[dict[int, dict], dict[int, dict]]:
         for name in ("whistles", "report_ins_due", "report_ins_on_time"):
             figures[name] = entry[name]
 
-    # Refused attempts to send or add a community for an item off its access list; the dispatch
-    # services write them after the refusal's rollback (see `_records_pushdown_attempts`).
+    # Refused push-downs: the dispatch services write a `pushdown_refused` event after the refusal's
+    # rollback, naming the street or community and how it was tried (`via`). A refused return is
+    # counted from its ReturnRequest above, so only access-list and forward attempts are read here.
     grassroots = set(Unit.objects.filter(kind__in=GRASSROOTS_KINDS).values_list("pk", flat=True))
     attempts = (
-        Event.objects.filter(action="pushdown_refused", at__gte=start, at__lt=end)
-        .values("payload__unit_id")
+        Event.objects.filter(action="pushdown_refused", at__gte=start, at__lt=cut)
+        .values("payload__unit_id", "payload__via")
         .annotate(total=Count("id"))
     )
     for entry in attempts:
-        unit_id = entry["payload__unit_id"]
-        if unit_id in grassroots:
-            burden_of(unit_id)["access_list_refused"] = entry["total"]
-    return counts, burden
+        unit_id, via = entry["payload__unit_id"], entry["payload__via"]
+        if unit_id not in grassroots:
+            continue
+        if via in (None, "", "access_list"):
+            burden_of(unit_id)["access_list_refused"] += entry["total"]
+        elif via == "forward":
+            burden_of(unit_id)["forwards_refused"] += entry["total"]
+    # Delegations a consultation or an approved catalog exception allowed: the child order's dispatch
+    # names its basis; the street or community still carries work the catalog gives to someone else.
+    delegations = (
+        Event.objects.filter(action="dispatched", at__gte=start, at__lt=cut, payload__has_key="delegated")
+        .values("payload__unit")
+        .annotate(total=Count("id"))
+    )
+    for entry in delegations:
+        unit = units.get(entry["payload__unit"])
+        if unit is not None and unit.pk in grassroots:
+            burden_of(unit.pk)["delegated"] = entry["total"]
+    return MonthFigures(counts, burden, max(undecided) if undecided else None)
 
 
 def hours_saved(figures: dict, scheme: AssessmentScheme) -> float:
     """Work kept off a street or community: each order refused in its favour at the scheme's hours."""
-    return round((figures["pushdowns_refused"] + figures["access_list_refused"]) * scheme.hours_per_order, 1)
+    kept_off = figures["pushdowns_refused"] + figures["access_list_refused"] + figures["forwards_refused"]
+    return round(kept_off * scheme.hours_per_order, 1)
 
 
 def _share(numerator: int, denominator: int) -> float | None:
@@ -351,19 +504,32 @@ def _share(numerator: int, denominator: int) -> float | None:
 
 
 def rates_of(row: dict) -> dict[str, float | None]:
-    """The five rates from the counts; a rate without a denominator is empty, not zero."""
+    """The rates from the counts; a rate without a denominator is empty, not zero."""
     return {
         "response_rate": _share(row["responded"], row["assessed"]),
         "completion_rate": _share(row["completed"], row["due"]),
         "on_time_rate": _share(row["completed_on_time"], row["completed"]),
         "resolution_rate": _share(row["solved"], row["called_back"]),
         "satisfaction_rate": _share(row["satisfied"], row["called_back"] - row["unsatisfied_not_unit"]),
+        "report_in_rate": _share(
+            row.get("report_ins_on_time", 0), row.get("report_ins_due", 0) - row.get("report_ins_pending", 0)
+        ),
     }
+
+
+def sample_of(row: dict) -> int:
+    """How many judged things a unit's score would stand on (definitions.SAMPLE): its assessed orders
+    (the larger of the response and completion denominators) plus its judged report-ins."""
+    report_ins = row.get("report_ins_due", 0) - row.get("report_ins_pending", 0)
+    return max(row["assessed"], row["due"]) + report_ins
 
 
 def score_of(row: dict, scheme: AssessmentScheme) -> tuple[float | None, float]:
     """(score, deduction). Weights of the rates that apply are scaled to 100; a unit without any
-    applicable rate is not scored (a unit that received nothing is neither good nor bad)."""
+    applicable rate is not scored (a unit that received nothing is neither good nor bad), nor is a
+    unit whose sample is below the scheme's minimum (one late order would zone it red)."""
+    if 0 < sample_of(row) < scheme.min_sample:
+        return None, 0.0
     deduction = (
         row["overdue"] * scheme.overdue_deduction
         + row["returns_refused"] * scheme.refused_return_deduction
@@ -416,17 +582,35 @@ def rank_and_zone(
 
 
 @transaction.atomic
-def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") -> AssessmentRun:
-    """Compute `month` and store it as a new version; the previous version stays, no longer current."""
-    _start, end = month_bounds(month)
-    if end > timezone.now():
-        raise DomainError(f"{month:%Y-%m} 尚未结束，月度考评须在月末之后计算", field="month")
+def assess_month(
+    *,
+    month: dt.date,
+    by: Person | None = None,
+    note: str = "",
+    projection_day: dt.date | None = None,
+    replacing: int | None = None,
+) -> AssessmentRun:
+    """Compute `month` as known now and store it as a new version; the previous version stays, no
+    longer current. A month still running, or with an outcome not yet known, is computed as provisional
+    (definitions.PROVISIONAL). `replacing` (the version expected to be current, 0 for none) makes a
+    periodic recomputation a no-op Conflict when another worker has recomputed the month meanwhile."""
+    start, end = month_bounds(month)
+    now = timezone.now()
+    if start > now:
+        raise DomainError(f"{month:%Y-%m} 尚未开始，不能计算考评", field="month")
     scheme = scheme_for(month)
     started = time.perf_counter()
     _lock_month(month)
     # Lock the month's runs so two recomputations at once take consecutive versions.
     earlier = list(AssessmentRun.objects.select_for_update().filter(month=month).order_by("version"))
-    counts, burden = month_figures(month)
+    if replacing is not None:
+        current = next((run.version for run in earlier if run.is_current), 0)
+        if current != replacing:
+            raise Conflict(f"{month:%Y-%m} 已由他人重新计算（当前第 {current} 版）", field="version")
+    if projection_day is not None and any(run.projection_day == projection_day for run in earlier):
+        raise Conflict(f"{projection_day:%Y-%m-%d} 的月中试算已经做过", field="projection_day")
+    figures = month_figures(month, now=now)
+    counts, burden = figures.counts, figures.burden
     units = {
         unit.pk: unit
         for unit in Unit.objects.filter(Q(pk__in=[*counts, *burden]) | Q(is_active=True)).only(
@@ -440,23 +624,29 @@ def assess_month(*, month: dt.date, by: Person | None = None, note: str = "") ->
         row = {**dict.fromkeys(COUNT_FIELDS, 0), **counts.get(unit.pk, {})}
         row.update(rates_of(row))
         row["score"], row["deduction"] = score_of(row, scheme)
+        row["insufficient_sample"] = 0 < sample_of(row) < scheme.min_sample
         if unit.kind in PLATFORM_KINDS:
             # Platforms dispatch and review; an order they hold again after an undone forward is not
             # signed for, so their rates would measure the units below them. Figures kept, not scored.
             row["score"] = None
+            row["insufficient_sample"] = False
         row.update(unit_id=unit.pk, level=unit.level, kind=unit.kind, rank=None, peers=0, zone="")
         rows.append(row)
     # Unit trees never cross cities, so the root of a unit's tree (its city platform) names its city.
     rank_and_zone(rows, scheme, {unit.pk: unit.path_codes()[0] for unit in units.values()})
+    provisional = end > now or figures.undecided_until is not None
     AssessmentRun.objects.filter(month=month, is_current=True).update(is_current=False)
     run = AssessmentRun.objects.create(
         month=month,
         version=(earlier[-1].version + 1) if earlier else 1,
         scheme=scheme,
-        computed_at=timezone.now(),
+        computed_at=now,
         computed_by=by if by is not None and by.pk else None,
         note=(note or "").strip(),
         is_current=True,
+        is_provisional=provisional,
+        final_after=max(end, figures.undecided_until or end) if provisional else None,
+        projection_day=projection_day,
     )
     UnitAssessment.objects.bulk_create([UnitAssessment(run=run, **row) for row in rows], batch_size=500)
     grassroots = Unit.objects.filter(Q(kind__in=GRASSROOTS_KINDS) & (Q(is_active=True) | Q(pk__in=burden)))
@@ -489,6 +679,21 @@ def _lock_month(month: dt.date) -> None:
             cursor.execute(
                 "SELECT pg_advisory_xact_lock(%s, %s)", [ADVISORY_LOCK_CLASS, month.year * 100 + month.month]
             )
+
+
+def order_flags(month: dt.date, unit: Unit, *, now: dt.datetime) -> list[dict]:
+    """The unit's orders of `month` with the flags its figures were summed from, as known at `now`."""
+    start, end = month_bounds(month)
+    params = {
+        "start": _db_time(start),
+        "cut": _db_time(min(end, now)),
+        "now": _db_time(now),
+        "unit": unit.code,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(_order_detail_sql(), params)
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, values, strict=True)) for values in cursor.fetchall()]
 
 
 def current_run(month: dt.date) -> AssessmentRun | None:

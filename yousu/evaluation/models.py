@@ -32,6 +32,27 @@ class AssessmentScheme(models.Model):
     on_time_weight = models.FloatField(_("按时办结率权重"), default=15, validators=NON_NEGATIVE)
     resolution_weight = models.FloatField(_("解决率权重"), default=20, validators=NON_NEGATIVE)
     satisfaction_weight = models.FloatField(_("满意率权重"), default=25, validators=NON_NEGATIVE)
+    # Zero by default so that a city's existing scores do not move until it decides to weigh report-ins.
+    report_in_weight = models.FloatField(
+        _("报到率权重"),
+        default=0,
+        validators=NON_NEGATIVE,
+        help_text=_("职能部门、企事业单位被街道社区吹哨召集后按时报到的比例的权重；为 0 时只列数据不计分"),
+    )
+    min_sample = models.PositiveIntegerField(
+        _("最少样本数"),
+        default=3,
+        help_text=_("本月考核工单数与应报到次数少于此数的单位显示为“样本不足”，不计分、不排名、不分区"),
+    )
+    projection_days = models.CharField(
+        _("月中预警日"),
+        max_length=50,
+        default="15,25",
+        blank=True,
+        help_text=_(
+            "每月这些日子按本月截至当日的数据试算考评，预计处于红区的单位会收到预警；用逗号分隔，留空则不试算"
+        ),
+    )
     overdue_deduction = models.FloatField(_("每件超期扣分"), default=1, validators=NON_NEGATIVE)
     refused_return_deduction = models.FloatField(_("每次退单被驳回扣分"), default=2, validators=NON_NEGATIVE)
     criticism_deduction = models.FloatField(_("每次通报批评扣分"), default=5, validators=NON_NEGATIVE)
@@ -64,7 +85,14 @@ class AssessmentScheme(models.Model):
             "on_time_rate": self.on_time_weight,
             "resolution_rate": self.resolution_weight,
             "satisfaction_rate": self.satisfaction_weight,
+            "report_in_rate": self.report_in_weight,
         }
+
+    def projection_day_numbers(self) -> list[int]:
+        """The days of the month named in `projection_days`, e.g. [15, 25]; `clean` refuses bad ones."""
+        return sorted(
+            {int(part) for part in self.projection_days.replace("，", ",").split(",") if part.strip()}
+        )
 
     def clean(self) -> None:
         from django.core.exceptions import ValidationError
@@ -75,6 +103,15 @@ class AssessmentScheme(models.Model):
             raise ValidationError({"red_below": _("红区线不能高于黄区线")})
         if self.blue_share + self.red_share > 1:
             raise ValidationError({"red_share": _("蓝区比例与红区比例之和不能超过 1")})
+        try:
+            days = self.projection_day_numbers()
+        except ValueError:
+            days = [0]
+        # The 1st is the assessment of the month just ended, and the 29th to 31st do not exist every month.
+        if any(not 2 <= day <= 28 for day in days):
+            raise ValidationError(
+                {"projection_days": _("月中预警日应为 2 到 28 之间的日子，用逗号分隔，例如 15,25")}
+            )
 
 
 class AssessmentRun(models.Model):
@@ -96,6 +133,20 @@ class AssessmentRun(models.Model):
     )
     note = models.TextField(_("说明"), blank=True)
     is_current = models.BooleanField(_("当前版本"), default=True)
+    # A month's result is final only once every order in it has passed its sign-for limit (and every
+    # summoned department its report-in limit); before that the run says what it is (definitions.TIMING).
+    is_provisional = models.BooleanField(
+        _("暂定"), default=False, help_text=_("月份未结束，或仍有工单未到签收时限、部门未到报到时限")
+    )
+    final_after = models.DateTimeField(
+        _("可出终版时间"),
+        null=True,
+        blank=True,
+        help_text=_("最后一个未定结果的签收或报到时限；此后重算即为终版"),
+    )
+    projection_day = models.DateField(
+        _("月中试算日"), null=True, blank=True, help_text=_("月中预警的试算（按本月截至当日的数据）")
+    )
     seconds = models.FloatField(_("计算耗时（秒）"), default=0)
 
     class Meta:
@@ -107,6 +158,12 @@ class AssessmentRun(models.Model):
             # Two people recomputing at once: one of them gets the next version, never two current ones.
             models.UniqueConstraint(
                 fields=["month"], condition=Q(is_current=True), name="assessmentrun_one_current"
+            ),
+            # A projection day is computed once, however many workers run the periodic job.
+            models.UniqueConstraint(
+                fields=["month", "projection_day"],
+                condition=Q(projection_day__isnull=False),
+                name="assessmentrun_one_projection_per_day",
             ),
         ]
 
@@ -148,11 +205,20 @@ class UnitAssessment(models.Model):
     returns_refused = models.PositiveIntegerField(_("退单被驳回"), default=0)
     overdue = models.PositiveIntegerField(_("超期工单"), default=0)
     criticism_notices = models.PositiveIntegerField(_("通报批评"), default=0)
+    awaiting_response = models.PositiveIntegerField(_("签收结果待定"), default=0)
+    carried_over = models.PositiveIntegerField(_("期限内结转"), default=0)
+    report_ins_due = models.PositiveIntegerField(_("被召集报到次数"), default=0)
+    report_ins_on_time = models.PositiveIntegerField(_("按时报到"), default=0)
+    report_ins_late = models.PositiveIntegerField(_("迟到报到"), default=0)
+    report_ins_missing = models.PositiveIntegerField(_("未报到"), default=0)
+    report_ins_pending = models.PositiveIntegerField(_("报到结果待定"), default=0)
     response_rate = models.FloatField(_("响应率"), null=True, blank=True)
     completion_rate = models.FloatField(_("办结率"), null=True, blank=True)
     on_time_rate = models.FloatField(_("按时办结率"), null=True, blank=True)
     resolution_rate = models.FloatField(_("解决率"), null=True, blank=True)
     satisfaction_rate = models.FloatField(_("满意率"), null=True, blank=True)
+    report_in_rate = models.FloatField(_("报到率"), null=True, blank=True)
+    insufficient_sample = models.BooleanField(_("样本不足"), default=False)
     deduction = models.FloatField(_("扣分"), default=0)
     score = models.FloatField(_("综合得分"), null=True, blank=True)
     rank = models.PositiveIntegerField(_("同类排名"), null=True, blank=True)
@@ -184,6 +250,8 @@ class BurdenFigure(models.Model):
     report_ins_due = models.PositiveIntegerField(_("应报到部门次"), default=0)
     report_ins_on_time = models.PositiveIntegerField(_("按时报到部门次"), default=0)
     access_list_refused = models.PositiveIntegerField(_("拒绝违反准入清单派单"), default=0)
+    forwards_refused = models.PositiveIntegerField(_("拒绝违反目录转派"), default=0)
+    delegated = models.PositiveIntegerField(_("经批准下放"), default=0)
     hours_saved = models.FloatField(_("减负工时（估算）"), default=0)
 
     class Meta:

@@ -6,8 +6,9 @@ from django.core.management.base import BaseCommand, CommandError
 
 from yousu.core.errors import DomainError
 from yousu.evaluation import definitions
-from yousu.evaluation.assessment import assess_month, assessment_changes, parse_month
+from yousu.evaluation.assessment import assessment_changes, parse_month
 from yousu.evaluation.models import AssessmentRun
+from yousu.evaluation.publication import assess_and_publish
 from yousu.org.models import Person
 
 
@@ -38,7 +39,7 @@ class Command(BaseCommand):
                 if by is None:
                     raise DomainError(f"没有用户 {options['by']}", field="by")
             previous = AssessmentRun.objects.filter(month=month, is_current=True).first()
-            run = assess_month(month=month, by=by, note=options["note"])
+            run = assess_and_publish(month=month, by=by, note=options["note"])
         except DomainError as exc:
             raise CommandError(str(exc)) from None
         results = run.results.all()
