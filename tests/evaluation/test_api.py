@@ -9,7 +9,6 @@ from tests.api.helpers import Api, assert_refused
 from tests.appeals.factories import at_eco, at_market
 from tests.supervision.clock import at, frozen
 from yousu.dispatch.services import criticism_notice_issue, order_accept
-
 from yousu.evaluation.models import AssessmentScheme
 
 from .helpers import assess
