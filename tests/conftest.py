@@ -61,6 +61,16 @@ def defaults(db):
 
 
 @pytest.fixture
+def small_sample(defaults):
+    """For tests whose units have one or two orders each: every unit with an order is scored. The
+    default scheme's minimum sample (three) has its own tests in tests/evaluation/test_month_end.py."""
+    from yousu.evaluation.models import AssessmentScheme
+
+    _migration("evaluation", "0002_default_scheme").create_default_scheme(django_apps, None)
+    AssessmentScheme.objects.update(min_sample=1)
+
+
+@pytest.fixture
 def world(defaults) -> World:
     a = SimpleNamespace()
     a.city = area_create(code="C", name="测试市", kind="city", boundary=box(100, 30, 102, 32))

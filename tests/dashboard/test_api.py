@@ -19,6 +19,9 @@ from yousu.reports.tallies import tally_events
 
 from .conftest import LATER, NOW
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 URL = "/api/v1/dashboard/summary/"
 
 

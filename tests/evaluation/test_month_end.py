@@ -223,3 +223,50 @@ def test_a_scheme_refuses_projection_days_that_do_not_exist_every_month(world):
     scheme.projection_days = "15，25"
     scheme.clean()
     assert scheme.projection_day_numbers() == [15, 25]
+
+
+def test_pages_api_and_sheet_show_the_provisional_month_the_sample_rule_and_the_lost_points(
+    client, market_unsigned
+):
+    """What a leader and a unit read: the provisional mark and its meaning, the rules of TIMING, the
+    "样本不足" cell, the report-in column, and the unit sheet's lost points linking to the orders."""
+    import html as html_module
+
+    from yousu.evaluation import definitions
+
+    world = market_unsigned
+    with frozen(at(2026, 10, 20, 9, 0)):
+        assess_and_publish(month=OCTOBER)
+
+    def page(person, path):
+        client.force_login(person)
+        response = client.get(path)
+        assert response.status_code == 200
+        return html_module.unescape(response.content.decode())
+
+    html = page(world.people.supervisor, "/assessment/?month=2026-10")
+    assert 'id="provisional-note"' in html and str(definitions.PROVISIONAL["definition"]) in html
+    for rule in definitions.TIMING:
+        assert str(rule) in html
+    assert str(definitions.RATES["report_in_rate"]["name"]) in html
+    # The environment bureau has one order: 样本不足, not a zone.
+    eco_row = html.split('id="unit-C-E-eco"', 1)[1].split("</tr>", 1)[0]
+    assert "样本不足" in eco_row and "zone-red" not in eco_row
+    with frozen(at(2026, 10, 20, 9, 0)):
+        public = page(world.people.supervisor, "/public/?month=2026-10")
+    assert "暂定" in public and 'id="provisional-note"' in public
+
+    client.force_login(world.people.supervisor)
+    body = client.get("/api/v1/assessments/2026-10/").json()
+    assert body["run"]["is_provisional"] is True and body["run"]["final_after"]
+    eco = next(row for row in body["results"] if row["unit"] == "C-E-eco")
+    assert eco["insufficient_sample"] is True and eco["zone"] == ""
+
+    with frozen(at(2026, 11, 2, 9, 0)):
+        assess_and_publish(month=OCTOBER)
+    sheet = page(world.people.market_leader, "/reports/unit/?month=2026-10&unit=C-E-market")
+    assert 'id="provisional-note"' not in sheet
+    lost = sheet.split('id="lost-points"', 1)[1].split("</table>", 1)[0]
+    for order in world.market_orders:
+        assert f'href="/unit/orders/{order.pk}/">{order.appeal.code}</a>' in lost
+    assert "未在签收时限内签收" in lost

@@ -15,16 +15,10 @@ from yousu.evaluation.models import AssessmentRun, AssessmentScheme
 
 from .helpers import assess
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 OCTOBER = dt.date(2026, 10, 1)
-
-
-@pytest.fixture(autouse=True)
-def one_order_is_a_sample(request):
-    """These tests rank units of one or two orders each; the minimum sample has its own tests
-    (test_month_end.py), so here every unit with an order is scored."""
-    if "world" in request.fixturenames or "two_versions" in request.fixturenames:
-        request.getfixturevalue("default_scheme")
-        AssessmentScheme.objects.update(min_sample=1)
 
 
 @pytest.fixture

@@ -14,6 +14,9 @@ from yousu.public.services import typical_case_publish, typical_case_withdraw
 
 from .helpers import MONTH, district_departments_run, run_of_month, settled_appeal
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 pytestmark = pytest.mark.django_db
 
 

@@ -11,6 +11,9 @@ from tests.api.helpers import assert_refused
 from tests.supervision.clock import SHANGHAI
 from yousu.evaluation import definitions
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -86,7 +89,8 @@ def test_monthly_report_xlsx(api, october):
     assert book.sheetnames == ["考评结果", "基层减负", "未诉先办", "现场签收", "指标说明"]
     results = book["考评结果"]
     assert results["A1"].value == "月度考评报告 2026-10"
-    assert "第 1 版（当前版本）" in results["A2"].value
+    # Computed at 03:00 on 1 November: the order of 30 October is still inside its sign-for limit.
+    assert "第 1 版（当前版本，暂定）" in results["A2"].value
     assert october.run.scheme.name in results["A3"].value
     columns = header(results)
     assert columns[:4] == ["单位编码", "单位名称", "派单数", "考核工单数"]
@@ -135,7 +139,7 @@ def test_unit_sheet_xlsx(api, october):
     bob = october.world.people.east_market_handler
     path = "/api/v1/reports/unit/?month=2026-10&unit=C-E-market&format=xlsx"
     book = workbook(api.get(path, bob), "单位月度工作单-2026-10-C-E-market.xlsx")
-    assert book.sheetnames == ["考评结果", "同类排名", "本月工单", "指标说明"]
+    assert book.sheetnames == ["考评结果", "同类排名", "失分明细", "本月工单", "指标说明"]
     figures = {row[0].value: row for row in book["考评结果"].iter_rows(min_row=6)}
     assert figures["派单数"][1].value == 1 and figures["解决率"][1].value == 0
     assert figures["满意率"][1].number_format == "0.0%"

@@ -11,6 +11,9 @@ from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.dispatch.services import order_accept, order_reply, order_review, order_send_back
 from yousu.reports import documents
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 OCT_12 = dt.date(2026, 10, 12)
 OCT_28 = dt.date(2026, 10, 28)
 

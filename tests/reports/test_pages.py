@@ -6,6 +6,9 @@ import pytest
 from yousu.evaluation import definitions
 from yousu.reports.documents import DAILY
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 
 def page(client, person, path):
     client.force_login(person)

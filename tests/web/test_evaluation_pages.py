@@ -22,6 +22,9 @@ from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_for
 from yousu.evaluation import definitions
 from yousu.org.services import unit_create
 
+# Units of one or two orders each: every unit with an order is scored (see the fixture).
+pytestmark = pytest.mark.usefixtures("small_sample")
+
 pytestmark = pytest.mark.django_db
 
 
@@ -153,13 +156,13 @@ def test_burden_table_most_burdened_first_with_totals_and_definitions(client, wo
     rows = burden_rows(html)
     # By work the catalog gives to others: east community 5, east street 3, west community 1, west street 0.
     assert [code for code, _ in rows] == ["C-E-1-1", "C-E-1", "C-W-1-1", "C-W-1"]
-    assert rows[0][1] == ["9", "5", "1", "1", "0", "0", "0", "2", "12.5"]
+    assert rows[0][1] == ["9", "5", "1", "1", "0", "0", "0", "2", "0", "0", "12.5"]
     totals = re.findall(
         r'<td class="num">([^<]*)</td>', re.search(r'<tr id="totals">(.*?)</tr>', html, re.S).group(1)
     )
     # received 7+9+2+1, elsewhere 3+5+0+1, refused 2+1, by rule 1+1, whistles 2, due 4, on time 3,
-    # access list 1+2, hours 12+12.5+4.
-    assert totals == ["19", "9", "3", "2", "2", "4", "3", "3", "28.5"]
+    # access list 1+2, no refused forwards or delegations, hours 12+12.5+4.
+    assert totals == ["19", "9", "3", "2", "2", "4", "3", "3", "0", "0", "28.5"]
     for code, entry in definitions.BURDEN.items():
         cell = header(html, code)
         assert str(entry["name"]) in cell and f'<span class="def">{entry["definition"]}</span>' in cell
@@ -212,7 +215,7 @@ def test_a_computed_month_shows_on_the_burden_assessment_and_public_pages(client
         r'<td class="num">([^<]*)</td>', re.search(r'<tr id="totals">(.*?)</tr>', burden_html, re.S).group(1)
     )
     # Hours: street 1 refused push-down × 4 + community 2 refused violations × 4.
-    assert (totals[2], totals[7], totals[8]) == ("1", "2", "12")
+    assert (totals[2], totals[7], totals[10]) == ("1", "2", "12")
     assert (
         burden_rows(burden_html)[0][0] == "C-E-1"
     )  # the street received the order the catalog gives elsewhere

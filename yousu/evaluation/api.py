@@ -34,7 +34,19 @@ class RunOut(serializers.ModelSerializer):
 
     class Meta:
         model = AssessmentRun
-        fields = ["month", "version", "is_current", "scheme", "computed_at", "computed_by", "note", "seconds"]
+        fields = [
+            "month",
+            "version",
+            "is_current",
+            "is_provisional",
+            "final_after",
+            "projection_day",
+            "scheme",
+            "computed_at",
+            "computed_by",
+            "note",
+            "seconds",
+        ]
 
 
 class UnitResultOut(serializers.ModelSerializer):

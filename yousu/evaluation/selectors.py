@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from yousu.core.errors import NotFound, PermissionRefused
 from yousu.org.choices import RoleCode
@@ -38,6 +39,15 @@ def run_of(month: str | dt.date, version: int | None = None) -> AssessmentRun:
         which = f"第 {version} 版" if version is not None else "考评结果"
         raise NotFound(f"{month:%Y-%m} 没有{which}", field="month")
     return run
+
+
+def headline_run() -> AssessmentRun | None:
+    """The run pages show when no month is asked for: the current run of the latest month that has
+    ended (the running month's provisional figures are there to choose, not the headline), else the
+    latest; None before anything was assessed."""
+    runs = AssessmentRun.objects.filter(is_current=True).select_related("scheme")
+    this_month = timezone.localdate().replace(day=1)
+    return runs.filter(month__lt=this_month).order_by("-month").first() or runs.order_by("-month").first()
 
 
 def results_visible_to(person: Person, run: AssessmentRun) -> QuerySet[UnitAssessment]:

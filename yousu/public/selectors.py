@@ -15,6 +15,7 @@ from yousu.core.errors import NotFound
 from yousu.evaluation import definitions
 from yousu.evaluation.assessment import month_bounds, parse_month
 from yousu.evaluation.models import AssessmentRun, BurdenFigure, UnitAssessment
+from yousu.evaluation.selectors import headline_run
 from yousu.org.choices import PLATFORM_KINDS, Level, UnitKind
 from yousu.org.models import Area
 from yousu.org.selectors import jurisdictions
@@ -62,11 +63,12 @@ def assessed_months() -> list[dt.date]:
 
 
 def public_run(month: str | dt.date | None = None) -> AssessmentRun | None:
-    """The current run of `month` ("YYYY-MM" or a date), or of the latest assessed month; None when
-    nothing has been assessed yet. A month that was not assessed is NotFound, naming the field."""
+    """The current run of `month` ("YYYY-MM" or a date), or by default of the latest month that has
+    ended (the running month's provisional figures are there to choose, not the headline), else the
+    latest; None when nothing has been assessed yet. A month not assessed is NotFound, naming the field."""
     runs = AssessmentRun.objects.filter(is_current=True).select_related("scheme")
     if month in (None, ""):
-        return runs.order_by("-month").first()
+        return headline_run()
     month = parse_month(month) if isinstance(month, str) else month
     run = runs.filter(month=month).first()
     if run is None:
@@ -134,6 +136,9 @@ def headline(run: AssessmentRun, city: Area | None = None) -> dict:
                 "solved",
                 "satisfied",
                 "unsatisfied_not_unit",
+                "report_ins_due",
+                "report_ins_on_time",
+                "report_ins_pending",
             )
         }
     )
@@ -150,6 +155,9 @@ def headline(run: AssessmentRun, city: Area | None = None) -> dict:
         "on_time_rate": _ratio(sums["completed_on_time"], sums["completed"]),
         "resolution_rate": _ratio(sums["solved"], sums["called_back"]),
         "satisfaction_rate": _ratio(sums["satisfied"], sums["called_back"] - sums["unsatisfied_not_unit"]),
+        "report_in_rate": _ratio(
+            sums["report_ins_on_time"], sums["report_ins_due"] - sums["report_ins_pending"]
+        ),
         "zones": zones,
     }
 

@@ -34,6 +34,7 @@ from yousu.evaluation.assessment import (
 )
 from yousu.evaluation.choices import Zone
 from yousu.evaluation.models import AssessmentRun, UnitAssessment
+from yousu.evaluation.publication import lost_points
 from yousu.evaluation.selectors import is_assessor, run_of
 from yousu.grid.selectors import proactive_figures
 from yousu.org.choices import LEVEL_DEPTH, PLATFORM_KINDS, Level, RoleCode, UnitKind
@@ -364,6 +365,9 @@ def _run_header(run: AssessmentRun) -> dict:
         "month": run.month_label,
         "version": run.version,
         "is_current": run.is_current,
+        "is_provisional": run.is_provisional,
+        "final_after": run.final_after,
+        "projection_day": run.projection_day,
         "computed_at": run.computed_at,
         "computed_by": run.computed_by.username if run.computed_by_id else "",
         "scheme": run.scheme.name,
@@ -377,6 +381,9 @@ def _result_row(result: UnitAssessment) -> dict:
     for name in (*COUNT_FIELDS, *RATE_FIELDS, "deduction", "score", "rank", "peers", "zone"):
         row[name] = getattr(result, name)
     row["zone_label"] = str(Zone(result.zone).label) if result.zone else ""
+    if result.insufficient_sample:
+        row["zone_label"] = str(definitions.SAMPLE["name"])
+    row["insufficient_sample"] = result.insufficient_sample
     return row
 
 
@@ -544,6 +551,8 @@ def unit_sheet(run: AssessmentRun, unit: Unit) -> dict:
             for peer in peers
         ],
         "orders": _orders_of_month(unit, run),
+        # What pulled the figures down, order by order, as the zone notice names it.
+        "lost_points": lost_points(run, unit),
         "definitions": {**definitions.as_data(), "orders": {k: str(v) for k, v in ORDER_LIST.items()}},
     }
 

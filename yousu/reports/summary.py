@@ -23,8 +23,7 @@ from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.dispatch.choices import CLOCK_RUNNING_STATUSES
 from yousu.dispatch.models import Order
-from yousu.evaluation.models import AssessmentRun
-from yousu.evaluation.selectors import is_assessor
+from yousu.evaluation.selectors import headline_run, is_assessor
 from yousu.intelligence.hot_issues import detector_settings, hot_issues_top
 from yousu.knowledge.answers import intake_answer_figures
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
@@ -303,9 +302,9 @@ def _detected_hot_issues(district: Area | None, now: dt.datetime) -> list[dict]:
 
 
 def _ranking(scope: Area | None) -> dict | None:
-    """The current run of the latest assessed month: the units with a rank, by level, kind and rank
-    (those of the scope's jurisdiction)."""
-    run = AssessmentRun.objects.filter(is_current=True).order_by("-month").first()
+    """The headline run (the latest month that has ended): the units with a rank, by level, kind and
+    rank (those of the scope's jurisdiction), and whether the run is provisional."""
+    run = headline_run()
     if run is None:
         return None
     results = run.results.all()
@@ -319,6 +318,7 @@ def _ranking(scope: Area | None) -> dict | None:
     return {
         "month": run.month_label,
         "version": run.version,
+        "is_provisional": run.is_provisional,
         "rows": [
             {
                 "unit": {"code": row.unit.code, "name": row.unit.name},

@@ -254,6 +254,9 @@ def daily_workbook(brief: dict) -> Workbook:
 def _run_lines(run: dict) -> list[str]:
     computed = timezone.localtime(run["computed_at"]).strftime("%Y-%m-%d %H:%M")
     state = _("当前版本") if run["is_current"] else _("历史版本")
+    if run.get("is_provisional"):
+        # Marked in the title lines, as on the pages: a provisional month is not the verdict.
+        state = _("%(state)s，暂定") % {"state": state}
     return [
         _("第 %(version)s 版（%(state)s），计算时间 %(computed)s")
         % {"version": run["version"], "state": state, "computed": computed},
@@ -444,6 +447,13 @@ def unit_workbook(sheet_data: dict) -> Workbook:
         if peer["zone"] in ZONE_FILLS:
             sheet.cell(row=row, column=5).fill = ZONE_FILLS[peer["zone"]]
     _filter(sheet, 5, sheet.last_row)
+
+    sheet = _sheet(workbook, _("失分明细"))
+    _heading(sheet, _("失分明细"), _("拉低本月各率或被扣分的每一件工单、每一次召集和通报。"))
+    _table(sheet, [_("失分原因"), _("诉求编号")], [30, 22])
+    for entry in sheet_data["lost_points"]:
+        _append(sheet, [entry["label"], entry["appeal"] or (_("吹哨召集") if entry["whistle_id"] else "")])
+    _filter(sheet, 2, sheet.last_row)
 
     sheet = _sheet(workbook, _("本月工单"))
     _heading(sheet, data["orders"]["name"], data["orders"]["definition"])

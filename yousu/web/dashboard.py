@@ -42,6 +42,7 @@ def _words() -> dict:
         "no_hot_issues": _("近期没有热点问题。"),
         "no_ranking": _("尚无考评结果。"),
         "ranking_of": _("%(month)s 考评（第 %(version)s 版）"),
+        "provisional": _("（暂定）"),
         "all_city": _("全市"),
         "proactive_by_street": _("各街道"),
         "proactive_by_community": _("各社区"),

@@ -143,6 +143,10 @@ def assessment(request):
         "score": definitions.SCORE,
         "rank": definitions.RANK,
         "zone": definitions.ZONE,
+        "sample": definitions.SAMPLE,
+        "provisional": definitions.PROVISIONAL,
+        "awaiting": definitions.COUNTS["awaiting_response"],
+        "timing": definitions.TIMING,
         "counts": [{"code": code, **entry} for code, entry in definitions.COUNTS.items()],
         "assessor": is_assessor(person),
     }

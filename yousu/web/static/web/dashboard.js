@@ -295,7 +295,9 @@
     );
 
     var ranking = data.ranking;
-    document.getElementById("ranking-title").textContent = ranking ? format(words.ranking_of, ranking) : "";
+    document.getElementById("ranking-title").textContent = ranking
+      ? format(words.ranking_of, ranking) + (ranking.is_provisional ? words.provisional : "")
+      : "";
     fillTable(
       "ranking",
       ranking ? ranking.rows : [],
