@@ -23,11 +23,16 @@ class AssessmentSchemeAdmin(admin.ModelAdmin):
                     "on_time_weight",
                     "resolution_weight",
                     "satisfaction_weight",
+                    "report_in_weight",
                 ]
             },
         ),
         (_("扣分"), {"fields": ["overdue_deduction", "refused_return_deduction", "criticism_deduction"]}),
-        (_("红黄蓝分区"), {"fields": ["zone_rule", "red_below", "yellow_below", "blue_share", "red_share"]}),
+        (
+            _("红黄蓝分区"),
+            {"fields": ["zone_rule", "red_below", "yellow_below", "blue_share", "red_share", "min_sample"]},
+        ),
+        (_("月中预警"), {"fields": ["projection_days"]}),
         (_("基层减负"), {"fields": ["hours_per_order"]}),
     ]
 
@@ -50,8 +55,18 @@ class UnitAssessmentInline(admin.TabularInline):
 
 @admin.register(AssessmentRun)
 class AssessmentRunAdmin(ReadOnlyAdmin):
-    list_display = ["month", "version", "is_current", "scheme", "computed_at", "computed_by", "seconds"]
-    list_filter = ["is_current", "month"]
+    list_display = [
+        "month",
+        "version",
+        "is_current",
+        "is_provisional",
+        "projection_day",
+        "scheme",
+        "computed_at",
+        "computed_by",
+        "seconds",
+    ]
+    list_filter = ["is_current", "is_provisional", "month"]
     inlines = [UnitAssessmentInline]
 
 
@@ -74,6 +89,8 @@ class BurdenFigureAdmin(ReadOnlyAdmin):
         "access_list_refused",
         "whistles",
         "report_ins_on_time",
+        "forwards_refused",
+        "delegated",
         "hours_saved",
     ]
     list_filter = ["run__month"]
