@@ -483,6 +483,8 @@ def month_figures(month: dt.date, *, now: dt.datetime | None = None) -> MonthFig
     # names its basis; the street or community still carries work the catalog gives to someone else.
     delegations = (
         Event.objects.filter(action="dispatched", at__gte=start, at__lt=cut, payload__has_key="delegated")
+        # A street that only relays the order to the community the delegation names does no work on it.
+        .exclude(payload__delegated__relay=True)
         .values("payload__unit")
         .annotate(total=Count("id"))
     )
