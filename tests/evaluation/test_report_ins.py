@@ -122,6 +122,11 @@ def test_refused_forwards_and_delegations_count_in_the_street_burden(world):
                 "delegated": {"basis": "consultation", "id": 1},
             },
         )
+        # Relayed through the street to the community a delegation names: the community's, not the street's.
+        relayed = {"basis": "exception", "id": 2, "relay": True}
+        record_event(
+            appeal, "dispatched", payload={"unit": u.east_street.code, "role": "lead", "delegated": relayed}
+        )
     with frozen(at(2026, 11, 2, 9, 0)):
         run = assess_and_publish(month=OCTOBER)
     street = run.burden.get(unit=u.east_street)

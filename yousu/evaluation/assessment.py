@@ -484,7 +484,8 @@ def month_figures(month: dt.date, *, now: dt.datetime | None = None) -> MonthFig
     delegations = (
         Event.objects.filter(action="dispatched", at__gte=start, at__lt=cut, payload__has_key="delegated")
         # A street that only relays the order to the community the delegation names does no work on it.
-        .exclude(payload__delegated__relay=True)
+        # (has_key first: a missing key compares as NULL, and NOT NULL would drop the row).
+        .exclude(Q(payload__delegated__has_key="relay") & Q(payload__delegated__relay=True))
         .values("payload__unit")
         .annotate(total=Count("id"))
     )
