@@ -28,6 +28,7 @@ from yousu.appeals.services import AttachmentIn, appeal_set_item, attachment_add
 from yousu.catalog.models import CatalogItem, TimeLimitClass
 from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.core.timestamps import payload_time
 from yousu.intelligence.reply_review import score_reply
 from yousu.intelligence.suggestions import suggestion_settle
 from yousu.org.calendar import calendar_for_unit
@@ -349,7 +350,7 @@ def _create_order(
             "from": from_unit.code,
             "role": role,
             "proposed": responsibility.unit.code if responsibility else None,
-            "completion_due": completion_due.isoformat(),
+            "completion_due": payload_time(completion_due),
             **(extra_payload or {}),
         },
     )
@@ -617,7 +618,7 @@ def order_add_assist(
         responsibility=None,
         override_reason=reason or "",
         time_limit_class=order.time_limit_class,
-        extra_payload={"due": due.isoformat()} if due is not None else None,
+        extra_payload={"due": payload_time(due)} if due is not None else None,
     )
     if due is not None:
         _move_deadline(added, due)
@@ -824,7 +825,7 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
         completion_due=max(order.completion_due, redo.completion_due),
         yellow_at=redo.yellow_at,
         red_at=redo.red_at,
-        payload={"completion_due": redo.completion_due.isoformat()},
+        payload={"completion_due": payload_time(redo.completion_due)},
     )
     _set_appeal_status(order.appeal, AppealStatus.DISPATCHED, by=by, action="appeal_reopened", reason=reason)
     return order
@@ -876,7 +877,7 @@ def order_extension_request(*, order: Order, by: Person, until: dt.datetime, rea
         actor=by,
         order_id=order.pk,
         reason=reason.strip(),
-        payload={"until": until.isoformat(), "request": request.pk},
+        payload={"until": payload_time(until), "request": request.pk},
     )
     return request
 
@@ -901,9 +902,9 @@ def extension_request_review(
     request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     payload = {"request": request.pk}
     if approve:
-        payload["from"] = order.completion_due.isoformat()
+        payload["from"] = payload_time(order.completion_due)
         _move_deadline(order, request.requested_until)
-        payload["to"] = request.requested_until.isoformat()
+        payload["to"] = payload_time(request.requested_until)
     record_event(
         order.appeal,
         "extension_approved" if approve else "extension_refused",
@@ -1029,8 +1030,8 @@ def order_resume(*, order: Order, by: Person | None, note: str = "") -> Order:
             "unit": order.unit.code,
             "pause": pause.pk,
             "not_counted_seconds": int(stopped.total_seconds()),
-            "from": before.isoformat(),
-            "to": order.completion_due.isoformat(),
+            "from": payload_time(before),
+            "to": payload_time(order.completion_due),
         },
     )
     return order

@@ -12,6 +12,7 @@ from django.utils import timezone
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
 from yousu.core.errors import DomainError, PermissionRefused
+from yousu.core.timestamps import payload_time
 from yousu.org.choices import RoleCode, UnitKind
 from yousu.org.models import Person, Unit
 from yousu.org.selectors import distinct_units
@@ -90,7 +91,7 @@ def whistle_blow(
             payload={
                 "whistle": whistle.pk,
                 "departments": [department.code for department in departments],
-                "report_in_due": whistle.report_in_due.isoformat(),
+                "report_in_due": payload_time(whistle.report_in_due),
             },
         )
     return whistle

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.appeals.models import Event
+from yousu.core.timestamps import payload_time
 from yousu.core.workcalendar import CalendarNotCovered
 from yousu.dispatch.choices import TimeNode
 from yousu.dispatch.deadlines import due_nodes, schedule
@@ -204,7 +205,7 @@ def _node_effects(batch: _Batch, order: Order, node: str, superseded: list[str])
             payload={
                 "node": str(node),
                 "unit": order.unit.code,
-                "completion_due": order.completion_due.isoformat(),
+                "completion_due": payload_time(order.completion_due),
                 "superseded": [str(each) for each in superseded],
                 **({"escalated_to": escalated_to.code} if escalated_to else {}),
             },
