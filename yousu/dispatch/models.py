@@ -366,11 +366,27 @@ class ReportIn(models.Model):
     )
     on_site = models.TextField(_("到场人员"), blank=True)
     note = models.TextField(_("处置情况"), blank=True)
+    # The report-in's time nodes (yousu.dispatch.whistles): the warning is due at warn_at, the miss at the
+    # whistle's report_in_due; each *_at below is set once, when the supervision sweep fires that node.
+    # A row's own copy of its warning time keeps a later change of the rule from moving a summons already
+    # made. next_node_at is the sweep's work queue, as on Order: the next unfired node's time, empty once
+    # the department has reported in or the miss has fired; a partial index keeps the scan to those rows.
+    warn_at = models.DateTimeField(_("报到预警时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("预警发出时间"), null=True, blank=True)
+    missed_at = models.DateTimeField(_("超时未报到认定时间"), null=True, blank=True)
+    next_node_at = models.DateTimeField(_("下一时间节点时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("报到")
         verbose_name_plural = pgettext_lazy("plural", "报到")
         constraints = [models.UniqueConstraint(fields=["whistle", "unit"], name="reportin_one_per_unit")]
+        indexes = [
+            models.Index(
+                fields=["next_node_at"],
+                name="reportin_next_node_due",
+                condition=Q(next_node_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.whistle} · {self.unit}"
