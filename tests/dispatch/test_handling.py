@@ -10,6 +10,7 @@ from tests.appeals.factories import at_eco, at_market, new_appeal, reload, staff
 from yousu.appeals.choices import AppealStatus
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
 from yousu.core.timestamps import payload_time
+from yousu.core.timestamps import payload_time
 from yousu.dispatch.choices import OrderRole, OrderStatus, ReplyResult, RequestStatus, ReturnReason
 from yousu.dispatch.models import AssistPart, Order, ReturnRequest
 from yousu.dispatch.services import (
