@@ -37,6 +37,7 @@ WEB_OBJECTS = {
     "supervision-urge": ({"order_id": lambda s: s.order.pk}, "supervisor"),
     "supervision-supervise": ({"order_id": lambda s: s.order.pk}, "supervisor"),
     "supervision-notice": ({"order_id": lambda s: s.order.pk}, "supervisor"),
+    "supervision-close": ({"supervision_id": lambda s: s.supervision_order.pk}, "supervisor"),
     "callback-desk-record": ({"callback_id": lambda s: s.callback.pk}, "operator"),
     "callback-desk-unreachable": ({"callback_id": lambda s: s.callback.pk}, "operator"),
     "callback-desk-send-back": ({"callback_id": lambda s: s.callback.pk}, "operator"),

@@ -568,7 +568,18 @@ class ReportInOut(serializers.ModelSerializer):
 
     class Meta:
         model = ReportIn
-        fields = ["id", "whistle", "unit", "reported_at", "reported_by", "on_site", "note"]
+        fields = [
+            "id",
+            "whistle",
+            "unit",
+            "reported_at",
+            "reported_by",
+            "on_site",
+            "note",
+            "warn_at",
+            "warned_at",
+            "missed_at",
+        ]
 
 
 class WhistleSummaryOut(serializers.Serializer):
@@ -652,7 +663,13 @@ class SupervisionOrderOut(serializers.ModelSerializer):
     unit = code_of()
     unit_name = serializers.CharField(source="unit.name")
     escalated_to = code_of(allow_null=True)  # only an escalated supervision order has one
-    appeal = serializers.CharField(source="order.appeal.code")
+    # About an order, or about a summoned department that let the report-in limit pass (吹哨未报到);
+    # the appeal is the order's or the whistle's, none for a problem a street found itself.
+    appeal = serializers.CharField(source="appeal.code", allow_null=True, help_text="相关诉求编号")
+    report_in = serializers.IntegerField(
+        source="report_in_id", allow_null=True, help_text="超时未报到的报到记录"
+    )
+    whistle = serializers.IntegerField(source="report_in.whistle_id", allow_null=True, help_text="相关吹哨")
     issued_by = serializers.StringRelatedField(allow_null=True)
     answered_by = serializers.StringRelatedField(allow_null=True)  # none until the unit answers
 
@@ -661,6 +678,8 @@ class SupervisionOrderOut(serializers.ModelSerializer):
         fields = [
             "id",
             "order",
+            "report_in",
+            "whistle",
             "appeal",
             "unit",
             "unit_name",

@@ -49,6 +49,8 @@ EVENT_LABELS = {
     "clock_resumed": gettext_lazy("恢复计时"),
     "whistle_blown": gettext_lazy("吹哨"),
     "reported_in": gettext_lazy("报到"),
+    "report_in_warned": gettext_lazy("报到预警"),
+    "report_in_missed": gettext_lazy("超时未报到"),
     "attachment_added": gettext_lazy("上传附件"),
     "urged": gettext_lazy("催办"),
     "criticism_notice": gettext_lazy("通报批评"),

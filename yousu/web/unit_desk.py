@@ -32,10 +32,11 @@ from yousu.dispatch.choices import (
     OrderStatus,
     PauseReason,
     ReplyResult,
+    ReportInState,
     RequestStatus,
     ReturnReason,
 )
-from yousu.dispatch.models import Order
+from yousu.dispatch.models import Order, ReportIn
 from yousu.dispatch.selectors import (
     NODE_NORMAL,
     NODE_OVERDUE,
@@ -62,7 +63,7 @@ from yousu.dispatch.services import (
     order_return_request,
     order_submit_assist_part,
 )
-from yousu.dispatch.whistles import DEFAULT_REPORT_IN_WITHIN, WHISTLING_KINDS
+from yousu.dispatch.whistles import DEFAULT_REPORT_IN_WITHIN, WHISTLING_KINDS, is_late, report_in_state
 from yousu.org.choices import PLATFORM_KINDS, RoleCode, UnitKind
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
@@ -178,6 +179,28 @@ def _filters(counts: dict) -> list[dict]:
     return rows
 
 
+# ---------------------------------------------------------------- summons (报到)
+
+# A missed report-in's supervision order (at most one), and the unit it was escalated to.
+SUPERVISION_PREFETCH = "supervision_orders__escalated_to"
+# The desk lists the first open summons; the whistle page has them all.
+SUMMONS_SHOWN = 10
+
+
+def report_in_row(report_in: ReportIn, now: dt.datetime) -> dict:
+    """A report-in as the desks show it: its state in words, and the supervision order its miss issued
+    (expects `supervision_orders` prefetched with SUPERVISION_PREFETCH)."""
+    state = report_in_state(report_in, now)
+    return {
+        "report_in": report_in,
+        "late": is_late(report_in),
+        "overdue": report_in.reported_at is None and report_in.whistle.report_in_due <= now,
+        "state": state,
+        "state_label": ReportInState(state).label,
+        "supervision": next(iter(report_in.supervision_orders.all()), None),
+    }
+
+
 @login_required
 def desk(request):
     unit = desk_unit(request)
@@ -189,6 +212,7 @@ def desk(request):
     page = Paginator(unit_orders(unit, statuses=statuses), PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"order": order, "countdown": countdown(order, now)} for order in page]
     counts = unit_order_counts(unit)
+    open_summons = report_ins_owed_by(unit).filter(reported_at__isnull=True)
     access_entries = None
     if unit.kind == UnitKind.COMMUNITY:
         access_entries = AccessListEntry.objects.filter(
@@ -203,7 +227,11 @@ def desk(request):
         "rows": rows,
         "labels": countdown_labels(),
         "may_whistle": unit.kind in WHISTLING_KINDS,
-        "report_ins_open": report_ins_owed_by(unit).filter(reported_at__isnull=True).count(),
+        "report_ins_open": open_summons.count(),
+        "summons": [
+            report_in_row(row, now)
+            for row in open_summons.prefetch_related(SUPERVISION_PREFETCH)[:SUMMONS_SHOWN]
+        ],
         "access_entries": access_entries,
     }
     return render(request, "web/unit/desk.html", context)
