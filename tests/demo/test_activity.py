@@ -138,6 +138,9 @@ def check_sent_back():
 def check_rules_at_work():
     # First-receiver duty: a unit's return request for its own catalog item is refused by rule.
     assert ReturnRequest.objects.filter(status=RequestStatus.REFUSED_BY_RULE).exists()
+    # A return saying another unit is responsible names it and the catalog item it relies on.
+    assert not ReturnRequest.objects.filter(reason="not_our_duty", suggested_unit__isnull=True).exists()
+    assert not ReturnRequest.objects.filter(reason="not_our_duty", basis_item__isnull=True).exists()
     assert not ReturnRequest.objects.filter(status=RequestStatus.APPROVED).exists()
     # A second caller about the same problem is linked to the appeal in handling: no order of its own.
     duplicates = Appeal.objects.filter(duplicate_of__isnull=False)
