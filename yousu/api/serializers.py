@@ -193,7 +193,19 @@ class ExtensionRequestIn(serializers.Serializer):
 class ReturnRequestIn(serializers.Serializer):
     reason = choice(ReturnReason.choices)
     explanation = Text()
-    suggested_unit = Code(queryset=units(), required=False, allow_null=True)
+    suggested_unit = Code(
+        queryset=units(),
+        required=False,
+        allow_null=True,
+        help_text="认为应当承办的单位编码；以“不属本单位职责”或“不在本单位辖区”退单时必填",
+    )
+    basis_item = Code(
+        queryset=CatalogItem.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="所依据的目录事项编码；以“不属本单位职责”或“不在本单位辖区”退单时必填",
+    )
+    basis_note = Text(required=False, help_text="依据说明")
 
 
 class AssistIn(serializers.Serializer):
@@ -214,6 +226,16 @@ class AssistPartIn(serializers.Serializer):
 class ReviewIn(serializers.Serializer):
     approve = Flag(help_text="true 同意，false 驳回（或退回重办）")
     note = Text(required=False)
+
+
+class ReturnReviewIn(ReviewIn):
+    may_file_again = serializers.BooleanField(
+        required=False, default=False, help_text="驳回时允许申请单位就此工单再申请一次退单"
+    )
+
+
+class ReturnReopenIn(serializers.Serializer):
+    note = Text(help_text="允许再次申请退单的理由")
 
 
 class OrderReviewIn(ReviewIn):
@@ -473,7 +495,11 @@ class EventOut(serializers.ModelSerializer):
 class ReturnRequestOut(serializers.ModelSerializer):
     unit = code_of()
     suggested_unit = code_of(allow_null=True)
+    basis_item = code_of(allow_null=True)
     counts_against_unit = serializers.BooleanField(read_only=True)
+    may_file_again = serializers.BooleanField(
+        read_only=True, help_text="派单单位已允许就此工单再申请一次退单"
+    )
 
     class Meta:
         model = ReturnRequest
@@ -484,11 +510,16 @@ class ReturnRequestOut(serializers.ModelSerializer):
             "reason",
             "explanation",
             "suggested_unit",
+            "basis_item",
+            "basis_note",
             "status",
             "requested_at",
             "reviewed_at",
             "review_note",
             "counts_against_unit",
+            "may_file_again",
+            "reopened_at",
+            "reopen_note",
         ]
 
 
