@@ -18,6 +18,8 @@ from yousu.appeals.models import Attachment, PersonalDataAccess
 from yousu.dispatch.choices import OrderStatus, RequestStatus
 from yousu.dispatch.models import AssistPart, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
 from yousu.dispatch.services import appeal_dispatch, order_accept, order_forward, order_pause
+from yousu.dispatch.whistles import whistle_blow
+from yousu.supervision.report_ins import sweep_report_ins
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 MINUTE = dt.timedelta(minutes=1)
@@ -369,6 +371,42 @@ def test_a_street_blows_the_whistle_and_a_department_reports_in(world):
     # A unit that was not summoned cannot report in to it.
     west = client_of(world.people.west_market_handler)
     assert west.post(f"/unit/whistles/{whistle.pk}/report-in/", {"on_site": "x"}).status_code == 404
+
+
+def test_a_summoned_department_sees_its_limit_the_warning_and_the_escalation(world, eco):
+    u = world.units
+    street = client_of(world.people.street_leader)
+    blown = at(2026, 3, 10, 9, 0)
+    with frozen(blown):
+        whistle = whistle_blow(
+            by=world.people.street_leader,
+            problem="占道经营和油烟，街道无执法权",
+            departments=[u.east_eco, u.east_market],
+            report_in_within=dt.timedelta(hours=24),
+        )
+    sweep_report_ins(now=blown + dt.timedelta(hours=12))  # the warning
+    with frozen(blown + dt.timedelta(hours=13)):
+        html = html_of(eco.get("/unit/"))
+        summons = re.search(r'<table id="summons".*?</table>', html, re.S).group(0)
+        assert "2026-03-11 09:00" in summons and 'data-state="warned"' in summons
+        assert "临近报到时限，03-10 21:00 已预警" in summons and u.east_street.name in summons
+    sweep_report_ins(now=blown + dt.timedelta(hours=24))  # the limit passes: escalated
+    with frozen(blown + dt.timedelta(hours=25)):
+        html = html_of(eco.get("/unit/whistles/"))
+        row = re.search(rf'<tr data-whistle="{whistle.pk}">.*?</tr>', html, re.S).group(0)
+        assert 'data-state="missed"' in row and "超时未报到" in row
+        assert f"已下发督办单并提级至{u.east_platform.name}（待反馈）" in row
+        # The street sees which department let the limit pass and where it was escalated.
+        html = html_of(street.get("/unit/whistles/"))
+        eco_row = re.search(rf'data-unit="{u.east_eco.code}">(.*?)</li>', html, re.S).group(1)
+        assert "未报到，已超时" in eco_row and f"提级至{u.east_platform.name}" in eco_row
+        with frozen(blown + dt.timedelta(hours=26)):
+            eco.post(f"/unit/whistles/{whistle.pk}/report-in/", {"on_site": "执法队张三"})
+    html = html_of(eco.get("/unit/"))
+    assert 'id="summons"' not in html  # nothing left to report in to
+    html = html_of(street.get("/unit/whistles/"))
+    eco_row = re.search(rf'data-unit="{u.east_eco.code}">(.*?)</li>', html, re.S).group(1)
+    assert "逾时" in eco_row and "已下发督办单" in eco_row
 
 
 def test_a_department_may_not_blow_the_whistle(world, eco):
