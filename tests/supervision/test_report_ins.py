@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import IntegrityError, transaction
 
 from tests.appeals.factories import new_appeal, reload, staff
@@ -311,3 +312,21 @@ def test_a_supervision_order_names_an_order_or_a_report_in_and_a_report_in_has_o
         SupervisionOrder.objects.create(**fields)
     with transaction.atomic(), pytest.raises(IntegrityError):
         SupervisionOrder.objects.create(report_in=missed.report_in, **fields)
+
+
+def test_the_admin_lists_a_missed_report_ins_supervision_order_to_its_citys_staff_only(
+    client, world, north, missed
+):
+    view = Permission.objects.filter(codename="view_supervisionorder")
+    for staff_member in (north.supervisor, world.people.supervisor):
+        Person.objects.filter(pk=staff_member.pk).update(is_staff=True)
+        staff_member.user_permissions.add(*view)
+    url = f"/admin/supervision/supervisionorder/{missed.pk}/change/"
+    client.force_login(north.supervisor)
+    assert (
+        world.units.east_eco.name not in client.get("/admin/supervision/supervisionorder/").content.decode()
+    )
+    assert client.get(url).status_code in (302, 404)
+    client.force_login(world.people.supervisor)
+    assert world.units.east_eco.name in client.get("/admin/supervision/supervisionorder/").content.decode()
+    assert client.get(url).status_code == 200
