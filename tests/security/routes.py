@@ -20,6 +20,7 @@ WEB_OBJECTS = {
     "dispatch-withdraw": ({"code": lambda s: s.appeal.code}, "dispatcher"),
     "dispatch-consult": ({"code": lambda s: s.appeal.code}, "dispatcher"),
     "dispatch-review-return": ({"pk": lambda s: s.return_request.pk}, "east_dispatcher"),
+    "dispatch-reopen-return": ({"pk": lambda s: s.return_request.pk}, "east_dispatcher"),
     "dispatch-review-extension": ({"pk": lambda s: s.extension_request.pk}, "east_dispatcher"),
     "dispatch-review-reply": ({"pk": lambda s: s.order.pk}, "east_dispatcher"),
     "dispatch-decide-consultation": ({"pk": lambda s: s.consultation.pk}, "dispatcher"),

@@ -190,7 +190,12 @@ def test_a_return_that_the_catalog_contradicts_is_refused_by_rule_and_said_so(wo
     html = html_of(
         eco.post(
             f"/unit/orders/{order.pk}/return-request/",
-            {"reason": "not_our_duty", "explanation": "不归我们管"},
+            {
+                "reason": "not_our_duty",
+                "explanation": "不归我们管",
+                "suggested_unit": world.units.east_market.pk,
+                "basis_item": world.items.fumes.pk,
+            },
             follow=True,
         )
     )
@@ -204,10 +209,17 @@ def test_a_return_request_waits_for_review_and_accepting_meanwhile_is_refused(wo
     order = at_eco(world)[1]
     eco.post(
         f"/unit/orders/{order.pk}/return-request/",
-        {"reason": "wrong_area", "explanation": "地址在西区", "suggested_unit": world.units.west_eco.pk},
+        {
+            "reason": "wrong_area",
+            "explanation": "地址在西区",
+            "suggested_unit": world.units.west_eco.pk,
+            "basis_item": world.items.fumes.pk,
+            "basis_note": "西区的店",
+        },
     )
     request = ReturnRequest.objects.get()
     assert (request.status, request.suggested_unit) == (RequestStatus.PENDING, world.units.west_eco)
+    assert (request.basis_item, request.basis_note) == (world.items.fumes, "西区的店")
     html = html_of(eco.get(f"/unit/orders/{order.pk}/"))
     assert 'id="accept-form"' not in html and "待审核" in html
     html = html_of(eco.post(f"/unit/orders/{order.pk}/accept/", follow=True))
@@ -215,6 +227,45 @@ def test_a_return_request_waits_for_review_and_accepting_meanwhile_is_refused(wo
     # Without an explanation the domain refuses.
     html = html_of(eco.post(f"/unit/orders/{order.pk}/return-request/", {"reason": "duplicate"}, follow=True))
     assert "必须说明退单理由" in html
+
+
+def test_the_return_form_picks_the_responsible_unit_and_the_catalog_item_by_name(world, eco):
+    u = world.units
+    order = at_eco(world)[1]
+    html = html_of(eco.get(f"/unit/orders/{order.pk}/"))
+    form = re.search(r'id="return-form">(.*?)</form>', html, re.S).group(1)
+    units = re.search(r'name="suggested_unit">(.*?)</select>', form, re.S).group(1)
+    # The unit tree under the platforms that dispatch to it, by name; neither a platform nor the unit
+    # itself may be picked, and a community sits indented under its street.
+    assert f'<optgroup label="{u.east_platform.name}">' in units
+    assert f'<option value="{u.east_market.pk}">{u.east_market.name}</option>' in units
+    assert f'<option value="{u.east_community.pk}">\u3000{u.east_community.name}</option>' in units
+    assert f'value="{u.east_platform.pk}"' not in units and f'value="{u.east_eco.pk}"' not in units
+    assert u.east_market.code not in units
+    items = re.search(r'name="basis_item">(.*?)</select>', form, re.S).group(1)
+    assert '<optgroup label="生态环境 / 大气污染">' in items
+    assert f'<option value="{world.items.fumes.pk}" selected>{world.items.fumes.name}</option>' in items
+    assert world.items.fumes.code not in items
+    # Naming nobody is refused, and nothing is filed.
+    html = html_of(
+        eco.post(
+            f"/unit/orders/{order.pk}/return-request/",
+            {"reason": "not_our_duty", "explanation": "这是街办和社区就能解决的事情"},
+            follow=True,
+        )
+    )
+    assert "须选择你认为应当承办的单位" in html and not ReturnRequest.objects.exists()
+    # Once refused, the page warns that a second return would be refused by rule.
+    eco.post(
+        f"/unit/orders/{order.pk}/return-request/",
+        {
+            "reason": "not_our_duty",
+            "explanation": "不归我们管",
+            "suggested_unit": u.east_market.pk,
+            "basis_item": world.items.fumes.pk,
+        },
+    )
+    assert 'id="return-repeat"' in html_of(eco.get(f"/unit/orders/{order.pk}/"))
 
 
 def test_an_extension_is_requested_and_a_deadline_before_the_current_one_is_refused(world, eco):

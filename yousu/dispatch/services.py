@@ -63,6 +63,7 @@ from .models import (
     Order,
     ReturnRequest,
 )
+from .selectors import latest_decided_return
 
 logger = logging.getLogger(__name__)
 
@@ -1191,16 +1192,6 @@ def _check_return_claim(
             )
 
 
-def _earlier_return(order: Order) -> ReturnRequest | None:
-    """The unit's latest decided return on this order, if it filed one."""
-    return (
-        order.return_requests.filter(unit_id=order.unit_id)
-        .exclude(status=RequestStatus.PENDING)
-        .order_by("-requested_at", "-id")
-        .first()
-    )
-
-
 def _return_refused_by_rule(
     order: Order, reason: str, suggested: Unit | None, basis_item: CatalogItem | None
 ) -> tuple[str, str]:
@@ -1222,7 +1213,7 @@ def _return_refused_by_rule(
             % {"item": appeal.item.name, "owner": answer.unit.name, "unit": suggested.name},
             "pushdown",
         )
-    earlier = _earlier_return(order)
+    earlier = latest_decided_return(order)
     if earlier is not None and not earlier.may_file_again:
         return (
             _(

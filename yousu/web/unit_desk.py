@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from yousu.appeals.models import Attachment
 from yousu.appeals.selectors import citizen_for, events_of
 from yousu.appeals.services import AttachmentIn
-from yousu.catalog.models import AccessListEntry
+from yousu.catalog.models import AccessListEntry, CatalogItem
 from yousu.catalog.selectors import access_lists_covering
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import (
@@ -45,6 +45,7 @@ from yousu.dispatch.selectors import (
     NODE_YELLOW,
     clock_deadline,
     departments_to_summon,
+    latest_decided_return,
     report_ins_owed_by,
     time_node,
     unit_order_counts,
@@ -70,6 +71,7 @@ from yousu.org.selectors import units_visible_to
 
 from .actions import attempt
 from .events import event_label
+from .pickers import catalog_items, unit_tree
 
 PER_PAGE = 100
 # The queue's filters: the running orders by default, each state, or everything.
@@ -320,6 +322,7 @@ def order_page(request, order_id: int):
         .order_by("dispatched_at")
     )
     units = Unit.objects.filter(is_active=True).exclude(kind__in=PLATFORM_KINDS).order_by("path")
+    offers_return = "return" in actions
     context = {
         "order": order,
         "appeal": appeal,
@@ -330,14 +333,21 @@ def order_page(request, order_id: int):
         "events": _events(order),
         "others": others,
         "helpers": helpers,
-        "return_requests": order.return_requests.select_related("suggested_unit", "requested_by"),
+        "return_requests": order.return_requests.select_related(
+            "suggested_unit", "basis_item", "requested_by"
+        ),
         "extension_requests": order.extension_requests.select_related("requested_by"),
         "pause": order.pauses.filter(ended_at__isnull=True).first() if order.paused_at else None,
         "actions": actions,
         "return_reasons": ReturnReason.choices,
         "reply_results": ReplyResult.choices,
         "pause_reasons": PauseReason.choices,
-        "suggestable_units": units.exclude(pk=order.unit_id) if "return" in actions else (),
+        # A return names the unit held responsible and the catalog item relied on, picked by name.
+        "responsible_units": unit_tree(appeal.jurisdiction, exclude=(order.unit_id,))
+        if offers_return
+        else (),
+        "basis_items": catalog_items(appeal.jurisdiction) if offers_return else (),
+        "return_repeats": offers_return and _return_repeats(order),
         "assist_units": units.exclude(pk=order.unit_id) if "assist" in actions else (),
         "assist_roles": [
             (OrderRole.ASSIST, OrderRole.ASSIST.label),
@@ -381,6 +391,20 @@ def _unit_from(request, name: str) -> Unit | None:
     return Unit.objects.filter(pk=int(value)).first()
 
 
+def _item_from(request, name: str) -> CatalogItem | None:
+    value = request.POST.get(name) or ""
+    if not value.isdigit():
+        return None
+    return CatalogItem.objects.filter(pk=int(value)).first()
+
+
+def _return_repeats(order: Order) -> bool:
+    """Whether a return filed now would be the unit's second on the order without the dispatcher's
+    leave: the page says so before the unit files one that counts against it."""
+    earlier = latest_decided_return(order)
+    return earlier is not None and not earlier.may_file_again
+
+
 @login_required
 @require_POST
 def accept(request, order_id: int):
@@ -406,6 +430,8 @@ def return_request(request, order_id: int):
             reason=post.get("reason", ""),
             explanation=post.get("explanation", ""),
             suggested_unit=_unit_from(request, "suggested_unit"),
+            basis_item=_item_from(request, "basis_item"),
+            basis_note=post.get("basis_note", ""),
         )
         if made.status == RequestStatus.REFUSED_BY_RULE:
             # Filed and refused at once: the refusal is the outcome, and it counts against the unit.
