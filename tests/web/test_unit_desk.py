@@ -445,7 +445,7 @@ def test_a_summoned_department_sees_its_limit_the_warning_and_the_escalation(wor
     with frozen(blown + dt.timedelta(hours=25)):
         html = html_of(eco.get("/unit/whistles/"))
         row = re.search(rf'<tr data-whistle="{whistle.pk}">.*?</tr>', html, re.S).group(0)
-        assert 'data-state="missed"' in row and "超时未报到" in row
+        assert 'data-state="missed"' in row and "超时未报到" in row and "03-10 21:00 已预警" in row
         assert f"已下发督办单并提级至{u.east_platform.name}（待反馈）" in row
         # The street sees which department let the limit pass and where it was escalated.
         html = html_of(street.get("/unit/whistles/"))

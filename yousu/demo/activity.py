@@ -759,6 +759,7 @@ class Simulation:
         }
         self.answer_rng = random.Random(ANSWER_SEED)
         self.report_in_rng = random.Random(REPORT_IN_SEED)
+        self.someone_never_came = False
 
     # ------------------------------------------------------------ scheduling
 
@@ -1243,6 +1244,12 @@ class Simulation:
                 if number == 1 and self.rng.random() < 0.5
                 else self.rng.uniform(1, 20)
             )
+            if number == 1 and not self.someone_never_came and department.code.startswith(HOME_DISTRICT):
+                # One department of the walk never comes: the sweep warns it, then escalates it, and
+                # the supervision desk and its unit desk (a demo login's: the home district's urban
+                # management) show a summons still missing (吹哨之后).
+                self.someone_never_came = True
+                continue
             self.at(self.clock.moment + dt.timedelta(hours=hours), self.report_in, whistle, department)
 
     def report_in(self, whistle: Whistle, department: Unit) -> None:
