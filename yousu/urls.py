@@ -39,6 +39,11 @@ urlpatterns = [
     path("supervision/orders/<int:order_id>/urge/", supervision.urge, name="supervision-urge"),
     path("supervision/orders/<int:order_id>/supervise/", supervision.supervise, name="supervision-supervise"),
     path("supervision/orders/<int:order_id>/notice/", supervision.notice, name="supervision-notice"),
+    path(
+        "supervision/supervision-orders/<int:supervision_id>/close/",
+        supervision.close,
+        name="supervision-close",
+    ),
     path("callback/<str:token>/", callbacks.answer, name="callback-answer"),
     path("intake/", include("yousu.web.intake_urls")),
     path("dispatch/", include("yousu.web.dispatch_urls")),

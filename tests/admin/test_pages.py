@@ -15,6 +15,7 @@ from yousu.catalog.services import (
     access_list_establish,
     access_list_propose,
     access_list_yearly_review,
+    delegation_exception_request,
 )
 from yousu.intelligence.places import place_name_create
 from yousu.org.calendar import calendar_override_set
@@ -35,6 +36,7 @@ REGISTERED = [
     "catalog.accesslistchange",
     "catalog.accesslistentry",
     "catalog.accesslistreview",
+    "catalog.delegationexception",
 ]
 READ_ONLY = {"catalog.accesslistentry", "catalog.accesslistreview"}
 NOT_DELETABLE = [
@@ -46,6 +48,7 @@ NOT_DELETABLE = [
     "catalog.accesslistchange",
     "catalog.accesslistentry",
     "catalog.accesslistreview",
+    "catalog.delegationexception",
 ]
 
 
@@ -69,6 +72,9 @@ def everything(city, catalog, rule, assignment, root, root2):
         area=city.city, date=dt.date(2026, 3, 10), is_workday=False, reason="暴雨停工", by=root
     )
     place_name_create(area=city.street, name="东关大街", kind="road")
+    delegation_exception_request(
+        item=catalog.item, area=city.street, unit=city.street_office, reason="街道配有油烟检测人员", by=root
+    )
 
 
 def test_every_model_of_org_and_catalog_is_registered():

@@ -216,10 +216,16 @@ def test_return_request_and_the_dispatchers_approval(api, world, handled):
     asked = api.post(
         order_path(handled.order, "return-request"),
         p.east_eco_handler,
-        {"reason": "wrong_area", "explanation": "地点在西区"},
+        {
+            "reason": "wrong_area",
+            "explanation": "地点在西区",
+            "suggested_unit": "C-W-eco",
+            "basis_item": "D1-01-01",
+        },
     )
     assert asked.status == 201, asked.body
     assert asked.body["status"] == "pending"
+    assert (asked.body["suggested_unit"], asked.body["basis_item"]) == ("C-W-eco", "D1-01-01")
     request = ReturnRequest.objects.get(pk=asked.body["id"])
     refused = api.post(
         f"/api/v1/return-requests/{request.pk}/review/", p.east_eco_handler, {"approve": True, "note": "x"}
@@ -240,10 +246,57 @@ def test_a_return_that_pushes_a_department_item_down_is_refused_by_rule(api, wor
     answer = api.post(
         order_path(handled.order, "return-request"),
         world.people.east_eco_handler,
-        {"reason": "not_our_duty", "explanation": "街道就能解决", "suggested_unit": "C-E-1"},
+        {
+            "reason": "not_our_duty",
+            "explanation": "街道就能解决",
+            "suggested_unit": "C-E-1",
+            "basis_item": "D1-01-01",
+        },
     )
     assert answer.status == 201
     assert (answer.body["status"], answer.body["counts_against_unit"]) == ("refused_by_rule", True)
+    attempt = handled.appeal.events.get(action="pushdown_refused")
+    assert (attempt.payload["via"], attempt.payload["unit"]) == ("return", "C-E-1")
+
+
+def test_a_return_naming_nobody_is_a_400_naming_the_field(api, world, handled):
+    path = order_path(handled.order, "return-request")
+    body = {"reason": "not_our_duty", "explanation": "这是街办和社区就能解决的事情"}
+    answer = api.post(path, world.people.east_eco_handler, body)
+    assert answer.status == 400 and answer.error["field"] == "suggested_unit"
+    answer = api.post(path, world.people.east_eco_handler, {**body, "suggested_unit": "C-E-market"})
+    assert answer.status == 400 and answer.error["field"] == "basis_item"
+    assert not ReturnRequest.objects.exists()
+
+
+def test_the_dispatcher_lets_the_unit_file_one_more_return(api, world, handled):
+    p = world.people
+    path = order_path(handled.order, "return-request")
+    body = {
+        "reason": "wrong_area",
+        "explanation": "地点在西区",
+        "suggested_unit": "C-W-eco",
+        "basis_item": "D1-01-01",
+    }
+    first = api.post(path, p.east_eco_handler, body).body
+    review = f"/api/v1/return-requests/{first['id']}/review/"
+    refused = api.post(review, p.east_dispatcher, {"approve": False, "note": "地点在东区"})
+    assert (refused.status, refused.body["may_file_again"]) == (200, False)
+    second = api.post(path, p.east_eco_handler, body)
+    assert second.body["status"] == "refused_by_rule"  # one return per order and unit
+    reopen = f"/api/v1/return-requests/{second.body['id']}/reopen/"
+    assert_refused(api.post(reopen, p.east_eco_handler, {"note": "让我再申请"}), (403,))
+    assert api.post(reopen, p.east_dispatcher, {}).error["field"] == "note"
+    reopened = api.post(reopen, p.east_dispatcher, {"note": "可以补充材料后重新申请"})
+    assert (reopened.status, reopened.body["may_file_again"]) == (200, True), reopened.body
+    third = api.post(path, p.east_eco_handler, body)
+    assert third.body["status"] == "pending"
+    again = api.post(
+        f"/api/v1/return-requests/{third.body['id']}/review/",
+        p.east_dispatcher,
+        {"approve": False, "note": "仍在东区", "may_file_again": True},
+    )
+    assert again.body["may_file_again"] is True
 
 
 def test_return_request_is_refused_to_a_supervisor_and_unknown_elsewhere(api, world, handled):
@@ -255,7 +308,12 @@ def test_return_request_is_refused_to_a_supervisor_and_unknown_elsewhere(api, wo
         api.post(order_path(handled.order, "return-request"), world.people.west_market_handler, body), (404,)
     )
     request = order_return_request(
-        order=handled.order, by=world.people.east_eco_handler, reason="wrong_area", explanation="不在辖区"
+        order=handled.order,
+        by=world.people.east_eco_handler,
+        reason="wrong_area",
+        explanation="不在辖区",
+        suggested_unit=world.units.west_eco,
+        basis_item=world.items.fumes,
     )
     review = api.post(
         f"/api/v1/return-requests/{request.pk}/review/",

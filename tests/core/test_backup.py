@@ -164,6 +164,8 @@ def test_every_row_a_migration_creates_counts_as_seeded():
         "catalog.accesslistchange",
         "catalog.accesslistapproval",
         "dispatch.order",
+        # dispatch 0004 gives existing report-ins their warning time and puts the open ones on the queue.
+        "dispatch.reportin",
         # appeals 0003 gives existing appeals their jurisdiction, reading units and areas.
         "appeals.appeal",
         "org.unit",

@@ -319,6 +319,15 @@ def test_next_year_is_checked_in_december(city, admin_person):
     assert only(cd.check_calendars(today=dt.date(2031, 12, 1))).status == cd.OK
 
 
+def test_a_provisional_next_year_is_a_warning_until_confirmed(city, admin_person):
+    calendar_year_declare(area=city, year=2031, source="测试", by=admin_person)
+    calendar_year_declare(area=city, year=2032, source="已录入元旦", by=admin_person, provisional=True)
+    finding = only(cd.check_calendars(today=dt.date(2031, 12, 1)))
+    assert finding.status == cd.WARN and "临时声明" in finding.message and "DC" in finding.message
+    calendar_year_declare(area=city, year=2032, source="测试：国办发明电", by=admin_person)
+    assert only(cd.check_calendars(today=dt.date(2031, 12, 1))).status == cd.OK
+
+
 def test_city_without_its_own_calendar_uses_default_hours(city):
     finding = only(cd.check_calendars(today=dt.date(2026, 6, 1)))  # a year the package covers
     assert finding.status == cd.WARN and "08:30" in finding.message

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import socket
+from unittest import mock
 
 import pytest
 from django.conf import settings as django_settings
@@ -16,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.appeals.factories import at_eco, new_appeal
 from yousu.dispatch.models import Order
 from yousu.notifications.models import Notification
+from yousu.org.services import area_create
 from yousu.supervision.jobs import LAST_SWEEP_KEY
 
 
@@ -181,3 +183,24 @@ def test_with_a_redis_broker_the_queue_answers_and_its_depth_is_reported(client,
     finally:
         broker.delete("celery")
         broker.close()
+
+
+# -- /healthz: the working calendar ------------------------------------------------------------------
+
+
+def test_healthz_names_an_undeclared_next_year_from_december_as_a_warning_not_a_failure(client, db, settings):
+    settings.CELERY_BROKER_URL = ""
+    swept(5)
+    area_create(code="H", name="健康市", kind="city")
+    november = timezone.make_aware(dt.datetime(2026, 11, 30, 12, 0))
+    december = timezone.make_aware(dt.datetime(2026, 12, 1, 9, 0))
+    with mock.patch("django.utils.timezone.now", return_value=november):
+        body = client.get("/healthz").json()
+    assert body["working_calendar"] == "ok" and "warnings" not in body
+    with mock.patch("django.utils.timezone.now", return_value=december):
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and "failed" not in body
+    assert body["working_calendar"] == [{"city": "H", "year": 2027, "state": "undeclared"}]
+    assert body["warnings"] == ["working_calendar"]

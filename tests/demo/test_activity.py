@@ -138,6 +138,9 @@ def check_sent_back():
 def check_rules_at_work():
     # First-receiver duty: a unit's return request for its own catalog item is refused by rule.
     assert ReturnRequest.objects.filter(status=RequestStatus.REFUSED_BY_RULE).exists()
+    # A return saying another unit is responsible names it and the catalog item it relies on.
+    assert not ReturnRequest.objects.filter(reason="not_our_duty", suggested_unit__isnull=True).exists()
+    assert not ReturnRequest.objects.filter(reason="not_our_duty", basis_item__isnull=True).exists()
     assert not ReturnRequest.objects.filter(status=RequestStatus.APPROVED).exists()
     # A second caller about the same problem is linked to the appeal in handling: no order of its own.
     duplicates = Appeal.objects.filter(duplicate_of__isnull=False)
@@ -152,6 +155,20 @@ def check_rules_at_work():
         whistle.blown_by_unit.kind == "street"
         and whistle.report_ins.filter(reported_at__isnull=False).exists()
     )
+    # 吹哨之后: one department never came; the sweep warned it, then escalated it to the unit above,
+    # and the supervision desk and the department's unit desk (a demo login's) show it.
+    missing = whistle.report_ins.get(reported_at__isnull=True)
+    assert missing.warned_at < missing.missed_at and missing.next_node_at is None
+    assert missing.supervision_orders.get().escalated_to == missing.unit.parent
+    supervisor, department = Client(), Client()
+    supervisor.force_login(Person.objects.get(username="supervisor"))
+    department.force_login(
+        Person.objects.filter(unit=missing.unit, is_demo=True)
+        .exclude(username__startswith=ACTOR_PREFIX)
+        .first()
+    )
+    assert f'data-report-in="{missing.pk}" data-state="missed"' in supervisor.get("/supervision/").text
+    assert f'data-whistle="{whistle.pk}" data-state="missed"' in department.get("/unit/").text
 
 
 def check_demo_people():

@@ -331,7 +331,12 @@ def test_after_an_approved_return_the_decision_dispatches_the_appeal_again(world
     appeal = new_appeal(world, item=world.items.dust)
     first = appeal_dispatch(appeal=appeal, by=p.dispatcher, unit=u.city_eco, reason="扬尘先派环境局")
     request = order_return_request(
-        order=first, by=eco_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="工地扬尘归建设部门"
+        order=first,
+        by=eco_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="工地扬尘归供水企业的施工方",
+        suggested_unit=u.water,
+        basis_item=world.items.dust,
     )
     return_request_review(request=request, by=p.dispatcher, approve=True, note="同意，另行会商")
     appeal.refresh_from_db()

@@ -162,15 +162,16 @@ def test_override_with_a_reason_is_recorded_on_the_order_and_in_the_event(world)
 
 def test_override_below_a_platform_when_the_catalog_names_a_unit_elsewhere(world):
     # The city overrode the catalog (a city enterprise) to the east district; the district may still
-    # send it on, with a reason, although the catalog's unit is not below it.
+    # send it on, with a reason, although the catalog's unit is not below it (to a department: sending
+    # an enterprise's item to a street is a push-down, tests/dispatch/test_pushdown.py).
     p, u = world.people, world.units
     appeal = new_appeal(world, item=world.items.water_outage)
     city_order = appeal_dispatch(appeal=appeal, by=p.dispatcher, unit=u.east_platform, reason="区内管网")
-    street_order = order_forward(
-        order=city_order, by=p.east_dispatcher, unit=u.east_street, reason="属地协调"
+    market_order = order_forward(
+        order=city_order, by=p.east_dispatcher, unit=u.east_market, reason="管网施工占道"
     )
-    assert street_order.unit == u.east_street
-    assert street_order.override_reason == "属地协调"
+    assert market_order.unit == u.east_market
+    assert market_order.override_reason == "管网施工占道"
 
 
 def deadlines(order: Order):
@@ -270,6 +271,7 @@ def test_a_refused_push_down_is_recorded_although_the_dispatch_is_rolled_back(wo
         "unit_id": u.east_community.pk,
         "from_unit": u.east_street.code,
         "item": world.items.parking.code,
+        "via": "access_list",
     }
     assert "准入清单" in attempt.reason
     # The rest of the refused forward left nothing behind: one forward, the district platform's.

@@ -42,6 +42,8 @@ def test_fumes_case(world):
         by=p.east_market_handler,
         reason=ReturnReason.NOT_OUR_DUTY,
         explanation="油烟污染不属于职责范围",
+        suggested_unit=u.east_eco,
+        basis_item=world.items.fumes,
     )
     assert first.status == RequestStatus.PENDING
     return_request_review(
@@ -56,9 +58,12 @@ def test_fumes_case(world):
         reason=ReturnReason.NOT_OUR_DUTY,
         explanation="这是街办和社区就能解决的事情",
         suggested_unit=u.east_street,
+        basis_item=world.items.fumes,
     )
     assert second.status == RequestStatus.REFUSED_BY_RULE
     assert "防止层层向基层转嫁责任" in second.review_note
+    pushdown = appeal.events.get(action="pushdown_refused")
+    assert (pushdown.payload["via"], pushdown.payload["unit"]) == ("return", u.east_street.code)
     refused = ReturnRequest.objects.filter(unit=u.east_market)
     assert sum(r.counts_against_unit for r in refused) == 2
 
@@ -87,6 +92,7 @@ def test_fumes_case(world):
         "return_refused",
         "return_requested",
         "return_refused_by_rule",
+        "pushdown_refused",
         "criticism_notice",
         "accepted",
         "replied",

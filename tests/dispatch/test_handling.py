@@ -9,6 +9,7 @@ from django.utils import timezone
 from tests.appeals.factories import at_eco, at_market, new_appeal, reload, staff
 from yousu.appeals.choices import AppealStatus
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.core.timestamps import payload_time
 from yousu.dispatch.choices import OrderRole, OrderStatus, ReplyResult, RequestStatus, ReturnReason
 from yousu.dispatch.models import AssistPart, Order, ReturnRequest
 from yousu.dispatch.services import (
@@ -251,7 +252,7 @@ def test_extension_before_the_deadline_for_a_later_time_and_approval_moves_the_d
     assert reviewed.status == RequestStatus.APPROVED and reviewed.reviewed_by == p.east_dispatcher
     assert reload(order).completion_due == until
     event = events(order, "extension_approved").get()
-    assert event.payload["to"] == until.isoformat()
+    assert event.payload["to"] == payload_time(until)
     with pytest.raises(DomainError):
         extension_request_review(request=request, by=p.east_dispatcher, approve=True)
 
@@ -438,7 +439,12 @@ def test_one_pending_return_at_a_time_and_no_accepting_meanwhile(world):
     p = world.people
     _city, order = at_market(world)
     request = order_return_request(
-        order=order, by=p.east_market_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="油烟归环保"
+        order=order,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="油烟归环保",
+        suggested_unit=world.units.east_eco,
+        basis_item=world.items.fumes,
     )
     assert request.status == RequestStatus.PENDING and not request.counts_against_unit
     with pytest.raises(DomainError) as refused:
@@ -456,7 +462,12 @@ def test_approved_return_of_a_forwarded_order_goes_back_to_the_unit_that_forward
     p, u = world.people, world.units
     city_order, order = at_market(world)
     request = order_return_request(
-        order=order, by=p.east_market_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="油烟归环保"
+        order=order,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="油烟归环保",
+        suggested_unit=world.units.east_eco,
+        basis_item=world.items.fumes,
     )
     with pytest.raises(DomainError) as refused:
         return_request_review(request=request, by=p.east_dispatcher, approve=True, note="")
@@ -494,7 +505,8 @@ def test_approved_return_of_a_platform_dispatch_puts_the_appeal_back_to_the_disp
         by=city_eco_handler,
         reason=ReturnReason.NOT_OUR_DUTY,
         explanation="属区级环保",
-        suggested_unit=u.east_platform,
+        suggested_unit=u.east_eco,
+        basis_item=world.items.fumes,
     )
     assert request.status == RequestStatus.PENDING
     return_request_review(request=request, by=p.dispatcher, approve=True, note="同意退回")
@@ -510,7 +522,12 @@ def test_refused_return_leaves_the_unit_owning_the_order_and_counts_against_it(w
     p, u = world.people, world.units
     _city, order = at_market(world)
     request = order_return_request(
-        order=order, by=p.east_market_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="油烟归环保"
+        order=order,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="油烟归环保",
+        suggested_unit=world.units.east_eco,
+        basis_item=world.items.fumes,
     )
     refused = return_request_review(
         request=request, by=p.east_dispatcher, approve=False, note="经营行为归市场监管"
@@ -535,6 +552,7 @@ def test_pushing_a_department_item_to_the_street_is_refused_by_rule(world):
             reason=reason,
             explanation="街道社区就能解决",
             suggested_unit=suggested,
+            basis_item=world.items.fumes,
         )
         assert request.status == RequestStatus.REFUSED_BY_RULE
         assert request.counts_against_unit
@@ -558,6 +576,7 @@ def test_a_street_item_may_be_suggested_for_the_street(world):
         reason=ReturnReason.NOT_OUR_DUTY,
         explanation="小区停车归街道",
         suggested_unit=u.east_street,
+        basis_item=world.items.parking,
     )
     assert request.status == RequestStatus.PENDING
 
@@ -566,13 +585,19 @@ def test_not_our_duty_from_the_very_unit_the_catalog_names_is_refused_by_rule(wo
     p = world.people
     _city, order = at_eco(world)
     request = order_return_request(
-        order=order, by=p.east_eco_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="不归我们管"
+        order=order,
+        by=p.east_eco_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="不归我们管",
+        suggested_unit=world.units.east_market,
+        basis_item=world.items.fumes,
     )
     assert request.status == RequestStatus.REFUSED_BY_RULE and request.counts_against_unit
     assert world.units.east_eco.name in request.review_note
-    # Another listed reason from the same unit is for the dispatcher to judge.
+    # Another listed reason from the same unit (on another order) is for the dispatcher to judge.
+    _city, other = at_eco(world)
     duplicate = order_return_request(
-        order=order, by=p.east_eco_handler, reason=ReturnReason.DUPLICATE, explanation="与另一工单重复"
+        order=other, by=p.east_eco_handler, reason=ReturnReason.DUPLICATE, explanation="与另一工单重复"
     )
     assert duplicate.status == RequestStatus.PENDING
 

@@ -32,6 +32,7 @@ from yousu.dispatch.services import (
     order_review,
     order_send_back,
     order_submit_assist_part,
+    return_request_reopen,
     return_request_review,
     reviewing_platform,
 )
@@ -240,9 +241,10 @@ class AppealLifecycle(RuleBasedStateMachine):
         who=WHO,
         reason=st.sampled_from([*ReturnReason.values, "bogus"]),
         suggested=UNIT,
+        basis=st.one_of(st.none(), st.sampled_from(ITEMS)),
         with_explanation=st.booleans(),
     )
-    def return_request(self, index, who, reason, suggested, with_explanation):
+    def return_request(self, index, who, reason, suggested, basis, with_explanation):
         order = self.order(index)
         if order is not None:
             by = self.person(who, order)
@@ -254,18 +256,29 @@ class AppealLifecycle(RuleBasedStateMachine):
                     reason=reason,
                     explanation=explanation,
                     suggested_unit=self.unit(suggested),
+                    basis_item=getattr(self.world.items, basis) if basis else None,
                 )
             )
 
-    @rule(index=ORDER, who=WHO, approve=st.booleans())
-    def return_review(self, index, who, approve):
+    @rule(index=ORDER, who=WHO, approve=st.booleans(), may_file_again=st.booleans())
+    def return_review(self, index, who, approve, may_file_again):
         requests = list(ReturnRequest.objects.filter(order__appeal__in=self.appeals).order_by("id"))
         if requests:
             request = requests[index % len(requests)]
             by = self.person(who, request.order, right="sender")
             self.attempt(
-                lambda: return_request_review(request=request, by=by, approve=approve, note="审核意见")
+                lambda: return_request_review(
+                    request=request, by=by, approve=approve, note="审核意见", may_file_again=may_file_again
+                )
             )
+
+    @rule(index=ORDER, who=WHO)
+    def return_reopen(self, index, who):
+        requests = list(ReturnRequest.objects.filter(order__appeal__in=self.appeals).order_by("id"))
+        if requests:
+            request = requests[index % len(requests)]
+            by = self.person(who, request.order, right="sender")
+            self.attempt(lambda: return_request_reopen(request=request, by=by, note="允许再次申请"))
 
     @rule(index=ORDER, who=WHO, later=st.booleans())
     def extension_request(self, index, who, later):
@@ -411,7 +424,12 @@ def test_an_assisting_units_approved_return_leaves_the_lead_order_alone(world):
     assist = order_add_assist(order=city_order, by=p.dispatcher, unit=u.east_market)
     eco_order = order_forward(order=city_order, by=p.east_dispatcher)
     request = order_return_request(
-        order=assist, by=p.east_market_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="不属本局职责"
+        order=assist,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="不属本局职责",
+        suggested_unit=u.east_eco,
+        basis_item=world.items.fumes,
     )
     return_request_review(request=request, by=p.dispatcher, approve=True, note="同意退出协办")
     city_order.refresh_from_db()

@@ -2,8 +2,10 @@
 how often, and the summary of who reported, who was late and who never came."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
 from yousu.appeals.models import Event
@@ -213,3 +215,33 @@ def test_a_report_in_on_an_appeal_is_logged_with_whether_it_was_late(world, monk
     whistle_report_in(whistle=whistle, by=world.people.east_market_handler, on_site="李四")
     logged = {e.payload["unit"]: e.payload["late"] for e in appeal.events.filter(action="reported_in")}
     assert logged == {world.units.east_eco.code: False, world.units.east_market.code: True}
+
+
+# ---------------------------------------------------------------- the report-in's time nodes
+
+
+def test_a_report_in_is_warned_at_half_its_limit_and_leaves_the_queue_when_it_reports_in(world):
+    whistle = blow(world, report_in_within=dt.timedelta(hours=6))
+    row = ReportIn.objects.get(whistle=whistle, unit=world.units.east_eco)
+    assert row.warn_at == whistle.blown_at + dt.timedelta(hours=3) == row.next_node_at
+    assert (row.warned_at, row.missed_at) == (None, None)
+    whistle_report_in(whistle=whistle, by=world.people.east_eco_handler, on_site="张三")
+    assert ReportIn.objects.get(pk=row.pk).next_node_at is None
+    assert ReportIn.objects.get(whistle=whistle, unit=world.units.east_market).next_node_at == row.warn_at
+
+
+def test_the_migration_schedules_the_report_ins_made_before_the_follow_up(world, monkeypatch):
+    migration = importlib.import_module("yousu.dispatch.migrations.0004_report_in_time_nodes")
+    open_one = blow(world, world.units.east_eco, report_in_within=dt.timedelta(hours=10))
+    answered = blow(world, world.units.east_market, report_in_within=dt.timedelta(hours=10))
+    whistle_report_in(whistle=answered, by=world.people.east_market_handler, on_site="李四")
+    long_past = blow(world, world.units.west_market, report_in_within=dt.timedelta(hours=1))
+    ReportIn.objects.update(warn_at=None, next_node_at=None)  # as the rows were before 0004
+    clock_moves_on(monkeypatch, dt.timedelta(hours=2))
+    migration.schedule_existing(apps, None)
+    rows = {row.whistle_id: row for row in ReportIn.objects.select_related("whistle")}
+    for row in rows.values():
+        assert row.warn_at == row.whistle.blown_at + (row.whistle.report_in_due - row.whistle.blown_at) / 2
+    assert rows[open_one.pk].next_node_at == rows[open_one.pk].warn_at
+    # Reported in, or due before the follow-up existed: not escalated after the fact.
+    assert rows[answered.pk].next_node_at is None and rows[long_past.pk].next_node_at is None

@@ -7,6 +7,7 @@ import pytest
 
 from tests.appeals.factories import new_appeal
 from tests.supervision.clock import at, frozen
+from yousu.catalog.services import delegation_exception_decide, delegation_exception_request
 from yousu.core.errors import PushDownRefused
 from yousu.dispatch.choices import ReturnReason
 from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
@@ -25,7 +26,20 @@ def test_burden_of_a_street_and_its_community(world):
         city = appeal_dispatch(appeal=hallway, by=p.dispatcher)
         street = order_forward(order=city, by=p.east_dispatcher)
         order_forward(order=street, by=p.street_leader)
-        # A fumes complaint the district platform sends to the street against the catalog.
+        # A fumes complaint the district platform sends to the street against the catalog, as a catalog
+        # exception the city approved allows.
+        delegation_exception_decide(
+            exception=delegation_exception_request(
+                item=i.fumes,
+                area=world.areas.east_street,
+                unit=u.east_street,
+                reason="先请街道看看",
+                by=p.east_dispatcher,
+            ),
+            by=p.dispatcher,
+            approve=True,
+            note="同意",
+        )
         fumes = new_appeal(world)
         city = appeal_dispatch(appeal=fumes, by=p.dispatcher)
         at_street = order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
@@ -44,6 +58,7 @@ def test_burden_of_a_street_and_its_community(world):
             reason=ReturnReason.NOT_OUR_DUTY,
             explanation="应由街道处理",
             suggested_unit=u.east_street,
+            basis_item=world.items.fumes,
         )
         whistle = whistle_blow(
             by=p.street_leader, problem="夜市油烟扰民", departments=[u.east_eco, u.east_market]

@@ -89,7 +89,12 @@ def october(world):
     f = dispatched(world, at(2026, 10, 16, 10, 0))
     with frozen(at(2026, 10, 16, 10, 30)):
         refused = order_return_request(
-            order=f, by=p.east_eco_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="不归我们管"
+            order=f,
+            by=p.east_eco_handler,
+            reason=ReturnReason.NOT_OUR_DUTY,
+            explanation="不归我们管",
+            suggested_unit=world.units.east_market,
+            basis_item=world.items.fumes,
         )
     assert refused.status == "refused_by_rule"
     accept(world, f, at(2026, 10, 16, 11, 0))

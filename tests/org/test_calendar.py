@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from yousu.core.errors import DomainError
-from yousu.core.workcalendar import CalendarNotCovered, WorkCalendar
+from yousu.core.workcalendar import CalendarNotCovered, WorkCalendar, official_covers
 from yousu.demo.builder import ensure_demo_calendar
 from yousu.demo.city import CALENDAR_DECLARED_YEARS
 from yousu.org import calendar as calendar_module
@@ -20,6 +20,8 @@ from yousu.org.calendar import (
     VERSION_KEY,
     calendar_for_area,
     calendar_for_unit,
+    calendar_notices,
+    calendar_notices_for,
     calendar_override_remove,
     calendar_override_set,
     calendar_year_declare,
@@ -276,6 +278,88 @@ def test_declaring_a_year_is_validated(world, bare_city):
     assert CalendarYear.objects.filter(calendar__area=bare_city).count() == 1
 
 
+def test_a_provisional_year_is_confirmed_in_place_and_the_first_declaration_kept_in_history(world, bare_city):
+    city, admin, admin2 = bare_city, world.people.admin, world.people.admin2
+    first = calendar_year_declare(area=city, year=2027, source="已录入元旦", by=admin, provisional=True)
+    assert first.provisional and calendar_for_area(city).declared_years == frozenset({2027})
+    with pytest.raises(DomainError) as again:
+        calendar_year_declare(area=city, year=2027, source="再次临时声明", by=admin, provisional=True)
+    assert again.value.field == "year"
+    with mock.patch("django.utils.timezone.now", return_value=PINNED):
+        confirmed = calendar_year_declare(area=city, year=2027, source="国办发明电〔2026〕X号", by=admin2)
+    assert confirmed.pk == first.pk and not confirmed.provisional
+    assert (confirmed.source, confirmed.declared_by, confirmed.declared_at) == (
+        "国办发明电〔2026〕X号",
+        admin2,
+        PINNED,
+    )
+    entry = LogEntry.objects.get()
+    assert entry.user == admin2 and "已录入元旦" in entry.change_message
+    # A year declared in full is not declared again, provisionally or not.
+    for provisional in (False, True):
+        with pytest.raises(DomainError) as refused:
+            calendar_year_declare(area=city, year=2027, source="再次", by=admin, provisional=provisional)
+        assert refused.value.field == "year"
+    assert CalendarYear.objects.filter(calendar__area=city).count() == 1
+
+
+# ---------------------------------------------------------------- notices
+
+
+def notices(**kwargs):
+    return [(n.city.code, n.year, n.state, n.current) for n in calendar_notices(**kwargs)]
+
+
+def test_from_1_december_a_next_year_neither_covered_nor_declared_is_a_notice(world, bare_city):
+    # chinesecalendar 1.11.0 stops at 2026; the test city (C) declares 2027 and 2028, the bare one nothing.
+    assert not official_covers(2027)
+    assert notices(today=dt.date(2026, 11, 30)) == []
+    assert notices(today=dt.date(2026, 12, 1)) == [("B", 2027, "undeclared", False)]
+    declared = calendar_year_declare(
+        area=bare_city, year=2027, source="已录入元旦", by=world.people.admin, provisional=True
+    )
+    assert notices(today=dt.date(2026, 12, 1)) == [("B", 2027, "provisional", False)]
+    assert notices(today=dt.date(2026, 11, 30)) == []  # before December, not even the provisional one
+    calendar_year_declare(area=bare_city, year=2027, source="国办发明电", by=world.people.admin)
+    assert notices(today=dt.date(2026, 12, 1)) == [] and CalendarYear.objects.get(pk=declared.pk).year == 2027
+    # In 2028 itself a missing year is the current one (intake and dispatch fail).
+    assert notices(today=dt.date(2028, 6, 1)) == [("B", 2028, "undeclared", True)]
+
+
+def test_a_year_the_package_covers_needs_no_declaration(world, bare_city):
+    with mock.patch("yousu.org.calendar.official_covers", return_value=True):
+        assert notices(today=dt.date(2026, 12, 1)) == []
+
+
+def test_the_notices_follow_the_platform_clock(world, bare_city):
+    # 16:30 UTC on 30 November is 00:30 on 1 December in the platform's zone (Asia/Shanghai).
+    before = dt.datetime(2026, 11, 30, 15, 59, tzinfo=dt.UTC)
+    after = dt.datetime(2026, 11, 30, 16, 30, tzinfo=dt.UTC)
+    with mock.patch("django.utils.timezone.now", return_value=before):
+        assert notices() == []
+    with mock.patch("django.utils.timezone.now", return_value=after):
+        assert notices() == [("B", 2027, "undeclared", False)]
+
+
+def test_only_administrators_are_shown_the_notices(world, bare_city):
+    december = timezone.make_aware(dt.datetime(2026, 12, 7, 9, 0))
+    with mock.patch("django.utils.timezone.now", return_value=december):
+        # The test city's own administrator: its city declared 2027; the bare city is not theirs.
+        assert calendar_notices_for(world.people.admin) == []
+        assert calendar_notices_for(world.people.dispatcher) == []
+        superuser = world.people.admin2
+        superuser.is_superuser = True
+        superuser.save()
+        assert [n.city for n in calendar_notices_for(superuser)] == [bare_city]
+        CalendarYear.objects.filter(calendar__area=world.areas.city, year=2027).delete()
+        assert [(n.city, n.year) for n in calendar_notices_for(world.people.admin)] == [
+            (world.areas.city, 2027)
+        ]
+    november = timezone.make_aware(dt.datetime(2026, 11, 7, 9, 0))
+    with mock.patch("django.utils.timezone.now", return_value=november):
+        assert calendar_notices_for(superuser) == []
+
+
 # ---------------------------------------------------------------- admin
 
 
@@ -362,6 +446,67 @@ def test_the_admin_writes_through_the_services(world, bare_city, client):
     assert LogEntry.objects.filter(user=admin, change_message__contains="2026-03-10").exists()
 
 
+def test_the_admin_declares_a_year_provisionally_and_confirms_it_by_adding_it_again(world, bare_city, client):
+    admin = world.people.admin
+    admin.is_staff = admin.is_superuser = True
+    admin.save()
+    client.force_login(admin)
+    row = hours(bare_city)
+    change_url = reverse("admin:org_workingcalendar_change", args=[row.pk])
+    office = {
+        "morning_start": "08:30",
+        "morning_end": "12:00",
+        "afternoon_start": "14:00",
+        "afternoon_end": "18:00",
+    }
+    response = client.post(
+        change_url,
+        {
+            **office,
+            **inline_management("overrides", 0),
+            **inline_management("years", 1),
+            "years-0-year": "2027",
+            "years-0-provisional": "on",
+            "years-0-source": "已录入元旦（测试）",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    declared = row.years.get()
+    assert declared.provisional and declared.declared_by == admin
+    assert "临时声明" in client.get(change_url).content.decode()
+    confirmed = client.post(
+        change_url,
+        {
+            **office,
+            **inline_management("overrides", 0),
+            **inline_management("years", 2, initial=1),
+            "years-0-id": declared.pk,
+            "years-0-calendar": row.pk,
+            "years-1-year": "2027",
+            "years-1-source": "国办发明电（测试）",
+        },
+    )
+    assert confirmed.status_code == 302, confirmed.content.decode()[:2000]
+    assert [(y.pk, y.provisional, y.source) for y in row.years.all()] == [
+        (declared.pk, False, "国办发明电（测试）")
+    ]
+    # A year declared in full is not added again: the form says so, nothing is written.
+    repeated = client.post(
+        change_url,
+        {
+            **office,
+            **inline_management("overrides", 0),
+            **inline_management("years", 2, initial=1),
+            "years-0-id": declared.pk,
+            "years-0-calendar": row.pk,
+            "years-1-year": "2027",
+            "years-1-source": "再次声明（测试）",
+        },
+    )
+    assert repeated.status_code == 200 and "errorlist" in repeated.content.decode()
+    assert row.years.get().source == "国办发明电（测试）"
+
+
 # ---------------------------------------------------------------- demo
 
 
@@ -371,11 +516,24 @@ def test_the_demo_city_calendar_is_repeatable(world, bare_city):
     ensure_demo_calendar(city=city, by=admin)
     row = WorkingCalendar.objects.get(area=city)
     assert row.sessions() == WorkCalendar().sessions
-    override = row.overrides.get()
-    assert "演示" in override.reason
-    # No holiday beyond the package is guessed: the declared years count Monday–Friday, and say so.
-    assert [(y.year, y.source) for y in row.years.all()] == CALENDAR_DECLARED_YEARS
-    assert calendar_for_area(city).is_workday(override.date) is override.is_workday
+    storm = row.overrides.get(date=dt.date(2026, 12, 18))
+    assert "演示" in storm.reason
+    # No holiday beyond the package is guessed: the declared years say what is entered, and are
+    # provisional until the State Council's arrangement is.
+    assert [(y.year, y.source, y.provisional) for y in row.years.all()] == CALENDAR_DECLARED_YEARS
+    calendar = calendar_for_area(city)
+    assert calendar.is_workday(storm.date) is False
+
+
+def test_the_demo_2027_is_provisional_and_new_years_day_is_off(world, bare_city):
+    ensure_demo_calendar(city=bare_city, by=world.people.admin)
+    declared = WorkingCalendar.objects.get(area=bare_city).years.get(year=2027)
+    assert declared.provisional and str(declared) == "2027（临时声明）"
+    calendar = calendar_for_area(bare_city)
+    # 元旦 is fixed by law on 1 January; 1 January 2027 is a Friday, the first working day is the 4th.
+    assert calendar.is_workday(dt.date(2027, 1, 1)) is False
+    assert calendar.is_workday(dt.date(2027, 1, 4)) is True
+    assert calendar.add(at(2026, 12, 31, 17, 0), dt.timedelta(hours=2)) == at(2027, 1, 4, 9, 30)
 
 
 def test_the_calendar_speaks_english_too(world):

@@ -63,7 +63,12 @@ def scene(world, grid, north):
     s = SimpleNamespace(world=world, grid=grid, north=north)
     returning = east_order(world, title="东区油烟一", content="东区油烟一")
     s.return_request = order_return_request(
-        order=returning, by=p.east_eco_handler, reason="wrong_area", explanation="不在辖区"
+        order=returning,
+        by=p.east_eco_handler,
+        reason="wrong_area",
+        explanation="不在辖区",
+        suggested_unit=u.west_eco,
+        basis_item=world.items.fumes,
     )
     s.order = order_accept(
         order=east_order(world, title="东区油烟二", content="东区油烟二"), by=p.east_eco_handler

@@ -124,7 +124,13 @@ def submit_everywhere(api, world, grid, payload: str, phone: str) -> dict:
         api.post(
             f"/api/v1/orders/{returning.pk}/return-request/",
             p.east_eco_handler,
-            {"reason": "wrong_area", "explanation": payload},
+            {
+                "reason": "wrong_area",
+                "explanation": payload,
+                "suggested_unit": u.west_eco.code,
+                "basis_item": world.items.fumes.code,
+                "basis_note": payload,
+            },
         )
     )
     made["returning"] = returning

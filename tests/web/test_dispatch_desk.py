@@ -292,10 +292,17 @@ def test_return_requests_are_reviewed_and_those_refused_by_rule_shown(client, wo
         by=p.east_market_handler,
         reason=ReturnReason.NOT_OUR_DUTY,
         explanation="油烟归环境局",
+        suggested_unit=world.units.east_eco,
+        basis_item=world.items.fumes,
     )
     _city, eco_order = at_eco(world, new_appeal(world, title="另一家油烟"))
     by_rule = order_return_request(
-        order=eco_order, by=p.east_eco_handler, reason=ReturnReason.NOT_OUR_DUTY, explanation="不归我们"
+        order=eco_order,
+        by=p.east_eco_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="不归我们",
+        suggested_unit=world.units.east_market,
+        basis_item=world.items.fumes,
     )
     assert by_rule.status == RequestStatus.REFUSED_BY_RULE
 
@@ -312,6 +319,62 @@ def test_return_requests_are_reviewed_and_those_refused_by_rule_shown(client, wo
     # The forward is undone: the appeal is back in the east platform's queue to be sent on correctly.
     assert reload(city_order).status == OrderStatus.ACCEPTED
     assert f'id="appeal-{city_order.appeal.code}"' in page(client, p.east_dispatcher, "/dispatch/")
+
+
+def test_a_return_shows_its_catalog_basis_and_may_be_refused_with_leave_to_file_again(client, world):
+    p, u = world.people, world.units
+    _city, order = at_market(world)
+    made = order_return_request(
+        order=order,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="油烟归环境局",
+        suggested_unit=u.west_eco,
+        basis_item=world.items.fumes,
+        basis_note="油烟排放由环保监管",
+    )
+    shown = page(client, p.east_dispatcher, "/dispatch/reviews/returns/")
+    row = shown[shown.index(f'id="return-{made.pk}"') :]
+    # The unit's claim beside the catalog's answer for the item it relies on, at the appeal's place.
+    assert "餐饮油烟污染" in row and f"目录：由{u.east_eco.name}负责" in row and "油烟排放由环保监管" in row
+    post(
+        client,
+        p.east_dispatcher,
+        f"/dispatch/returns/{made.pk}/review/",
+        {"decision": "refuse", "note": "请指明东区的单位", "may_file_again": "on"},
+    )
+    assert reload(made).may_file_again
+    second = order_return_request(
+        order=order,
+        by=p.east_market_handler,
+        reason=ReturnReason.NOT_OUR_DUTY,
+        explanation="油烟归环境局",
+        suggested_unit=u.east_eco,
+        basis_item=world.items.fumes,
+    )
+    assert second.status == RequestStatus.PENDING
+    post(
+        client,
+        p.east_dispatcher,
+        f"/dispatch/returns/{second.pk}/review/",
+        {"decision": "refuse", "note": "驳回"},
+    )
+    third = order_return_request(
+        order=order, by=p.east_market_handler, reason=ReturnReason.DUPLICATE, explanation="重复"
+    )
+    assert third.status == RequestStatus.REFUSED_BY_RULE
+    # The rule's refusal is listed with a way to let the unit file once more.
+    shown = page(client, p.east_dispatcher, "/dispatch/reviews/returns/")
+    assert f'action="/dispatch/returns/{third.pk}/reopen/"' in shown
+    path = f"/dispatch/returns/{third.pk}/reopen/"
+    assert "必须说明允许再次申请的理由" in post(client, p.east_dispatcher, path, {"note": ""})
+    post(client, p.east_dispatcher, path, {"note": "可补充材料后再申请"})
+    assert reload(third).may_file_again
+    assert f'action="/dispatch/returns/{third.pk}/reopen/"' not in page(
+        client, p.east_dispatcher, "/dispatch/reviews/returns/"
+    )
+    client.force_login(p.dispatcher)  # another platform's dispatcher finds nothing to reopen
+    assert client.post(path, {"note": "x"}).status_code == 404
 
 
 def test_extension_requests_are_reviewed(client, world):

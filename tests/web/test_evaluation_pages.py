@@ -16,6 +16,7 @@ from tests.evaluation.helpers import assess
 from tests.public.helpers import MONTH, district_departments_run, result, run_of_month
 from tests.public.helpers import burden as burden_row
 from tests.supervision.clock import at, frozen
+from yousu.catalog.services import delegation_exception_decide, delegation_exception_request
 from yousu.core.errors import PushDownRefused
 from yousu.dispatch.choices import ReturnReason
 from yousu.dispatch.services import appeal_dispatch, order_add_assist, order_forward, order_return_request
@@ -193,6 +194,19 @@ def test_a_computed_month_shows_on_the_burden_assessment_and_public_pages(client
     department's push-down onto the street refused by rule, at the default scheme's 4 hours each."""
     p, u = world.people, world.units
     with frozen(at(2026, 10, 13, 9, 0)):
+        # The street may be given the fumes order by a catalog exception the city approved.
+        delegation_exception_decide(
+            exception=delegation_exception_request(
+                item=world.items.fumes,
+                area=world.areas.east_street,
+                unit=u.east_street,
+                reason="先请街道看看",
+                by=p.east_dispatcher,
+            ),
+            by=p.dispatcher,
+            approve=True,
+            note="同意",
+        )
         city = appeal_dispatch(appeal=new_appeal(world), by=p.dispatcher)
         at_street = order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
         with pytest.raises(PushDownRefused):
@@ -208,6 +222,7 @@ def test_a_computed_month_shows_on_the_burden_assessment_and_public_pages(client
             reason=ReturnReason.NOT_OUR_DUTY,
             explanation="应由街道处理",
             suggested_unit=u.east_street,
+            basis_item=world.items.fumes,
         )
     assess(MONTH)
     burden_html = page(client, world.people.supervisor, "/assessment/burden/")

@@ -48,6 +48,8 @@ def test_a_dispatcher_sees_the_queue_and_what_waits_for_review(world):
         by=world.people.east_eco_handler,
         reason=ReturnReason.WRONG_AREA,
         explanation="不在本区",
+        suggested_unit=world.units.west_eco,
+        basis_item=world.items.fumes,
     )
     assert count(home(world.people.east_dispatcher), "dispatch-desk", "待审核退单") == 1
 

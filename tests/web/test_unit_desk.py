@@ -18,6 +18,8 @@ from yousu.appeals.models import Attachment, PersonalDataAccess
 from yousu.dispatch.choices import OrderStatus, RequestStatus
 from yousu.dispatch.models import AssistPart, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
 from yousu.dispatch.services import appeal_dispatch, order_accept, order_forward, order_pause
+from yousu.dispatch.whistles import whistle_blow
+from yousu.supervision.report_ins import sweep_report_ins
 
 PNG = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + b"\x00" * 64
 MINUTE = dt.timedelta(minutes=1)
@@ -188,7 +190,12 @@ def test_a_return_that_the_catalog_contradicts_is_refused_by_rule_and_said_so(wo
     html = html_of(
         eco.post(
             f"/unit/orders/{order.pk}/return-request/",
-            {"reason": "not_our_duty", "explanation": "不归我们管"},
+            {
+                "reason": "not_our_duty",
+                "explanation": "不归我们管",
+                "suggested_unit": world.units.east_market.pk,
+                "basis_item": world.items.fumes.pk,
+            },
             follow=True,
         )
     )
@@ -202,10 +209,17 @@ def test_a_return_request_waits_for_review_and_accepting_meanwhile_is_refused(wo
     order = at_eco(world)[1]
     eco.post(
         f"/unit/orders/{order.pk}/return-request/",
-        {"reason": "wrong_area", "explanation": "地址在西区", "suggested_unit": world.units.west_eco.pk},
+        {
+            "reason": "wrong_area",
+            "explanation": "地址在西区",
+            "suggested_unit": world.units.west_eco.pk,
+            "basis_item": world.items.fumes.pk,
+            "basis_note": "西区的店",
+        },
     )
     request = ReturnRequest.objects.get()
     assert (request.status, request.suggested_unit) == (RequestStatus.PENDING, world.units.west_eco)
+    assert (request.basis_item, request.basis_note) == (world.items.fumes, "西区的店")
     html = html_of(eco.get(f"/unit/orders/{order.pk}/"))
     assert 'id="accept-form"' not in html and "待审核" in html
     html = html_of(eco.post(f"/unit/orders/{order.pk}/accept/", follow=True))
@@ -213,6 +227,45 @@ def test_a_return_request_waits_for_review_and_accepting_meanwhile_is_refused(wo
     # Without an explanation the domain refuses.
     html = html_of(eco.post(f"/unit/orders/{order.pk}/return-request/", {"reason": "duplicate"}, follow=True))
     assert "必须说明退单理由" in html
+
+
+def test_the_return_form_picks_the_responsible_unit_and_the_catalog_item_by_name(world, eco):
+    u = world.units
+    order = at_eco(world)[1]
+    html = html_of(eco.get(f"/unit/orders/{order.pk}/"))
+    form = re.search(r'id="return-form">(.*?)</form>', html, re.S).group(1)
+    units = re.search(r'name="suggested_unit">(.*?)</select>', form, re.S).group(1)
+    # The unit tree under the platforms that dispatch to it, by name; neither a platform nor the unit
+    # itself may be picked, and a community sits indented under its street.
+    assert f'<optgroup label="{u.east_platform.name}">' in units
+    assert f'<option value="{u.east_market.pk}">{u.east_market.name}</option>' in units
+    assert f'<option value="{u.east_community.pk}">\u3000{u.east_community.name}</option>' in units
+    assert f'value="{u.east_platform.pk}"' not in units and f'value="{u.east_eco.pk}"' not in units
+    assert u.east_market.code not in units
+    items = re.search(r'name="basis_item">(.*?)</select>', form, re.S).group(1)
+    assert '<optgroup label="生态环境 / 大气污染">' in items
+    assert f'<option value="{world.items.fumes.pk}" selected>{world.items.fumes.name}</option>' in items
+    assert world.items.fumes.code not in items
+    # Naming nobody is refused, and nothing is filed.
+    html = html_of(
+        eco.post(
+            f"/unit/orders/{order.pk}/return-request/",
+            {"reason": "not_our_duty", "explanation": "这是街办和社区就能解决的事情"},
+            follow=True,
+        )
+    )
+    assert "须选择你认为应当承办的单位" in html and not ReturnRequest.objects.exists()
+    # Once refused, the page warns that a second return would be refused by rule.
+    eco.post(
+        f"/unit/orders/{order.pk}/return-request/",
+        {
+            "reason": "not_our_duty",
+            "explanation": "不归我们管",
+            "suggested_unit": u.east_market.pk,
+            "basis_item": world.items.fumes.pk,
+        },
+    )
+    assert 'id="return-repeat"' in html_of(eco.get(f"/unit/orders/{order.pk}/"))
 
 
 def test_an_extension_is_requested_and_a_deadline_before_the_current_one_is_refused(world, eco):
@@ -369,6 +422,42 @@ def test_a_street_blows_the_whistle_and_a_department_reports_in(world):
     # A unit that was not summoned cannot report in to it.
     west = client_of(world.people.west_market_handler)
     assert west.post(f"/unit/whistles/{whistle.pk}/report-in/", {"on_site": "x"}).status_code == 404
+
+
+def test_a_summoned_department_sees_its_limit_the_warning_and_the_escalation(world, eco):
+    u = world.units
+    street = client_of(world.people.street_leader)
+    blown = at(2026, 3, 10, 9, 0)
+    with frozen(blown):
+        whistle = whistle_blow(
+            by=world.people.street_leader,
+            problem="占道经营和油烟，街道无执法权",
+            departments=[u.east_eco, u.east_market],
+            report_in_within=dt.timedelta(hours=24),
+        )
+    sweep_report_ins(now=blown + dt.timedelta(hours=12))  # the warning
+    with frozen(blown + dt.timedelta(hours=13)):
+        html = html_of(eco.get("/unit/"))
+        summons = re.search(r'<table id="summons".*?</table>', html, re.S).group(0)
+        assert "2026-03-11 09:00" in summons and 'data-state="warned"' in summons
+        assert "临近报到时限，03-10 21:00 已预警" in summons and u.east_street.name in summons
+    sweep_report_ins(now=blown + dt.timedelta(hours=24))  # the limit passes: escalated
+    with frozen(blown + dt.timedelta(hours=25)):
+        html = html_of(eco.get("/unit/whistles/"))
+        row = re.search(rf'<tr data-whistle="{whistle.pk}">.*?</tr>', html, re.S).group(0)
+        assert 'data-state="missed"' in row and "超时未报到" in row and "03-10 21:00 已预警" in row
+        assert f"已下发督办单并提级至{u.east_platform.name}（待反馈）" in row
+        # The street sees which department let the limit pass and where it was escalated.
+        html = html_of(street.get("/unit/whistles/"))
+        eco_row = re.search(rf'data-unit="{u.east_eco.code}">(.*?)</li>', html, re.S).group(1)
+        assert "未报到，已超时" in eco_row and f"提级至{u.east_platform.name}" in eco_row
+        with frozen(blown + dt.timedelta(hours=26)):
+            eco.post(f"/unit/whistles/{whistle.pk}/report-in/", {"on_site": "执法队张三"})
+    html = html_of(eco.get("/unit/"))
+    assert 'id="summons"' not in html  # nothing left to report in to
+    html = html_of(street.get("/unit/whistles/"))
+    eco_row = re.search(rf'data-unit="{u.east_eco.code}">(.*?)</li>', html, re.S).group(1)
+    assert "逾时" in eco_row and "已下发督办单" in eco_row
 
 
 def test_a_department_may_not_blow_the_whistle(world, eco):

@@ -193,7 +193,19 @@ class ExtensionRequestIn(serializers.Serializer):
 class ReturnRequestIn(serializers.Serializer):
     reason = choice(ReturnReason.choices)
     explanation = Text()
-    suggested_unit = Code(queryset=units(), required=False, allow_null=True)
+    suggested_unit = Code(
+        queryset=units(),
+        required=False,
+        allow_null=True,
+        help_text="认为应当承办的单位编码；以“不属本单位职责”或“不在本单位辖区”退单时必填",
+    )
+    basis_item = Code(
+        queryset=CatalogItem.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="所依据的目录事项编码；以“不属本单位职责”或“不在本单位辖区”退单时必填",
+    )
+    basis_note = Text(required=False, help_text="依据说明")
 
 
 class AssistIn(serializers.Serializer):
@@ -214,6 +226,16 @@ class AssistPartIn(serializers.Serializer):
 class ReviewIn(serializers.Serializer):
     approve = Flag(help_text="true 同意，false 驳回（或退回重办）")
     note = Text(required=False)
+
+
+class ReturnReviewIn(ReviewIn):
+    may_file_again = serializers.BooleanField(
+        required=False, default=False, help_text="驳回时允许申请单位就此工单再申请一次退单"
+    )
+
+
+class ReturnReopenIn(serializers.Serializer):
+    note = Text(help_text="允许再次申请退单的理由")
 
 
 class OrderReviewIn(ReviewIn):
@@ -473,7 +495,11 @@ class EventOut(serializers.ModelSerializer):
 class ReturnRequestOut(serializers.ModelSerializer):
     unit = code_of()
     suggested_unit = code_of(allow_null=True)
+    basis_item = code_of(allow_null=True)
     counts_against_unit = serializers.BooleanField(read_only=True)
+    may_file_again = serializers.BooleanField(
+        read_only=True, help_text="派单单位已允许就此工单再申请一次退单"
+    )
 
     class Meta:
         model = ReturnRequest
@@ -484,11 +510,16 @@ class ReturnRequestOut(serializers.ModelSerializer):
             "reason",
             "explanation",
             "suggested_unit",
+            "basis_item",
+            "basis_note",
             "status",
             "requested_at",
             "reviewed_at",
             "review_note",
             "counts_against_unit",
+            "may_file_again",
+            "reopened_at",
+            "reopen_note",
         ]
 
 
@@ -568,7 +599,18 @@ class ReportInOut(serializers.ModelSerializer):
 
     class Meta:
         model = ReportIn
-        fields = ["id", "whistle", "unit", "reported_at", "reported_by", "on_site", "note"]
+        fields = [
+            "id",
+            "whistle",
+            "unit",
+            "reported_at",
+            "reported_by",
+            "on_site",
+            "note",
+            "warn_at",
+            "warned_at",
+            "missed_at",
+        ]
 
 
 class WhistleSummaryOut(serializers.Serializer):
@@ -652,7 +694,13 @@ class SupervisionOrderOut(serializers.ModelSerializer):
     unit = code_of()
     unit_name = serializers.CharField(source="unit.name")
     escalated_to = code_of(allow_null=True)  # only an escalated supervision order has one
-    appeal = serializers.CharField(source="order.appeal.code")
+    # About an order, or about a summoned department that let the report-in limit pass (吹哨未报到);
+    # the appeal is the order's or the whistle's, none for a problem a street found itself.
+    appeal = serializers.CharField(source="appeal.code", allow_null=True, help_text="相关诉求编号")
+    report_in = serializers.IntegerField(
+        source="report_in_id", allow_null=True, help_text="超时未报到的报到记录"
+    )
+    whistle = serializers.IntegerField(source="report_in.whistle_id", allow_null=True, help_text="相关吹哨")
     issued_by = serializers.StringRelatedField(allow_null=True)
     answered_by = serializers.StringRelatedField(allow_null=True)  # none until the unit answers
 
@@ -661,6 +709,8 @@ class SupervisionOrderOut(serializers.ModelSerializer):
         fields = [
             "id",
             "order",
+            "report_in",
+            "whistle",
             "appeal",
             "unit",
             "unit_name",

@@ -39,6 +39,7 @@ from yousu.dispatch.services import (
     order_return_request,
     order_review,
     order_submit_assist_part,
+    return_request_reopen,
     return_request_review,
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in, whistle_summary
@@ -366,6 +367,8 @@ class OrderViewSet(mixins.RetrieveModelMixin, ApiViewSet):
             reason=data["reason"],
             explanation=data["explanation"],
             suggested_unit=data.get("suggested_unit"),
+            basis_item=data.get("basis_item"),
+            basis_note=data.get("basis_note", ""),
         )
         return self.respond(s.ReturnRequestOut, made, status.HTTP_201_CREATED)
 
@@ -473,7 +476,7 @@ class ReturnRequestViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     """退单申请：由派单单位审核。"""
 
     serializer_class = s.ReturnRequestOut
-    inputs = {"review": s.ReviewIn}
+    inputs = {"review": s.ReturnReviewIn, "reopen": s.ReturnReopenIn}
     lookup_url_kwarg = "id"
 
     def get_queryset(self):
@@ -483,15 +486,34 @@ class ReturnRequestViewSet(mixins.RetrieveModelMixin, ApiViewSet):
     def retrieve(self, request, *args, **kwargs):
         return super().retrieve(request, *args, **kwargs)
 
-    @extend_schema(summary="审核退单申请", request=s.ReviewIn, responses={200: s.ReturnRequestOut, **ERRORS})
+    @extend_schema(
+        summary="审核退单申请", request=s.ReturnReviewIn, responses={200: s.ReturnRequestOut, **ERRORS}
+    )
     @action(detail=True, methods=["post"])
     def review(self, request, id=None):
         made = self.get_object()
         data = self.read()
         reviewed = return_request_review(
-            request=made, by=request.user, approve=data["approve"], note=data.get("note", "")
+            request=made,
+            by=request.user,
+            approve=data["approve"],
+            note=data.get("note", ""),
+            may_file_again=data["may_file_again"],
         )
         return self.respond(s.ReturnRequestOut, self.get_queryset().get(pk=reviewed.pk))
+
+    @extend_schema(
+        summary="允许再次申请退单",
+        description="驳回（含按规则驳回）后，派单单位允许申请单位就此工单再申请一次退单；被驳回的申请仍计入该单位。",
+        request=s.ReturnReopenIn,
+        responses={200: s.ReturnRequestOut, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def reopen(self, request, id=None):
+        made = self.get_object()
+        data = self.read()
+        reopened = return_request_reopen(request=made, by=request.user, note=data["note"])
+        return self.respond(s.ReturnRequestOut, self.get_queryset().get(pk=reopened.pk))
 
 
 class ExtensionRequestViewSet(mixins.RetrieveModelMixin, ApiViewSet):

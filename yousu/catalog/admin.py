@@ -26,6 +26,7 @@ from .admin_forms import (
     AccessListForm,
     AccessListReviewForm,
     CatalogItemForm,
+    DelegationExceptionForm,
     NoteForm,
     RuleCreateForm,
     RuleSupersedeForm,
@@ -37,6 +38,7 @@ from .models import (
     AccessListEntry,
     AccessListReview,
     CatalogItem,
+    DelegationException,
     ResponsibilityRule,
     TimeLimitClass,
 )
@@ -46,6 +48,8 @@ from .services import (
     access_list_establish,
     access_list_record_exception,
     access_list_yearly_review,
+    delegation_exception_decide,
+    may_decide_delegation,
     rule_retire,
 )
 
@@ -595,3 +599,77 @@ class AccessListReviewAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(DelegationException)
+class DelegationExceptionAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
+    """Catalog exceptions (目录例外): requested through the service, decided once by the city platform
+    with the actions below, and kept as a trace, never edited or deleted."""
+
+    form = DelegationExceptionForm
+    list_display = (
+        "item",
+        "area",
+        "delegate",
+        "status",
+        "requested_by",
+        "requested_at",
+        "decided_by",
+        "decided_at",
+        "valid_until",
+    )
+    list_filter = ("status", "unit_kind")
+    search_fields = ("item__code", "item__name", "unit__name", "area__name", "reason")
+    list_select_related = ("item", "area", "unit", "requested_by", "decided_by")
+    autocomplete_fields = ("item", "area", "unit")
+    actions = ("approve_exceptions", "refuse_exceptions")
+
+    @admin.display(description=_("可交由"))
+    def delegate(self, obj: DelegationException) -> str:
+        return obj.delegate_label()
+
+    def get_fields(self, request, obj=None):
+        fields = ("item", "area", "unit", "unit_kind", "reason", "valid_until")
+        if obj is None:
+            return fields
+        return (
+            *fields,
+            "status",
+            "requested_by",
+            "requested_at",
+            "decided_by",
+            "decided_at",
+            "decision_note",
+        )
+
+    def has_change_permission(self, request, obj=None):
+        # A request is a record: it is decided by the actions below, never edited.
+        if obj is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def has_decide_permission(self, request):
+        # Only offers the actions; delegation_exception_decide checks the city and the requester.
+        return may_decide_delegation(request.user)
+
+    def _decide(self, request, queryset, *, approve: bool):
+        return note_action(
+            self,
+            request,
+            queryset,
+            action="approve_exceptions" if approve else "refuse_exceptions",
+            title=_("批准目录例外") if approve else _("驳回目录例外"),
+            note_label=_("审批意见"),
+            apply=lambda exception, note: delegation_exception_decide(
+                exception=exception, approve=approve, note=note, by=request.user
+            ),
+            done=_("已批准：%(obj)s") if approve else _("已驳回：%(obj)s"),
+        )
+
+    @admin.action(description=_("批准（市级平台）"), permissions=["decide"])
+    def approve_exceptions(self, request, queryset):
+        return self._decide(request, queryset, approve=True)
+
+    @admin.action(description=_("驳回"), permissions=["decide"])
+    def refuse_exceptions(self, request, queryset):
+        return self._decide(request, queryset, approve=False)

@@ -13,10 +13,11 @@ from yousu.org.choices import Level
 from yousu.org.models import Sector, Unit
 
 from .choices import AppealKind, CatalogLevel, RuleTarget
-from .models import AccessList, AccessListChange, CatalogItem, ResponsibilityRule
+from .models import AccessList, AccessListChange, CatalogItem, DelegationException, ResponsibilityRule
 from .services import (
     access_list_create,
     access_list_propose,
+    delegation_exception_request,
     item_create,
     item_update,
     rule_change,
@@ -201,6 +202,31 @@ class AccessListChangeForm(ServiceModelForm):
             reason=data["reason"],
             by=self.actor,
             growth_exception=data.get("growth_exception") or "",
+        )
+
+
+class DelegationExceptionForm(ServiceModelForm):
+    """A request for a catalog exception; the city platform decides it by the list's actions."""
+
+    class Meta:
+        model = DelegationException
+        fields = ("item", "area", "unit", "unit_kind", "reason", "valid_until")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "item" in self.fields:
+            self.fields["item"].queryset = CatalogItem.objects.filter(level=CatalogLevel.ITEM)
+
+    def write(self, instance):
+        data = self.cleaned_data
+        return delegation_exception_request(
+            item=data["item"],
+            area=data["area"],
+            unit=data.get("unit"),
+            unit_kind=data.get("unit_kind") or "",
+            reason=data["reason"],
+            valid_until=data.get("valid_until"),
+            by=self.actor,
         )
 
 

@@ -56,3 +56,18 @@ class AccessChangeStage(models.TextChoices):
 
 
 ACCESS_STAGE_ORDER = (AccessChangeStage.STREET, AccessChangeStage.DISTRICT, AccessChangeStage.CITY)
+
+
+class DelegationStatus(models.TextChoices):
+    """A catalog exception's decision: only the city platform approves one."""
+
+    PENDING = "pending", _("待审批")
+    APPROVED = "approved", _("已批准")
+    REFUSED = "refused", _("已驳回")
+
+
+class DelegateKind(models.TextChoices):
+    """The grassroots units a catalog exception may name by kind (any such unit serving the place)."""
+
+    STREET = "street", _("街道/乡镇")
+    COMMUNITY = "community", _("社区/村")

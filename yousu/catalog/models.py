@@ -21,6 +21,8 @@ from .choices import (
     AppealKind,
     CatalogLevel,
     ClockKind,
+    DelegateKind,
+    DelegationStatus,
     LimitUnit,
     RuleTarget,
 )
@@ -474,3 +476,84 @@ class AccessListReview(models.Model):
 
     def __str__(self) -> str:
         return _("%(list)s %(year)s 年度调整") % {"list": self.access_list, "year": self.year}
+
+
+class DelegationException(models.Model):
+    """目录例外: a recorded exception to the catalog that lets an item the catalog gives to a department
+    be handed, for places in one area, to a street or community (a named one, or the one of a kind that
+    serves the place). It is requested with a reason and holds only once the city platform approved it;
+    rows are never deleted, the decision stays on record. A community is still never given an item off
+    its access list, exception or not."""
+
+    item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("目录事项"),
+        on_delete=models.PROTECT,
+        related_name="delegation_exceptions",
+    )
+    area = models.ForeignKey(
+        Area,
+        verbose_name=_("适用区域"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("诉求地点在此区域内时适用"),
+    )
+    unit = models.ForeignKey(
+        Unit,
+        verbose_name=_("可交由的单位"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("指定一个街道或社区；或不指定而选择单位类型"),
+    )
+    unit_kind = models.CharField(
+        _("可交由的单位类型"),
+        max_length=20,
+        choices=DelegateKind.choices,
+        blank=True,
+        help_text=_("诉求所在地的街道或社区；指定单位时留空"),
+    )
+    reason = models.TextField(_("例外理由"))
+    valid_until = models.DateTimeField(_("有效期至"), null=True, blank=True, help_text=_("留空表示长期有效"))
+    status = models.CharField(
+        _("状态"), max_length=10, choices=DelegationStatus.choices, default=DelegationStatus.PENDING
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("申请时间"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("审批人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("目录例外（交由基层办理）")
+        verbose_name_plural = pgettext_lazy("plural", "目录例外（交由基层办理）")
+        ordering = ["-requested_at", "-id"]
+        constraints = [
+            # Exactly one of the two ways of naming whom the item may go to.
+            models.CheckConstraint(
+                condition=(Q(unit__isnull=False) & Q(unit_kind=""))
+                | (Q(unit__isnull=True) & ~Q(unit_kind="")),
+                name="delegationexception_unit_or_kind",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item.name} → {self.delegate_label()}（{self.get_status_display()}）"
+
+    def delegate_label(self) -> str:
+        if self.unit_id:
+            return self.unit.name
+        return _("%(area)s内诉求所在地的%(kind)s") % {
+            "area": self.area.name,
+            "kind": self.get_unit_kind_display(),
+        }

@@ -10,11 +10,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError, PushDownRefused, ResponsibilityNotFound
-from yousu.org.choices import LEVEL_DEPTH, TERRITORIAL_KIND, Level, UnitKind
+from yousu.org.choices import GRASSROOTS_KINDS, LEVEL_DEPTH, TERRITORIAL_KIND, Level, UnitKind
 from yousu.org.models import Area, Unit
 
-from .choices import AccessChangeAction, AccessChangeStatus, RuleTarget
-from .models import AccessList, AccessListChange, AccessListReview, CatalogItem, ResponsibilityRule
+from .choices import AccessChangeAction, AccessChangeStatus, DelegationStatus, RuleTarget
+from .models import (
+    AccessList,
+    AccessListChange,
+    AccessListReview,
+    CatalogItem,
+    DelegationException,
+    ResponsibilityRule,
+)
 
 
 @dataclass(frozen=True)
@@ -246,3 +253,32 @@ def _resolve_target(rule: ResponsibilityRule, area: Area, places: list[Area]) ->
     if len(found) > 1:
         raise DomainError(f"{what}不止一个，责任不明确；请会商后在职责目录中指定单位", field="area")
     return found[0]
+
+
+def delegation_exception_for(
+    *, item: CatalogItem, area: Area, unit: Unit, at: dt.datetime | None = None
+) -> DelegationException | None:
+    """The approved catalog exception, in force at `at`, that lets `unit` be given `item` for a place in
+    `area`; None when there is none. It allows the street or community it names (or, by kind, the one
+    serving the place) and the street above that community, through which the order has to pass."""
+    if unit.kind not in GRASSROOTS_KINDS:
+        return None
+    at = at or timezone.now()
+    places = area.ancestors()
+    found = (
+        DelegationException.objects.filter(
+            item=item, status=DelegationStatus.APPROVED, decided_at__lte=at, area__in=places
+        )
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gt=at))
+        .select_related("unit")
+        .order_by("-decided_at", "-id")
+    )
+    for exception in found:
+        if exception.unit_id is not None:
+            if exception.unit.path.startswith(unit.path):
+                return exception
+        elif unit.area_id in {place.pk for place in places} and (
+            LEVEL_DEPTH[unit.level] <= LEVEL_DEPTH[exception.unit_kind]
+        ):
+            return exception
+    return None

@@ -14,11 +14,19 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
-from yousu.org.choices import Level, RoleCode, UnitKind
+from yousu.org.choices import GRASSROOTS_KINDS, PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person, Sector, Unit
 from yousu.org.services import full_clean_or_raise
 
-from .choices import ACCESS_STAGE_ORDER, AccessChangeAction, AccessChangeStage, AccessChangeStatus, RuleTarget
+from .choices import (
+    ACCESS_STAGE_ORDER,
+    AccessChangeAction,
+    AccessChangeStage,
+    AccessChangeStatus,
+    DelegateKind,
+    DelegationStatus,
+    RuleTarget,
+)
 from .models import (
     AccessList,
     AccessListApproval,
@@ -26,6 +34,7 @@ from .models import (
     AccessListEntry,
     AccessListReview,
     CatalogItem,
+    DelegationException,
     ResponsibilityRule,
     TimeLimitClass,
 )
@@ -33,6 +42,7 @@ from .selectors import (
     access_list_baseline,
     access_list_review_preview,
     access_lists_covering,
+    community_may_receive,
     item_on_access_list,
 )
 
@@ -564,3 +574,155 @@ def _refuse_removal_while_rules_give_to_communities(item: CatalogItem, access_li
             f"仍有 {count} 条生效的责任规则由社区承办“{item.name}”；请先把这些规则改由其他单位承办",
             field="item",
         )
+
+
+# ---------------------------------------------------------------- catalog exceptions (目录例外)
+
+
+def _city_code(area: Area) -> str:
+    return area.path_codes()[0]
+
+
+def _same_city(by: Person, area: Area) -> bool:
+    # A person of a unit acts for that unit's city only; one without a unit (a deployment's
+    # administrator, a superuser) for any.
+    return by.unit is None or _city_code(by.unit.area) == _city_code(area)
+
+
+def _check_delegate(*, item: CatalogItem, area: Area, unit: Unit | None, unit_kind: str) -> None:
+    """Whom an exception names: one street or community related to the area, or a kind; and never a
+    community for an item off the community access list."""
+    if (unit is None) == (not unit_kind):
+        raise DomainError(_("请指定一个街道或社区，或选择单位类型（二者选一）"), field="unit")
+    if unit is not None:
+        if unit.kind not in GRASSROOTS_KINDS:
+            raise DomainError(
+                _("目录例外只能交由街道或社区办理，%(unit)s不是") % {"unit": unit.name}, field="unit"
+            )
+        if not unit.is_active:
+            raise DomainError(_("%(unit)s已停用") % {"unit": unit.name}, field="unit")
+        if not (unit.area.is_within(area) or area.is_within(unit.area)):
+            raise DomainError(
+                _("%(unit)s不服务于%(area)s，不能作为该区域的例外") % {"unit": unit.name, "area": area.name},
+                field="unit",
+            )
+        if not community_may_receive(item=item, community=unit):
+            raise PushDownRefused(
+                _("事项“%(item)s”不在社区工作事项准入清单内，不能交由%(unit)s办理，例外也不行")
+                % {"item": item.name, "unit": unit.name},
+                field="unit",
+            )
+        return
+    if unit_kind not in DelegateKind.values:
+        raise DomainError(_("单位类型只能是街道或社区"), field="unit_kind")
+    if unit_kind == DelegateKind.COMMUNITY:
+        lists = access_lists_covering(area)
+        if not lists or not all(item_on_access_list(item=item, access_list=lst) for lst in lists):
+            raise PushDownRefused(
+                _("事项“%(item)s”不在社区工作事项准入清单内，不能交由社区办理，例外也不行")
+                % {"item": item.name},
+                field="unit_kind",
+            )
+
+
+@transaction.atomic
+def delegation_exception_request(
+    *,
+    item: CatalogItem,
+    area: Area,
+    reason: str,
+    by: Person,
+    unit: Unit | None = None,
+    unit_kind: str = "",
+    valid_until: dt.datetime | None = None,
+) -> DelegationException:
+    """Ask the city platform to let a department's item go to a street or community in `area` (目录例外).
+    Until approved it allows nothing; a forward against the catalog stays refused."""
+    if by is None or not by.is_active:
+        raise PermissionRefused(_("必须由在岗人员操作"), field="by")
+    if not (
+        by.is_superuser
+        or by.has_role(RoleCode.ADMINISTRATOR, RoleCode.UNIT_LEADER)
+        or (by.has_role(RoleCode.DISPATCHER) and by.unit is not None and by.unit.kind in PLATFORM_KINDS)
+    ):
+        raise PermissionRefused(_("只有平台派单员、单位负责人或系统管理员可以申请目录例外"), field="by")
+    if item is None or item.level != 3:
+        raise DomainError(_("目录例外须针对一个三级事项"), field="item")
+    if not item.is_active:
+        raise DomainError(_("事项“%(item)s”已停用") % {"item": item.name}, field="item")
+    if area is None:
+        raise DomainError(_("请选择适用区域"), field="area")
+    if not _same_city(by, area):
+        raise PermissionRefused(_("只能为本辖区申请目录例外"), field="area")
+    city = Area.objects.get(code=_city_code(area))
+    if not item.is_available_in(city):
+        raise DomainError(_("事项“%(item)s”是其他辖区的地方事项") % {"item": item.name}, field="item")
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError(_("必须写明例外理由"), field="reason")
+    unit_kind = (unit_kind or "").strip()
+    _check_delegate(item=item, area=area, unit=unit, unit_kind=unit_kind)
+    now = timezone.now()
+    if valid_until is not None and valid_until <= now:
+        raise DomainError(_("有效期须晚于现在"), field="valid_until")
+    return DelegationException.objects.create(
+        item=item,
+        area=area,
+        unit=unit,
+        unit_kind=unit_kind if unit is None else "",
+        reason=reason,
+        valid_until=valid_until,
+        requested_by=by,
+        requested_at=now,
+    )
+
+
+def may_decide_delegation(by: Person) -> bool:
+    """The city platform decides catalog exceptions: its dispatchers, and the city's administrators."""
+    if by is None or not by.is_active:
+        return False
+    if by.is_superuser or _may_approve(by):
+        return True
+    return (
+        by.unit is not None
+        and by.unit.kind == UnitKind.CITY_PLATFORM
+        and by.has_role(RoleCode.DISPATCHER, RoleCode.ADMINISTRATOR)
+    )
+
+
+@transaction.atomic
+def delegation_exception_decide(
+    *, exception: DelegationException, by: Person, approve: bool, note: str
+) -> DelegationException:
+    """The city platform approves or refuses a catalog exception, once; the decision stays on record."""
+    # Locked so that two approvers cannot both decide it.
+    exception = (
+        DelegationException.objects.select_for_update(of=("self",))
+        .select_related("item", "area", "unit")
+        .get(pk=exception.pk)
+    )
+    if not may_decide_delegation(by) or not _same_city(by, exception.area):
+        raise PermissionRefused(_("只有本市市级平台的派单员或系统管理员可以审批目录例外"), field="by")
+    if exception.requested_by_id == by.pk:
+        raise PermissionRefused(_("申请人不能审批自己的申请"), field="by")
+    if exception.status != DelegationStatus.PENDING:
+        raise DomainError(
+            _("该目录例外已%(status)s，不能再次审批") % {"status": exception.get_status_display()},
+            field="status",
+        )
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("必须填写审批意见"), field="note")
+    if approve:
+        # The access list may have changed since the request: checked again at approval.
+        _check_delegate(
+            item=exception.item, area=exception.area, unit=exception.unit, unit_kind=exception.unit_kind
+        )
+        if exception.valid_until is not None and exception.valid_until <= timezone.now():
+            raise DomainError(_("该目录例外的有效期已过"), field="valid_until")
+    exception.status = DelegationStatus.APPROVED if approve else DelegationStatus.REFUSED
+    exception.decided_by = by
+    exception.decided_at = timezone.now()
+    exception.decision_note = note
+    exception.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+    return exception

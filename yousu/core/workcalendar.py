@@ -72,6 +72,12 @@ def _official_workday(day: dt.date) -> bool | None:
         return None
 
 
+def official_covers(year: int) -> bool:
+    """Whether the package holds the official holidays and make-up days of `year` (it covers whole
+    years: each is added once the State Council publishes it, in November or December before)."""
+    return _official_workday(dt.date(year, 1, 1)) is not None
+
+
 def _offset(moment: dt.time) -> dt.timedelta:
     return dt.timedelta(
         hours=moment.hour, minutes=moment.minute, seconds=moment.second, microseconds=moment.microsecond

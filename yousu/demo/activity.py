@@ -551,6 +551,9 @@ ANONYMOUS_SHARE = 0.03
 CONFIDENTIAL_SHARE = 0.03
 # The seed of the answers at intake and their callbacks (Simulation.answer_rng).
 ANSWER_SEED = 12345
+# The seed of the departments' answers to the supervision orders of missed report-ins: a stream of its
+# own, so that the follow-up of whistles leaves the citizens' walk as it was.
+REPORT_IN_SEED = 20260
 ROADS = ["长江路", "黄河路", "昆仑路", "五四大街", "七一路", "西关大街", "东关大街", "南川路", "柴达木路"]
 UNSATISFIED_COMMENTS = [
     "问题没有解决，只是来看了一下就走了",
@@ -701,6 +704,25 @@ class _Step:
     args: tuple = field(compare=False, default=())
 
 
+def _another_unit(unit: Unit, *, same_sector: bool) -> Unit:
+    """The unit a department's return names as responsible: for "wrong area" its counterpart in another
+    district (same sector and level), else a department beside it under the same platform."""
+    others = (
+        Unit.objects.filter(
+            is_active=True,
+            kind__in=(UnitKind.DEPARTMENT, UnitKind.ENTERPRISE),
+            area__path__startswith=f"/{unit.area.path_codes()[0]}/",
+        )
+        .exclude(pk=unit.pk)
+        .order_by("path")
+    )
+    if same_sector and unit.sector_id:
+        counterpart = others.filter(sector_id=unit.sector_id, level=unit.level, kind=unit.kind).first()
+        if counterpart is not None:
+            return counterpart
+    return others.filter(parent_id=unit.parent_id).first() or others.first()
+
+
 class Simulation:
     """The walk: a queue of steps ordered by their moment. A step calls one service as the person at
     that desk would, at the step's moment, and schedules what follows from it."""
@@ -738,6 +760,8 @@ class Simulation:
             entry.question: entry for entry in KnowledgeEntry.objects.filter(status=EntryStatus.ACTIVE)
         }
         self.answer_rng = random.Random(ANSWER_SEED)
+        self.report_in_rng = random.Random(REPORT_IN_SEED)
+        self.someone_never_came = False
 
     # ------------------------------------------------------------ scheduling
 
@@ -1045,6 +1069,7 @@ class Simulation:
                 reason=ReturnReason.NOT_OUR_DUTY,
                 explanation="该问题发生在街道辖区内，建议由街道协调处理" + DEMO_MARK,
                 suggested_unit=street,
+                basis_item=case.item,
             )
         elif kind == "not_our_duty":
             request = order_return_request(
@@ -1052,6 +1077,8 @@ class Simulation:
                 by=handler,
                 reason=ReturnReason.NOT_OUR_DUTY,
                 explanation="本单位认为该事项不属于本单位职责" + DEMO_MARK,
+                suggested_unit=_another_unit(order.unit, same_sector=False),
+                basis_item=case.item,
             )
         else:
             request = order_return_request(
@@ -1059,6 +1086,8 @@ class Simulation:
                 by=handler,
                 reason=ReturnReason.WRONG_AREA,
                 explanation="诉求地点可能不在本单位辖区" + DEMO_MARK,
+                suggested_unit=_another_unit(order.unit, same_sector=True),
+                basis_item=case.item,
             )
         if request.status == RequestStatus.PENDING:
             self.at(
@@ -1217,6 +1246,12 @@ class Simulation:
                 if number == 1 and self.rng.random() < 0.5
                 else self.rng.uniform(1, 20)
             )
+            if number == 1 and not self.someone_never_came and department.code.startswith(HOME_DISTRICT):
+                # One department of the walk never comes: the sweep warns it, then escalates it, and
+                # the supervision desk and its unit desk (a demo login's: the home district's urban
+                # management) show a summons still missing (吹哨之后).
+                self.someone_never_came = True
+                continue
             self.at(self.clock.moment + dt.timedelta(hours=hours), self.report_in, whistle, department)
 
     def report_in(self, whistle: Whistle, department: Unit) -> None:
@@ -1405,12 +1440,18 @@ class Simulation:
         # The supervised units' leaders answer the supervision orders the overdue nodes issued.
         for supervision in (
             SupervisionOrder.objects.filter(pk__gt=self.seen_supervision, issued_by__isnull=True)
-            .select_related("unit", "order__appeal")
+            .select_related("unit", "order__appeal", "report_in__whistle__appeal")
             .order_by("pk")
         ):
             self.seen_supervision = max(self.seen_supervision, supervision.pk)
-            # The grid walk's orders draw from its own stream, so the citizens' walk stays the same.
-            rng = self.grid_activity.rng if supervision.order.appeal.channel in GRID_CHANNELS else self.rng
+            # The grid walk's orders and the missed report-ins draw from streams of their own, so the
+            # citizens' walk stays the same.
+            if supervision.report_in_id is not None:
+                rng = self.report_in_rng
+            elif supervision.order.appeal.channel in GRID_CHANNELS:
+                rng = self.grid_activity.rng
+            else:
+                rng = self.rng
             if supervision.unit.kind not in PLATFORM_KINDS and rng.random() < 0.85:
                 self._answer_later(supervision, rng)
 

@@ -109,7 +109,8 @@ def _ensure_people() -> dict[str, Person]:
 
 
 def ensure_demo_calendar(*, city: Area, by: Person) -> WorkingCalendar:
-    """The demo city's working calendar: default office hours and the demo's own overrides."""
+    """The demo city's working calendar: default office hours, the demo's own overrides and its
+    (provisionally) declared years."""
     calendar = WorkingCalendar.objects.filter(area=city).first()
     if calendar is None:
         (morning_start, morning_end), (afternoon_start, afternoon_end) = DEFAULT_SESSIONS
@@ -124,9 +125,9 @@ def ensure_demo_calendar(*, city: Area, by: Person) -> WorkingCalendar:
         day = dt.date.fromisoformat(date)
         if not calendar.overrides.filter(date=day).exists():
             calendar_override_set(area=city, date=day, is_workday=is_workday, reason=reason, by=by)
-    for year, source in CALENDAR_DECLARED_YEARS:
+    for year, source, provisional in CALENDAR_DECLARED_YEARS:
         if not calendar.years.filter(year=year).exists():
-            calendar_year_declare(area=city, year=year, source=source, by=by)
+            calendar_year_declare(area=city, year=year, source=source, by=by, provisional=provisional)
     return calendar
 
 

@@ -20,18 +20,25 @@ HOME_DISTRICT = "630103"
 HOME_COMMUNITY = "630103001001"
 
 # The city's own calendar decisions on top of the official holidays and make-up days that the
-# chinesecalendar package supplies: invented and marked （演示）. No later year is declared entered,
-# because its official holidays are not published yet and the demo does not guess them.
+# chinesecalendar package supplies. The storm is invented and marked （演示）; 元旦 is fixed by law on
+# 1 January (《全国年节及纪念日放假办法》), so it is entered for a year the package does not cover
+# yet, while the rest of that year's arrangement waits for the State Council.
 # date, working day, reason
 CALENDAR_OVERRIDES = [
     ("2026-12-18", False, "市政府决定：暴雪红色预警，全市停工一天（演示）"),
+    ("2027-01-01", False, "元旦（法定节假日，1 月 1 日放假，《全国年节及纪念日放假办法》）"),
 ]
 # Years past the chinesecalendar package that the demo city declares, so that a demo dispatched late
-# in the package's last year still gets deadlines. Without the official holiday list (published by the
-# State Council each autumn) such a year counts Monday–Friday only; a real city enters the holidays as
-# overrides before declaring the year.
+# in the package's last year still gets deadlines. Declared provisionally (临时声明): only 元旦 is
+# entered, the other days count Monday–Friday until the State Council publishes the year's holidays
+# (each November or December), and administrators are reminded of it on every page and by `yousu check`.
+# year, source, provisional
 CALENDAR_DECLARED_YEARS = [
-    (2027, "演示数据：未录入 2027 年法定节假日，按周一至周五工作日计算；正式使用前须按国务院办公厅通知录入"),
+    (
+        2027,
+        "演示数据：已录入元旦（1 月 1 日）；国务院办公厅 2027 年节假日安排公布后须录入其余节假日和调休上班日并确认",
+        True,
+    ),
 ]
 
 # code, name, kind

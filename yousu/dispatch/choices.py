@@ -47,6 +47,24 @@ class TimeNode(models.TextChoices):
     OVERDUE = "overdue", _("超期")
 
 
+class ReportInNode(models.TextChoices):
+    """The two time nodes of a summoned department's report-in (报到): the warning before the limit, and
+    the limit passing with no report-in."""
+
+    WARNING = "warning", _("报到预警")
+    MISSED = "missed", _("超时未报到")
+
+
+class ReportInState(models.TextChoices):
+    """Where a summoned department stands with its report-in, as the desks show it."""
+
+    WAITING = "waiting", _("待报到")
+    WARNED = "warned", _("临近报到时限")
+    MISSED = "missed", _("超时未报到")
+    ON_TIME = "on_time", _("按时报到")
+    LATE = "late", _("逾时报到")
+
+
 class PauseReason(models.TextChoices):
     """Why an order's clock may stop (挂起); time spent waiting on others does not count against it."""
 

@@ -190,6 +190,8 @@ class ReturnRequest(ReviewedRequest):
     )
     reason = models.CharField(_("退单理由"), max_length=20, choices=ReturnReason.choices)
     explanation = models.TextField(_("说明"))
+    # Required when the unit says another unit is responsible (not our duty, wrong area): the unit it
+    # names, and the catalog item it relies on. Empty on a return for a duplicate or a non-appeal.
     suggested_unit = models.ForeignKey(
         Unit,
         verbose_name=_("建议承办单位"),
@@ -198,6 +200,28 @@ class ReturnRequest(ReviewedRequest):
         on_delete=models.PROTECT,
         related_name="+",
     )
+    basis_item = models.ForeignKey(
+        CatalogItem,
+        verbose_name=_("目录依据事项"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=_("申请单位认为本诉求所属、并据以判断职责的目录事项"),
+    )
+    basis_note = models.TextField(_("依据说明"), blank=True)
+    # The reviewing platform let the unit file one more return on this order (重新申请退单); without it,
+    # a second return on the same order is refused by rule.
+    reopened_by = models.ForeignKey(
+        USER,
+        verbose_name=_("允许再次申请人"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    reopened_at = models.DateTimeField(_("允许再次申请时间"), null=True, blank=True)
+    reopen_note = models.TextField(_("允许再次申请的理由"), blank=True)
 
     class Meta(ReviewedRequest.Meta):
         verbose_name = _("退单申请")
@@ -211,6 +235,11 @@ class ReturnRequest(ReviewedRequest):
     def counts_against_unit(self) -> bool:
         """A refused return (by the dispatcher or by rule) counts against the unit that filed it."""
         return self.status in (RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE)
+
+    @property
+    def may_file_again(self) -> bool:
+        """Whether the reviewing platform reopened the question after refusing this return."""
+        return self.reopened_at is not None
 
 
 class ExtensionRequest(ReviewedRequest):
@@ -366,11 +395,27 @@ class ReportIn(models.Model):
     )
     on_site = models.TextField(_("到场人员"), blank=True)
     note = models.TextField(_("处置情况"), blank=True)
+    # The report-in's time nodes (yousu.dispatch.whistles): the warning is due at warn_at, the miss at the
+    # whistle's report_in_due; each *_at below is set once, when the supervision sweep fires that node.
+    # A row's own copy of its warning time keeps a later change of the rule from moving a summons already
+    # made. next_node_at is the sweep's work queue, as on Order: the next unfired node's time, empty once
+    # the department has reported in or the miss has fired; a partial index keeps the scan to those rows.
+    warn_at = models.DateTimeField(_("报到预警时间"), null=True, blank=True)
+    warned_at = models.DateTimeField(_("预警发出时间"), null=True, blank=True)
+    missed_at = models.DateTimeField(_("超时未报到认定时间"), null=True, blank=True)
+    next_node_at = models.DateTimeField(_("下一时间节点时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("报到")
         verbose_name_plural = pgettext_lazy("plural", "报到")
         constraints = [models.UniqueConstraint(fields=["whistle", "unit"], name="reportin_one_per_unit")]
+        indexes = [
+            models.Index(
+                fields=["next_node_at"],
+                name="reportin_next_node_due",
+                condition=Q(next_node_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.whistle} · {self.unit}"

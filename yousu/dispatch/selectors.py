@@ -195,7 +195,14 @@ def return_requests_to_review(platform: Unit) -> QuerySet[ReturnRequest]:
     return (
         ReturnRequest.objects.filter(status=RequestStatus.PENDING, order__dispatched_from=platform)
         .select_related(
-            "order", "order__appeal", "order__appeal__item", "unit", "suggested_unit", "requested_by"
+            "order",
+            "order__appeal",
+            "order__appeal__item",
+            "order__appeal__area",
+            "unit",
+            "suggested_unit",
+            "basis_item",
+            "requested_by",
         )
         .order_by("requested_at", "id")
     )
@@ -205,8 +212,31 @@ def returns_refused_by_rule(platform: Unit) -> QuerySet[ReturnRequest]:
     """Return requests on `platform`'s orders that the rule refused without review, newest first."""
     return (
         ReturnRequest.objects.filter(status=RequestStatus.REFUSED_BY_RULE, order__dispatched_from=platform)
-        .select_related("order", "order__appeal", "unit", "suggested_unit")
+        .select_related("order", "order__appeal", "unit", "suggested_unit", "basis_item")
         .order_by("-requested_at", "-id")
+    )
+
+
+def latest_decided_return(order: Order) -> ReturnRequest | None:
+    """The order's unit's latest decided return on it: unless the dispatcher reopened the question
+    (`may_file_again`), a second return on the order is refused by rule (one per order and unit)."""
+    return (
+        order.return_requests.filter(unit_id=order.unit_id)
+        .exclude(status=RequestStatus.PENDING)
+        .order_by("-requested_at", "-id")
+        .first()
+    )
+
+
+def returns_to_reopen(platform: Unit) -> QuerySet[ReturnRequest]:
+    """Refused returns on `platform`'s orders that it may still reopen: not reopened yet, on an order
+    still waiting, unaccepted, at the unit that filed them (return_request_reopen checks the rest)."""
+    return ReturnRequest.objects.filter(
+        order__dispatched_from=platform,
+        status__in=(RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE),
+        reopened_at__isnull=True,
+        order__status=OrderStatus.DISPATCHED,
+        order__unit_id=F("unit_id"),
     )
 
 

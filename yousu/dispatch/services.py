@@ -19,19 +19,27 @@ import logging
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
+from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
 from yousu.appeals.services import AttachmentIn, appeal_set_item, attachment_add, attachments_check
 from yousu.catalog.models import CatalogItem, TimeLimitClass
-from yousu.catalog.selectors import Responsibility, community_may_receive, responsible_unit
+from yousu.catalog.selectors import (
+    Responsibility,
+    community_may_receive,
+    delegation_exception_for,
+    responsible_unit,
+)
 from yousu.core.errors import DomainError, PermissionRefused, PushDownRefused
+from yousu.core.timestamps import payload_time
 from yousu.intelligence.reply_review import score_reply
 from yousu.intelligence.suggestions import suggestion_settle
 from yousu.org.calendar import calendar_for_unit
-from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode, UnitKind
+from yousu.org.choices import GRASSROOTS_KINDS, PLATFORM_KINDS, Level, RoleCode, UnitKind
 from yousu.org.models import Person, Unit
 
 from .choices import (
@@ -46,7 +54,16 @@ from .choices import (
     ReturnReason,
 )
 from .deadlines import order_clock, schedule, shift, warning_times
-from .models import AssistPart, ClockPause, CriticismNotice, ExtensionRequest, Order, ReturnRequest
+from .models import (
+    AssistPart,
+    ClockPause,
+    Consultation,
+    CriticismNotice,
+    ExtensionRequest,
+    Order,
+    ReturnRequest,
+)
+from .selectors import latest_decided_return
 
 logger = logging.getLogger(__name__)
 
@@ -217,17 +234,84 @@ def _check_receiver(from_unit: Unit, unit: Unit, appeal: Appeal, order: Order | 
                 field="unit",
             ),
             appeal=appeal,
-            community=unit,
+            unit=unit,
             from_unit=from_unit,
             order=order,
+            via="access_list",
         )
 
 
+def _pushes_down(responsibility: Responsibility | None, unit: Unit) -> bool:
+    """Whether giving `unit` the order goes against the catalog by pushing a department's item down: the
+    catalog names a unit that is not a street or community, and `unit` is a street or community that is
+    not on that unit's own dispatch chain (a street above a street-level department is only a relay)."""
+    if responsibility is None or unit.kind not in GRASSROOTS_KINDS:
+        return False
+    owner = responsibility.unit
+    return owner.kind not in GRASSROOTS_KINDS and not owner.path.startswith(unit.path)
+
+
+def _delegation(
+    *, from_unit: Unit, unit: Unit, appeal: Appeal, responsibility: Responsibility | None, order: Order | None
+) -> dict | None:
+    """The recorded basis that lets a department's item go to a street or community against the
+    catalog: a decided consultation naming that unit (or a community below it) as lead, or a catalog
+    exception the city platform approved. None when the catalog is followed; refused (and the attempt
+    recorded for the grassroots-burden figures) when nothing allows it."""
+    if not _pushes_down(responsibility, unit):
+        return None
+    consultation = (
+        Consultation.objects.filter(
+            item=appeal.item, decided_at__isnull=False, lead_unit__path__startswith=unit.path
+        )
+        .filter(Q(appeal=appeal) | Q(appeal__isnull=True, lead_unit__area__in=appeal.area.ancestors()))
+        .select_related("lead_unit")
+        # A decision on this very appeal first, then the latest matter-wide one.
+        .order_by(F("appeal_id").asc(nulls_last=True), "-decided_at", "-id")
+        .first()
+    )
+    if consultation is not None:
+        return {
+            "basis": "consultation",
+            "id": consultation.pk,
+            "relay": consultation.lead_unit_id != unit.pk,
+        }
+    exception = delegation_exception_for(item=appeal.item, area=appeal.area, unit=unit)
+    if exception is not None:
+        final = exception.unit_id == unit.pk or (
+            exception.unit_id is None and exception.unit_kind == unit.kind
+        )
+        return {"basis": "exception", "id": exception.pk, "relay": not final}
+    owner = responsibility.unit
+    raise _attempt(
+        PushDownRefused(
+            _(
+                "职责目录规定“%(item)s”在%(area)s由%(owner)s负责，不能交给%(unit)s"
+                "（防止层层向基层转嫁责任）；确需由街道或社区办理的，须有会商决定或经市级平台批准的目录例外"
+            )
+            % {"item": appeal.item.name, "area": appeal.area.name, "owner": owner.name, "unit": unit.name},
+            field="unit",
+        ),
+        appeal=appeal,
+        unit=unit,
+        from_unit=from_unit,
+        order=order,
+        via="forward",
+    )
+
+
 def _attempt(
-    refusal: PushDownRefused, *, appeal: Appeal, community: Unit, from_unit: Unit, order: Order | None = None
+    refusal: PushDownRefused,
+    *,
+    appeal: Appeal,
+    unit: Unit,
+    from_unit: Unit,
+    via: str,
+    order: Order | None = None,
 ) -> PushDownRefused:
-    """Mark a refusal as someone's attempt to give a community an item it may not be given."""
-    refusal.attempt = {"appeal": appeal, "community": community, "from_unit": from_unit, "order": order}
+    """Mark a refusal as someone's attempt to push work down onto a street or community: `via` says how
+    (access_list: an item off a community's access list; forward: against the catalog's rule)."""
+    refusal.attempt = {"appeal": appeal, "unit": unit, "from_unit": from_unit, "order": order, "via": via}
     return refusal
 
 
@@ -260,20 +344,32 @@ def records_pushdown_attempts(service):
 
 
 def _record_pushdown_attempt(
-    refusal: PushDownRefused, *, appeal: Appeal, community: Unit, from_unit: Unit, by, order=None, **_
+    refusal: PushDownRefused | None,
+    *,
+    appeal: Appeal,
+    unit: Unit,
+    from_unit: Unit,
+    by,
+    via: str,
+    order=None,
+    reason: str = "",
+    **_ignored,
 ) -> None:
+    """The `pushdown_refused` event the grassroots-burden figures count, by the unit it would have
+    burdened and by `via` (access_list, forward, return)."""
     with transaction.atomic():
         record_event(
             appeal,
             "pushdown_refused",
             actor=by,
             order_id=order.pk if order is not None else None,
-            reason=refusal.message,
+            reason=refusal.message if refusal is not None else reason,
             payload={
-                "unit": community.code,
-                "unit_id": community.pk,
+                "unit": unit.code,
+                "unit_id": unit.pk,
                 "from_unit": from_unit.code,
                 "item": appeal.item.code if appeal.item_id else "",
+                "via": via,
             },
         )
 
@@ -349,7 +445,7 @@ def _create_order(
             "from": from_unit.code,
             "role": role,
             "proposed": responsibility.unit.code if responsibility else None,
-            "completion_due": completion_due.isoformat(),
+            "completion_due": payload_time(completion_due),
             **(extra_payload or {}),
         },
     )
@@ -424,7 +520,15 @@ def _dispatch_from_platform(
         raise DomainError(f"诉求当前为“{appeal.get_status_display()}”，不能派单", field="status")
     unit, responsibility, reason = _target_and_reason(platform, appeal, unit, reason)
     _check_receiver(platform, unit, appeal)
+    delegated = _delegation(
+        from_unit=platform, unit=unit, appeal=appeal, responsibility=responsibility, order=None
+    )
     time_limit_class = _raise_only(appeal, time_limit_class)
+    extra_payload = {}
+    if auto:
+        extra_payload["auto"] = auto
+    if delegated:
+        extra_payload["delegated"] = delegated
     order = _create_order(
         appeal=appeal,
         unit=unit,
@@ -435,7 +539,7 @@ def _dispatch_from_platform(
         responsibility=responsibility,
         override_reason=reason,
         time_limit_class=time_limit_class,
-        extra_payload={"auto": auto} if auto else None,
+        extra_payload=extra_payload,
     )
     _set_appeal_status(appeal, AppealStatus.DISPATCHED, by=by, action="appeal_dispatched")
     # The suggestion and the choice side by side: what the first-try accuracy is measured on.
@@ -548,6 +652,9 @@ def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason:
         raise DomainError("协办工单不能转派", field="role")
     unit, responsibility, reason = _target_and_reason(order.unit, order.appeal, unit, reason)
     _check_receiver(order.unit, unit, order.appeal, order)
+    delegated = _delegation(
+        from_unit=order.unit, unit=unit, appeal=order.appeal, responsibility=responsibility, order=order
+    )
     _transition(
         order, OrderStatus.FORWARDED, by=by, action="forwarded", reason=reason, payload={"to": unit.code}
     )
@@ -561,6 +668,7 @@ def order_forward(*, order: Order, by: Person, unit: Unit | None = None, reason:
         responsibility=responsibility,
         override_reason=reason,
         time_limit_class=order.time_limit_class,
+        extra_payload={"delegated": delegated} if delegated else None,
     )
 
 
@@ -603,9 +711,10 @@ def order_add_assist(
         raise _attempt(
             PushDownRefused(f"事项不在社区工作事项准入清单内，不能请{unit.name}协办", field="unit"),
             appeal=order.appeal,
-            community=unit,
+            unit=unit,
             from_unit=by.unit or platform,
             order=order,
+            via="access_list",
         )
     added = _create_order(
         appeal=order.appeal,
@@ -617,7 +726,7 @@ def order_add_assist(
         responsibility=None,
         override_reason=reason or "",
         time_limit_class=order.time_limit_class,
-        extra_payload={"due": due.isoformat()} if due is not None else None,
+        extra_payload={"due": payload_time(due)} if due is not None else None,
     )
     if due is not None:
         _move_deadline(added, due)
@@ -824,7 +933,7 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
         completion_due=max(order.completion_due, redo.completion_due),
         yellow_at=redo.yellow_at,
         red_at=redo.red_at,
-        payload={"completion_due": redo.completion_due.isoformat()},
+        payload={"completion_due": payload_time(redo.completion_due)},
     )
     _set_appeal_status(order.appeal, AppealStatus.DISPATCHED, by=by, action="appeal_reopened", reason=reason)
     return order
@@ -876,7 +985,7 @@ def order_extension_request(*, order: Order, by: Person, until: dt.datetime, rea
         actor=by,
         order_id=order.pk,
         reason=reason.strip(),
-        payload={"until": until.isoformat(), "request": request.pk},
+        payload={"until": payload_time(until), "request": request.pk},
     )
     return request
 
@@ -901,9 +1010,9 @@ def extension_request_review(
     request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
     payload = {"request": request.pk}
     if approve:
-        payload["from"] = order.completion_due.isoformat()
+        payload["from"] = payload_time(order.completion_due)
         _move_deadline(order, request.requested_until)
-        payload["to"] = request.requested_until.isoformat()
+        payload["to"] = payload_time(request.requested_until)
     record_event(
         order.appeal,
         "extension_approved" if approve else "extension_refused",
@@ -1029,8 +1138,8 @@ def order_resume(*, order: Order, by: Person | None, note: str = "") -> Order:
             "unit": order.unit.code,
             "pause": pause.pk,
             "not_counted_seconds": int(stopped.total_seconds()),
-            "from": before.isoformat(),
-            "to": order.completion_due.isoformat(),
+            "from": payload_time(before),
+            "to": payload_time(order.completion_due),
         },
     )
     return order
@@ -1038,51 +1147,148 @@ def order_resume(*, order: Order, by: Person | None, note: str = "") -> Order:
 
 # ---------------------------------------------------------------- returns (退单)
 
+# The return reasons that say another unit is responsible. Such a return names that unit and the
+# catalog item it relies on, so the claim is a fact a rule can check, not words a person must read.
+NAMES_RESPONSIBLE_UNIT = (ReturnReason.NOT_OUR_DUTY, ReturnReason.WRONG_AREA)
 
-def _return_refused_by_rule(order: Order, reason: str, suggested: Unit | None) -> str:
-    """The reason a return is refused without review, or '' when the dispatcher must decide."""
+
+def _check_return_claim(
+    order: Order, reason: str, suggested: Unit | None, basis_item: CatalogItem | None
+) -> None:
+    appeal = order.appeal
+    if reason in NAMES_RESPONSIBLE_UNIT:
+        label = ReturnReason(reason).label
+        if suggested is None:
+            raise DomainError(
+                _("以“%(reason)s”退单，须选择你认为应当承办的单位") % {"reason": label},
+                field="suggested_unit",
+            )
+        if basis_item is None:
+            raise DomainError(
+                _("以“%(reason)s”退单，须选择所依据的目录事项") % {"reason": label}, field="basis_item"
+            )
+    if suggested is not None:
+        if suggested.pk == order.unit_id:
+            raise DomainError(_("建议承办单位不能是本单位"), field="suggested_unit")
+        if suggested.kind in PLATFORM_KINDS:
+            raise DomainError(
+                _("%(unit)s是派单平台，不承办诉求；请选择应当承办的单位") % {"unit": suggested.name},
+                field="suggested_unit",
+            )
+        if not suggested.is_active:
+            raise DomainError(_("%(unit)s已停用") % {"unit": suggested.name}, field="suggested_unit")
+        if appeal.jurisdiction_id and not suggested.area.is_within(appeal.jurisdiction):
+            raise DomainError(
+                _("%(unit)s不属于诉求所在辖区（%(city)s）")
+                % {"unit": suggested.name, "city": appeal.jurisdiction.name},
+                field="suggested_unit",
+            )
+    if basis_item is not None:
+        if basis_item.level != 3 or not basis_item.is_active:
+            raise DomainError(_("目录依据须是一个启用的三级事项"), field="basis_item")
+        if not basis_item.is_available_in(appeal.jurisdiction):
+            raise DomainError(
+                _("事项“%(item)s”是其他辖区的地方事项") % {"item": basis_item.name}, field="basis_item"
+            )
+
+
+def _return_refused_by_rule(
+    order: Order, reason: str, suggested: Unit | None, basis_item: CatalogItem | None
+) -> tuple[str, str]:
+    """Why a return is refused without review, and which rule refused it (pushdown, repeat, own_item);
+    ('', '') when the dispatcher must decide."""
     appeal = order.appeal
     try:
         answer = proposal(appeal)
     except DomainError:
-        return ""
-    owner = answer.unit
-    catalog_gives_department = owner.kind not in (UnitKind.STREET, UnitKind.COMMUNITY)
+        answer = None
     if (
-        suggested is not None
-        and suggested.kind in (UnitKind.STREET, UnitKind.COMMUNITY)
-        and catalog_gives_department
+        answer is not None
+        and suggested is not None
+        and suggested.kind in GRASSROOTS_KINDS
+        and answer.unit.kind not in GRASSROOTS_KINDS
     ):
         return (
-            f"职责目录规定“{appeal.item.name}”由{owner.name}负责，不得推给{suggested.name}"
-            "（防止层层向基层转嫁责任）"
+            _("职责目录规定“%(item)s”由%(owner)s负责，不得推给%(unit)s（防止层层向基层转嫁责任）")
+            % {"item": appeal.item.name, "owner": answer.unit.name, "unit": suggested.name},
+            "pushdown",
         )
-    if reason == ReturnReason.NOT_OUR_DUTY and owner.pk == order.unit_id:
-        return f"职责目录规定“{appeal.item.name}”正是{order.unit.name}的职责"
-    return ""
+    earlier = latest_decided_return(order)
+    if earlier is not None and not earlier.may_file_again:
+        return (
+            _(
+                "首接负责：本单位已于%(at)s就此工单申请退单（%(status)s），派单单位没有允许再次申请；"
+                "同一工单不得重复退单"
+            )
+            % {
+                "at": timezone.localtime(earlier.requested_at).strftime("%Y-%m-%d %H:%M"),
+                "status": earlier.get_status_display(),
+            },
+            "repeat",
+        )
+    # A unit citing another catalog item disputes the appeal's classification: that is the
+    # dispatcher's to judge. Citing none, or the appeal's own item, it disputes the catalog itself.
+    disputes_item = basis_item is not None and basis_item.pk != appeal.item_id
+    if (
+        answer is not None
+        and reason == ReturnReason.NOT_OUR_DUTY
+        and answer.unit.pk == order.unit_id
+        and not disputes_item
+    ):
+        return (
+            _("职责目录规定“%(item)s”正是%(unit)s的职责")
+            % {"item": appeal.item.name, "unit": order.unit.name},
+            "own_item",
+        )
+    return "", ""
 
 
 @transaction.atomic
 def order_return_request(
-    *, order: Order, by: Person, reason: str, explanation: str, suggested_unit: Unit | None = None
+    *,
+    order: Order,
+    by: Person,
+    reason: str,
+    explanation: str,
+    suggested_unit: Unit | None = None,
+    basis_item: CatalogItem | None = None,
+    basis_note: str = "",
 ) -> ReturnRequest:
-    order = Order.objects.select_related("unit", "appeal", "appeal__item").get(pk=order.pk)
+    """退单: the unit that received an order asks, before accepting it, to give it back for a listed
+    reason. A return saying another unit is responsible names that unit and the catalog item relied on.
+
+    Refused at once by rule, recorded and counted against the unit: a return that pushes a department's
+    item down onto the street or community it names (with a `pushdown_refused` event, via "return"); a
+    second return on the same order unless the reviewing platform reopened the question; and "not our
+    duty" for an item the catalog gives to this very unit. Every other return waits for the dispatcher.
+    """
+    # Locked so that two returns on one order are decided one after the other (one per order and unit).
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("unit", "appeal", "appeal__item", "appeal__area", "appeal__jurisdiction")
+        .get(pk=order.pk)
+    )
     _member(by, order.unit, HANDLER_ROLES, "申请退单")
     if reason not in ReturnReason.values:
         raise DomainError(f"退单理由只能是：{'、'.join(str(r.label) for r in ReturnReason)}", field="reason")
-    if not (explanation or "").strip():
+    explanation = (explanation or "").strip()
+    if not explanation:
         raise DomainError("必须说明退单理由", field="explanation")
     if order.status != OrderStatus.DISPATCHED:
         raise DomainError("首接负责：已签收的工单不能退单", field="status")
     if order.return_requests.filter(status=RequestStatus.PENDING).exists():
         raise DomainError("已有待审核的退单申请", field="order")
+    _check_return_claim(order, reason, suggested_unit, basis_item)
+    refusal, rule = _return_refused_by_rule(order, reason, suggested_unit, basis_item)
     now = timezone.now()
     request = ReturnRequest.objects.create(
         order=order,
         unit=order.unit,
         reason=reason,
-        explanation=explanation.strip(),
+        explanation=explanation,
         suggested_unit=suggested_unit,
+        basis_item=basis_item,
+        basis_note=(basis_note or "").strip(),
         requested_by=by,
         requested_at=now,
     )
@@ -1091,14 +1297,14 @@ def order_return_request(
         "return_requested",
         actor=by,
         order_id=order.pk,
-        reason=explanation.strip(),
+        reason=explanation,
         payload={
             "request": request.pk,
             "reason": reason,
             "suggested": suggested_unit.code if suggested_unit else None,
+            "basis_item": basis_item.code if basis_item else None,
         },
     )
-    refusal = _return_refused_by_rule(order, reason, suggested_unit)
     if refusal:
         request.status = RequestStatus.REFUSED_BY_RULE
         request.reviewed_at, request.review_note = now, refusal
@@ -1108,15 +1314,47 @@ def order_return_request(
             "return_refused_by_rule",
             order_id=order.pk,
             reason=refusal,
-            payload={"request": request.pk, "unit": order.unit.code},
+            payload={"request": request.pk, "unit": order.unit.code, "rule": rule},
+        )
+    if rule == "pushdown":
+        # Unlike a refused forward nothing is rolled back here: the refused return itself is kept.
+        _record_pushdown_attempt(
+            None,
+            appeal=order.appeal,
+            unit=suggested_unit,
+            from_unit=order.unit,
+            by=by,
+            via="return",
+            order=order,
+            reason=refusal,
         )
     return request
 
 
+def _reopen(request: ReturnRequest, *, by: Person, note: str) -> None:
+    request.reopened_by, request.reopened_at, request.reopen_note = by, timezone.now(), note
+    request.save(update_fields=["reopened_by", "reopened_at", "reopen_note"])
+    record_event(
+        request.order.appeal,
+        "return_reopened",
+        actor=by,
+        order_id=request.order_id,
+        reason=note,
+        payload={"request": request.pk, "unit": request.unit.code},
+    )
+
+
 @transaction.atomic
-def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, note: str) -> ReturnRequest:
+def return_request_review(
+    *, request: ReturnRequest, by: Person, approve: bool, note: str, may_file_again: bool = False
+) -> ReturnRequest:
+    """The dispatching unit decides a pending return. Refusing it, it may let the unit file one more
+    return on the order (`may_file_again`, e.g. when the unit named the wrong unit); otherwise a second
+    return is refused by rule."""
     request = (
-        ReturnRequest.objects.select_for_update().select_related("order", "order__appeal").get(pk=request.pk)
+        ReturnRequest.objects.select_for_update(of=("self",))
+        .select_related("order", "order__appeal", "unit")
+        .get(pk=request.pk)
     )
     order = request.order
     reviewer_unit = order.dispatched_from
@@ -1125,6 +1363,8 @@ def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, 
         raise DomainError(f"该退单申请已{request.get_status_display()}", field="status")
     if not (note or "").strip():
         raise DomainError("必须填写审核意见", field="note")
+    if approve and may_file_again:
+        raise DomainError(_("同意退单后工单即退回，无需允许再次申请"), field="may_file_again")
     request.status = RequestStatus.APPROVED if approve else RequestStatus.REFUSED
     request.reviewed_by, request.reviewed_at, request.review_note = by, timezone.now(), note.strip()
     request.save(update_fields=["status", "reviewed_by", "reviewed_at", "review_note"])
@@ -1136,6 +1376,8 @@ def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, 
         reason=note.strip(),
         payload={"request": request.pk, "unit": order.unit.code},
     )
+    if may_file_again:
+        _reopen(request, by=by, note=note.strip())
     if approve:
         _transition(order, OrderStatus.RETURNED, by=by, action="returned", reason=note.strip())
         if order.role != OrderRole.LEAD:
@@ -1151,6 +1393,35 @@ def return_request_review(*, request: ReturnRequest, by: Person, approve: bool, 
                 action="appeal_back_to_dispatch",
                 reason=note.strip(),
             )
+    return request
+
+
+@transaction.atomic
+def return_request_reopen(*, request: ReturnRequest, by: Person, note: str) -> ReturnRequest:
+    """重新受理退单申请: after refusing a return (or the rule refusing it), the dispatching unit lets the
+    unit file one more return on the order. The refused return still counts against the unit."""
+    # The order first, as order_return_request locks it: a return filed meanwhile is seen below.
+    order = (
+        Order.objects.select_for_update(of=("self",))
+        .select_related("appeal", "dispatched_from")
+        .get(pk=ReturnRequest.objects.values("order_id").get(pk=request.pk)["order_id"])
+    )
+    request = ReturnRequest.objects.select_for_update(of=("self",)).select_related("unit").get(pk=request.pk)
+    request.order = order
+    _dispatcher_of(by, order.dispatched_from, _("允许再次申请退单"))
+    if request.status not in (RequestStatus.REFUSED, RequestStatus.REFUSED_BY_RULE):
+        raise DomainError(_("只有被驳回的退单申请可以允许再次申请"), field="status")
+    if request.reopened_at is not None:
+        raise DomainError(_("已经允许再次申请"), field="status")
+    latest = order.return_requests.filter(unit_id=request.unit_id).order_by("-requested_at", "-id").first()
+    if latest.pk != request.pk:
+        raise DomainError(_("该单位此后又申请过退单；请针对最近一次申请操作"), field="request")
+    if order.status != OrderStatus.DISPATCHED or order.unit_id != request.unit_id:
+        raise DomainError(_("工单已签收或已不在该单位，不能再申请退单"), field="status")
+    note = (note or "").strip()
+    if not note:
+        raise DomainError(_("必须说明允许再次申请的理由"), field="note")
+    _reopen(request, by=by, note=note)
     return request
 
 

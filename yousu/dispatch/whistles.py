@@ -5,6 +5,7 @@ say who came on site — within a limit, and the whistle shows who reported, who
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,10 +13,12 @@ from django.utils import timezone
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
 from yousu.core.errors import DomainError, PermissionRefused
+from yousu.core.timestamps import payload_time
 from yousu.org.choices import RoleCode, UnitKind
 from yousu.org.models import Person, Unit
 from yousu.org.selectors import distinct_units
 
+from .choices import ReportInNode, ReportInState
 from .models import ReportIn, Whistle
 
 # The seeds name no report-in limit. One day lets a department summoned in the evening come on site
@@ -29,9 +32,22 @@ WHISTLING_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY)
 # (that would push the work sideways) nor a platform (which dispatches rather than comes on site).
 SUMMONED_KINDS = (UnitKind.DEPARTMENT, UnitKind.ENTERPRISE)
 STAFF_ROLES = (RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER)
+# The warning (报到预警) comes when half the limit has passed without a report-in: the rule the order
+# clock already uses for its yellow node (办理时限过半), so a city has one meaning for "half the time gone
+# and nothing done", met by a department on its orders and on its summons alike. The half that is left
+# is as long as the half already let pass: time enough to send someone on site if the department is
+# coming at all. With the default day's limit the warning comes twelve hours before it.
+REPORT_IN_WARNING_SHARE = 0.5
 MAX_PROBLEM = 4000
 MAX_ON_SITE = 1000
 MAX_NOTE = 4000
+
+
+# Later stages learn of a whistle here without dispatch importing them: supervision tells the summoned
+# departments (yousu.supervision.report_ins, registered in its AppConfig.ready). Each hook runs inside
+# whistle_blow's transaction and its failure is not caught: a summons no department hears of is the
+# very failure the mechanism exists to stop, so a whistle whose notices cannot be written is not blown.
+WHISTLE_BLOWN_HOOKS: list[Callable[[Whistle], None]] = []
 
 
 def _staff(by: Person | None) -> bool:
@@ -80,7 +96,13 @@ def whistle_blow(
         blown_at=now,
         report_in_due=now + within,
     )
-    ReportIn.objects.bulk_create([ReportIn(whistle=whistle, unit=department) for department in departments])
+    warn_at = now + within * REPORT_IN_WARNING_SHARE
+    ReportIn.objects.bulk_create(
+        [
+            ReportIn(whistle=whistle, unit=department, warn_at=warn_at, next_node_at=warn_at)
+            for department in departments
+        ]
+    )
     if appeal is not None:
         record_event(
             appeal,
@@ -90,9 +112,11 @@ def whistle_blow(
             payload={
                 "whistle": whistle.pk,
                 "departments": [department.code for department in departments],
-                "report_in_due": whistle.report_in_due.isoformat(),
+                "report_in_due": payload_time(whistle.report_in_due),
             },
         )
+    for hook in WHISTLE_BLOWN_HOOKS:
+        hook(whistle)
     return whistle
 
 
@@ -126,7 +150,8 @@ def whistle_report_in(*, whistle: Whistle, by: Person, on_site: str, note: str =
     report_in.reported_by = by
     report_in.on_site = on_site
     report_in.note = note
-    report_in.save(update_fields=["reported_at", "reported_by", "on_site", "note"])
+    report_in_schedule(report_in)  # reported: no node is left to fire
+    report_in.save(update_fields=["reported_at", "reported_by", "on_site", "note", "next_node_at"])
     whistle = report_in.whistle
     if whistle.appeal_id:
         record_event(
@@ -146,6 +171,40 @@ def whistle_report_in(*, whistle: Whistle, by: Person, on_site: str, note: str =
 
 def is_late(report_in: ReportIn) -> bool:
     return report_in.reported_at is not None and report_in.reported_at > report_in.whistle.report_in_due
+
+
+def report_in_due_node(report_in: ReportIn, now: dt.datetime) -> str | None:
+    """The node of `report_in` that is due at `now` and not yet fired, if any. The miss speaks for a
+    warning not yet given: warning a department of a limit already passed would tell it nothing."""
+    if report_in.reported_at is not None or report_in.missed_at is not None:
+        return None
+    if report_in.whistle.report_in_due <= now:
+        return ReportInNode.MISSED
+    if report_in.warned_at is None and report_in.warn_at is not None and report_in.warn_at <= now:
+        return ReportInNode.WARNING
+    return None
+
+
+def report_in_schedule(report_in: ReportIn) -> None:
+    """Put the time of the next unfired node in `next_node_at` (none once reported in or missed)."""
+    if report_in.reported_at is not None or report_in.missed_at is not None:
+        report_in.next_node_at = None
+    elif report_in.warned_at is None and report_in.warn_at is not None:
+        report_in.next_node_at = report_in.warn_at
+    else:
+        report_in.next_node_at = report_in.whistle.report_in_due
+
+
+def report_in_state(report_in: ReportIn, now: dt.datetime) -> str:
+    """Where the department stands at `now` (ReportInState), read from the clock rather than from
+    what the sweep has fired, so a page shows a passed limit even before the next sweep."""
+    if report_in.reported_at is not None:
+        return ReportInState.LATE if is_late(report_in) else ReportInState.ON_TIME
+    if report_in.whistle.report_in_due <= now:
+        return ReportInState.MISSED
+    if report_in.warned_at is not None or (report_in.warn_at is not None and report_in.warn_at <= now):
+        return ReportInState.WARNED
+    return ReportInState.WAITING
 
 
 def whistle_summary(whistle: Whistle) -> dict:

@@ -419,9 +419,43 @@ class CalendarOverrideInline(CalendarPartInline):
     readonly_fields = ("set_by", "set_at")
 
 
+class CalendarYearFormSet(forms.BaseInlineFormSet):
+    """A provisional year is confirmed by adding the year again without 临时声明: the service updates
+    the row in place (calendar_year_declare), so the year is never undeclared in between. Such a new
+    row stands for the provisional one and is no duplicate of it; any other repeated year still is."""
+
+    def _confirmations(self) -> list:
+        provisional = {
+            form.instance.year
+            for form in self.initial_forms
+            if form.instance.provisional and not self._should_delete_form(form)
+        }
+        found = []
+        for form in self.extra_forms:
+            data = form.cleaned_data if form.is_valid() and form.has_changed() else {}
+            if data.get("year") in provisional and not data.get("provisional"):
+                provisional.discard(data["year"])  # one confirmation per year
+                found.append(form)
+        return found
+
+    def validate_unique(self):
+        confirming = self._confirmations()
+        if not confirming:
+            return super().validate_unique()
+        every = self.forms
+        self.forms = [form for form in every if form not in confirming]
+        try:
+            return super().validate_unique()
+        finally:
+            self.forms = every
+
+
 class CalendarYearInline(CalendarPartInline):
+    """Declared years, provisional or in full (see CalendarYearFormSet for confirming one)."""
+
     model = CalendarYear
-    fields = ("year", "source", "declared_by", "declared_at")
+    formset = CalendarYearFormSet
+    fields = ("year", "provisional", "source", "declared_by", "declared_at")
     readonly_fields = ("declared_by", "declared_at")
 
 
@@ -453,6 +487,8 @@ class WorkingCalendarAdmin(NoDeleteMixin, ServiceAdminMixin, admin.ModelAdmin):
                     area=area, date=obj.date, is_workday=obj.is_workday, reason=obj.reason, by=request.user
                 )
             else:
-                saved = calendar_year_declare(area=area, year=obj.year, source=obj.source, by=request.user)
+                saved = calendar_year_declare(
+                    area=area, year=obj.year, source=obj.source, by=request.user, provisional=obj.provisional
+                )
             obj.pk = saved.pk  # for the admin's change message
         return None

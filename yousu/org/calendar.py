@@ -1,5 +1,7 @@
-"""A city's working calendar: the writes (office hours, overrides, declared years) and the cached read
-that deadline arithmetic (yousu.core.workcalendar) runs on.
+"""A city's working calendar: the writes (office hours, overrides, declared years), the cached read
+that deadline arithmetic (yousu.core.workcalendar) runs on, and the notices that tell administrators
+a year their deadlines need is missing or only provisional (the desk banner, /healthz, `yousu check`
+and `yousu check-deploy` all ask calendar_notices).
 
 Caching: each process keeps the calendars it has built, keyed by city id, together with the
 version number that Django's cache held for that city when it was built. Every write, whether
@@ -14,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import time
+from dataclasses import dataclass
 
 from django.contrib.admin.models import CHANGE, LogEntry
 from django.core.cache import cache
@@ -22,13 +25,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.core.errors import DomainError
-from yousu.core.workcalendar import WorkCalendar
+from yousu.core.workcalendar import WorkCalendar, official_covers
 
-from .choices import Level
+from .choices import Level, RoleCode
 from .models import Area, CalendarOverride, CalendarYear, Person, Unit, WorkingCalendar
 from .services import full_clean_or_raise
 
 VERSION_KEY = "yousu:calendar-version:{city_id}"
+# From this month on, deadlines (seven working days, extensions) run into the next year, so its calendar
+# must be known: from 1 December administrators are told when it is not.
+NEXT_YEAR_FROM_MONTH = 12
 # A process rebuilds a calendar at least this often even without a bump: a safety net for a
 # deployment whose cache is not shared between processes (the local-memory default).
 LOCAL_LIFETIME = 300.0
@@ -115,6 +121,103 @@ def _committed(city_id: int) -> None:
     _bump(city_id)
 
 
+# ---------------------------------------------------------------- what administrators must be told
+
+
+@dataclass(frozen=True)
+class CalendarNotice:
+    """A year a city's deadlines need that its calendar does not hold in full: not declared at all
+    (deadlines into it raise CalendarNotCovered), or declared provisionally (only the days fixed by
+    law entered, the rest of the State Council's arrangement still to come)."""
+
+    city: Area
+    year: int
+    provisional: bool
+    current: bool  # the year we are in (intake and dispatch fail), not the next one
+
+    @property
+    def state(self) -> str:
+        return "provisional" if self.provisional else "undeclared"
+
+    @property
+    def message(self) -> str:
+        values = {"city": self.city.name, "year": self.year}
+        if self.provisional:
+            return (
+                _(
+                    "%(city)s %(year)s 年工作日历为临时声明：只录入了法定固定日期的假日。国务院办公厅公布"
+                    "节假日安排后，请录入全部节假日和调休上班日，并重新声明该年（不勾选“临时声明”）。"
+                )
+                % values
+            )
+        if self.current:
+            return (
+                _(
+                    "%(city)s 尚未声明 %(year)s 年工作日历：国家节假日数据不含该年，办理时限无法计算，"
+                    "受理和派单会失败。请在工作日历中录入该年的节假日和调休上班日并声明该年。"
+                )
+                % values
+            )
+        return (
+            _(
+                "%(city)s 尚未声明 %(year)s 年工作日历：国家节假日数据不含该年，跨年的办理时限将无法计算。"
+                "请在工作日历中录入已确定的假日（如 1 月 1 日元旦）并声明该年，可先临时声明。"
+            )
+            % values
+        )
+
+
+def years_to_hold(today: dt.date) -> list[int]:
+    """The years a city's calendar must hold on `today`: this one, and from 1 December the next, since
+    the time limits (up to seven working days, and extensions) then start to run into it."""
+    return [today.year, today.year + 1] if today.month >= NEXT_YEAR_FROM_MONTH else [today.year]
+
+
+def calendar_notices(*, today: dt.date | None = None, cities=None) -> list[CalendarNotice]:
+    """For each city (every active jurisdiction unless given), each year of years_to_hold that the
+    chinesecalendar package does not cover and the city has not declared, or has declared only
+    provisionally. Before 1 December, with this year covered, nothing is asked of the database."""
+    from .selectors import jurisdictions
+
+    today = today or timezone.localdate()
+    years = [year for year in years_to_hold(today) if not official_covers(year)]
+    if not years:
+        return []
+    cities = list(jurisdictions() if cities is None else cities)
+    declared = {
+        (city_id, year): provisional
+        for city_id, year, provisional in CalendarYear.objects.filter(
+            calendar__area__in=cities, year__in=years
+        ).values_list("calendar__area_id", "year", "provisional")
+    }
+    notices = []
+    for city in cities:
+        for year in years:
+            provisional = declared.get((city.pk, year))
+            if provisional is None or provisional:
+                notices.append(
+                    CalendarNotice(
+                        city=city, year=year, provisional=bool(provisional), current=year == today.year
+                    )
+                )
+    return notices
+
+
+def calendar_notices_for(person) -> list[CalendarNotice]:
+    """The notices shown to `person` on every page (the desk banner): an administrator's for their own
+    city, a superuser's for every city; nobody else's, since only they may enter a calendar."""
+    from .selectors import jurisdictions_visible_to
+
+    if not (person.is_authenticated and person.is_active):
+        return []
+    if not (person.is_superuser or person.has_role(RoleCode.ADMINISTRATOR)):
+        return []
+    today = timezone.localdate()
+    if all(official_covers(year) for year in years_to_hold(today)):
+        return []  # the common case, on every page: no query
+    return calendar_notices(today=today, cities=jurisdictions_visible_to(person))
+
+
 # ---------------------------------------------------------------- writing
 
 
@@ -197,19 +300,39 @@ def calendar_override_remove(*, override: CalendarOverride, by: Person) -> None:
 
 
 @transaction.atomic
-def calendar_year_declare(*, area: Area, year: int, source: str, by: Person) -> CalendarYear:
-    """Declare that all of the city's holidays and make-up working days of `year` are entered as
-    overrides, so deadlines may run into that year even where the official package stops."""
+def calendar_year_declare(
+    *, area: Area, year: int, source: str, by: Person, provisional: bool = False
+) -> CalendarYear:
+    """Declare that the city's holidays and make-up working days of `year` are entered as overrides,
+    so deadlines may run into that year even where the official package stops.
+
+    `provisional` declares it before the State Council has published the year's arrangement, with
+    only the days fixed by law entered (元旦, 1 January). Declaring a provisional year again, not
+    provisionally, confirms it once the arrangement is entered: the row is updated in place, so the
+    year is never undeclared in between, and the provisional declaration stays in the calendar's
+    admin history."""
     source = (source or "").strip()
     if not source:
         raise DomainError(_("必须写明依据，例如国务院办公厅通知的文号和标题"), field="source")
     _require_actor(by)
     row = _calendar_row(area)
-    if row.years.filter(year=year).exists():
+    existing = CalendarYear.objects.select_for_update().filter(calendar=row, year=year).first()
+    if existing is not None and not (existing.provisional and not provisional):
+        if existing.provisional:
+            raise DomainError(_("%(year)s 年已经临时声明") % {"year": year}, field="year")
         raise DomainError(_("%(year)s 年已经声明录入") % {"year": year}, field="year")
-    declared = CalendarYear(
-        calendar=row, year=year, source=source, declared_by=by, declared_at=timezone.now()
-    )
+    if existing is not None:
+        message = _("确认 %(year)s 年已全部录入；原临时声明人 %(by)s，原依据：%(source)s") % {
+            "year": year,
+            "by": existing.declared_by,
+            "source": existing.source,
+        }
+        LogEntry.objects.log_actions(
+            user_id=by.pk, queryset=[row], action_flag=CHANGE, change_message=message, single_object=True
+        )
+    declared = existing or CalendarYear(calendar=row, year=year)
+    declared.source, declared.provisional = source, bool(provisional)
+    declared.declared_by, declared.declared_at = by, timezone.now()
     full_clean_or_raise(declared)
     declared.save()
     return declared

@@ -54,6 +54,8 @@ class UnitKind(models.TextChoices):
 
 # The units that dispatch: they send orders on and review the replies.
 PLATFORM_KINDS = (UnitKind.CITY_PLATFORM, UnitKind.DISTRICT_PLATFORM)
+# The grassroots (基层): the units responsibility must not be pushed down onto.
+GRASSROOTS_KINDS = (UnitKind.STREET, UnitKind.COMMUNITY)
 
 # Which levels a unit of each kind may sit at; a department or enterprise exists at several.
 UNIT_KIND_LEVELS = {

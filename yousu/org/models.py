@@ -399,8 +399,13 @@ class WorkingCalendar(CityCalendarPart):
 
 
 class CalendarYear(CityCalendarPart):
-    """A year the city declares fully entered: all its holidays and make-up working days are
-    overrides. Deadlines may then run into a year the package does not (yet) cover."""
+    """A year the city declares entered: its holidays and make-up working days are overrides.
+    Deadlines may then run into a year the package does not (yet) cover.
+
+    A provisional declaration (临时声明) is made before the State Council has published the year's
+    arrangement (each November or December): only the days fixed by law are entered (元旦 on 1 January),
+    so the deadlines that cross the new year can be computed, and the platform keeps reminding the
+    administrators until the year is declared in full (yousu.org.calendar.calendar_notices)."""
 
     calendar = models.ForeignKey(
         WorkingCalendar, verbose_name=_("工作日历"), on_delete=models.CASCADE, related_name="years"
@@ -412,6 +417,14 @@ class CalendarYear(CityCalendarPart):
         _("依据"),
         max_length=300,
         help_text=_("国务院办公厅节假日安排通知的文号和标题，以及本市的补充决定"),
+    )
+    provisional = models.BooleanField(
+        _("临时声明"),
+        default=False,
+        help_text=_(
+            "国务院办公厅尚未公布该年节假日安排时勾选：只录入了法定固定日期的假日（如 1 月 1 日元旦）；"
+            "公布后录入全部节假日和调休上班日，再不勾选此项重新声明该年"
+        ),
     )
     declared_by = models.ForeignKey(
         Person, verbose_name=_("声明人"), on_delete=models.PROTECT, related_name="+"
@@ -427,6 +440,8 @@ class CalendarYear(CityCalendarPart):
         ]
 
     def __str__(self) -> str:
+        if self.provisional:
+            return gettext("%(year)s（临时声明）") % {"year": self.year}
         return str(self.year)
 
     def owning_city_id(self) -> int:

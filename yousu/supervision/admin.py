@@ -20,9 +20,12 @@ class UrgeAdmin(ReadOnlyAdmin):
 
 @admin.register(SupervisionOrder)
 class SupervisionOrderAdmin(ReadOnlyAdmin):
-    jurisdiction_lookup = "order__appeal__jurisdiction"
+    # By the supervised unit, not the order's appeal: a missed report-in's supervision order has no
+    # order (and its whistle may have no appeal), and the unit is of the same city as the order.
+    unit_lookups = ("unit",)
     list_display = [
         "order",
+        "report_in",
         "unit",
         "escalated_to",
         "node",
@@ -33,5 +36,12 @@ class SupervisionOrderAdmin(ReadOnlyAdmin):
     ]
     list_filter = ["status", "node"]
     search_fields = ["order__appeal__code", "unit__name", "reason", "answer"]
-    list_select_related = ["order__appeal", "order__unit", "unit", "escalated_to"]
+    list_select_related = [
+        "order__appeal",
+        "order__unit",
+        "report_in__whistle__blown_by_unit",
+        "report_in__unit",
+        "unit",
+        "escalated_to",
+    ]
     date_hierarchy = "issued_at"

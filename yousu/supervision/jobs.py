@@ -15,6 +15,7 @@ from django.utils import timezone
 from yousu.dispatch.auto import auto_dispatch_pending
 from yousu.notifications.services import deliver_due
 
+from .report_ins import sweep_report_ins
 from .sweep import sweep_time_nodes
 
 logger = logging.getLogger(__name__)
@@ -26,11 +27,13 @@ PERIODIC_HOOKS: list[Callable[..., object]] = []
 
 
 def run_periodic(now: dt.datetime | None = None) -> dict:
-    """Fire the due time nodes, then send the notifications that are due (new ones and retries)."""
+    """Fire the due time nodes of orders and of report-ins, then send the notifications that are due
+    (new ones and retries)."""
     now = now or timezone.now()
     # First, so that an appeal dispatched automatically gets its notifications in this same run.
     auto_dispatched = auto_dispatch_pending(now=now)
     fired = sweep_time_nodes(now=now).as_dict()
+    report_ins = sweep_report_ins(now=now).as_dict()
     # At the current time, not `now`: the notifications the sweep just wrote are due from their creation.
     sent = deliver_due(now=max(now, timezone.now()))
     hooks = {hook.__name__: hook(now=now) for hook in PERIODIC_HOOKS}
@@ -39,6 +42,7 @@ def run_periodic(now: dt.datetime | None = None) -> dict:
         "at": now.isoformat(),
         "auto_dispatched": auto_dispatched,
         "fired": fired,
+        "report_ins": report_ins,
         "notifications_delivered": sent,
         **hooks,
     }
@@ -62,7 +66,11 @@ class InProcessScheduler(threading.Thread):
         while not self.stopped.is_set():
             try:
                 result = run_periodic()
-                if any(result["fired"].values()) or result["notifications_delivered"]:
+                if (
+                    any(result["fired"].values())
+                    or any(result["report_ins"].values())
+                    or result["notifications_delivered"]
+                ):
                     logger.info("sweep: %s", result)
             except Exception:
                 logger.exception("sweep failed; trying again in %s s", self.interval)

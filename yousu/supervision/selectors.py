@@ -1,14 +1,15 @@
-"""What the supervision desk reads: orders overdue or about to be, by unit, and open supervision orders."""
+"""What the supervision desk reads: orders overdue or about to be, by unit, open supervision orders, and
+the summons whose report-in is near its limit or past it."""
 
 from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from yousu.dispatch.choices import CLOCK_RUNNING_STATUSES
-from yousu.dispatch.models import Order
+from yousu.dispatch.models import Order, ReportIn
 from yousu.org.models import Person
 from yousu.org.selectors import units_visible_to
 
@@ -81,8 +82,32 @@ def watch_by_unit(person: Person, *, now: dt.datetime | None = None) -> list[dic
 
 def supervision_orders_visible_to(person: Person) -> QuerySet[SupervisionOrder]:
     """Supervisors see all; a unit sees those it must answer and those escalated to it."""
-    rows = SupervisionOrder.objects.select_related("order__appeal", "unit", "escalated_to")
+    rows = SupervisionOrder.objects.select_related(
+        "order__appeal",
+        "unit",
+        "escalated_to",
+        "report_in__whistle__blown_by_unit",
+        "report_in__whistle__appeal",
+    )
     if not person.is_authenticated or not person.is_active:
         return rows.none()
     visible = units_visible_to(person)
     return rows.filter(Q(unit__in=visible) | Q(escalated_to__in=visible))
+
+
+def watched_report_ins(person: Person, *, now: dt.datetime | None = None) -> QuerySet[ReportIn]:
+    """Summons not yet answered that are past their warning or their limit, of the departments
+    `person` may see or of the whistles a unit they may see blew: the report-ins to chase, the missed
+    (limit passed) first, then the soonest due; each with its supervision order, if one was issued."""
+    now = now or timezone.now()
+    visible = units_visible_to(person)
+    return (
+        ReportIn.objects.filter(reported_at__isnull=True)
+        .filter(Q(warn_at__lte=now) | Q(whistle__report_in_due__lte=now))
+        .filter(Q(unit__in=visible) | Q(whistle__blown_by_unit__in=visible))
+        .select_related("unit", "unit__parent", "whistle__blown_by_unit", "whistle__appeal")
+        .prefetch_related(
+            Prefetch("supervision_orders", queryset=SupervisionOrder.objects.select_related("escalated_to"))
+        )
+        .order_by("whistle__report_in_due", "id")
+    )

@@ -13,7 +13,7 @@ from yousu.dispatch.choices import ACTIVE_ORDER_STATUSES
 from yousu.dispatch.models import Order
 from yousu.notifications.services import notify
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
-from yousu.org.models import Person
+from yousu.org.models import Person, Unit
 from yousu.org.selectors import can_see_unit
 
 from .choices import SupervisionStatus
@@ -25,6 +25,12 @@ TEXT_LIMIT = 2000
 
 def may_supervise(person: Person, order: Order) -> bool:
     """Supervisors, and the dispatchers of a platform over the order's unit."""
+    return may_supervise_unit(person, order.unit)
+
+
+def may_supervise_unit(person: Person, unit: Unit) -> bool:
+    """Supervisors, and the dispatchers of a platform over `unit`: also who supervises a department
+    that let a report-in limit pass."""
     if person is None or not person.is_active:
         return False
     if person.is_superuser or person.has_role(RoleCode.SUPERVISOR):
@@ -33,7 +39,55 @@ def may_supervise(person: Person, order: Order) -> bool:
         person.has_role(RoleCode.DISPATCHER)
         and person.unit is not None
         and person.unit.kind in PLATFORM_KINDS
-        and can_see_unit(person, order.unit)
+        and can_see_unit(person, unit)
+    )
+
+
+def may_close(person: Person, supervision: SupervisionOrder) -> bool:
+    """Whether supervision_order_close would let `person` close it now (the desk offers the form)."""
+    if supervision.status == SupervisionStatus.CLOSED:
+        return False
+    if supervision.report_in_id is not None:
+        allowed = may_supervise_unit(person, supervision.unit)
+    else:
+        allowed = may_supervise(person, supervision.order)
+    return allowed and (supervision.status == SupervisionStatus.ANSWERED or _matter_settled(supervision))
+
+
+def _matter_settled(supervision: SupervisionOrder) -> bool:
+    """The order has been finished, or the summoned department has reported in after all."""
+    if supervision.report_in_id is not None:
+        return supervision.report_in.reported_at is not None
+    return supervision.order.status not in ACTIVE_ORDER_STATUSES
+
+
+def _record(supervision: SupervisionOrder, action: str, *, by: Person, reason: str, **payload) -> None:
+    """The event of an answer or a close, in the log of the appeal it concerns: the order's, or the
+    appeal a whistle was blown for (a problem a street found itself has none; the row is the record)."""
+    if supervision.report_in_id is not None:
+        whistle = supervision.report_in.whistle
+        if whistle.appeal_id is None:
+            return
+        record_event(
+            whistle.appeal,
+            action,
+            actor=by,
+            reason=reason,
+            payload={
+                "supervision_order": supervision.pk,
+                "whistle": whistle.pk,
+                "unit": supervision.unit.code,
+                **payload,
+            },
+        )
+        return
+    record_event(
+        supervision.order.appeal,
+        action,
+        actor=by,
+        order_id=supervision.order_id,
+        reason=reason,
+        payload={"supervision_order": supervision.pk, **payload},
     )
 
 
@@ -99,7 +153,7 @@ def supervision_order_issue(
         reason=reason,
         issued_by=by,
         issued_at=now,
-        answer_due=answer_due(order, now),
+        answer_due=answer_due(order.unit, now),
     )
     record_event(
         order.appeal,
@@ -130,8 +184,8 @@ def supervision_order_issue(
 def supervision_order_answer(*, supervision: SupervisionOrder, by: Person, answer: str) -> SupervisionOrder:
     """The supervised unit's leader says what was done and by when it will be finished."""
     supervision = (
-        SupervisionOrder.objects.select_for_update()
-        .select_related("order__appeal", "unit")
+        SupervisionOrder.objects.select_for_update(of=("self",))
+        .select_related("order__appeal", "unit", "report_in__whistle__appeal")
         .get(pk=supervision.pk)
     )
     if not (
@@ -149,42 +203,34 @@ def supervision_order_answer(*, supervision: SupervisionOrder, by: Person, answe
     supervision.status, supervision.answer = SupervisionStatus.ANSWERED, answer
     supervision.answered_by, supervision.answered_at = by, now
     supervision.save(update_fields=["status", "answer", "answered_by", "answered_at"])
-    record_event(
-        supervision.order.appeal,
-        "supervision_answered",
-        actor=by,
-        order_id=supervision.order_id,
-        reason=answer,
-        payload={"supervision_order": supervision.pk, "on_time": now <= supervision.answer_due},
-    )
+    _record(supervision, "supervision_answered", by=by, reason=answer, on_time=now <= supervision.answer_due)
     return supervision
 
 
 @transaction.atomic
 def supervision_order_close(*, supervision: SupervisionOrder, by: Person, note: str = "") -> SupervisionOrder:
-    """销号: the supervisor accepts the answer (or the order was finished) and closes the matter."""
+    """销号: the supervisor accepts the answer (or the order was finished, or the summoned department
+    has reported in) and closes the matter."""
     supervision = (
-        SupervisionOrder.objects.select_for_update()
-        .select_related("order__appeal", "order__unit")
+        SupervisionOrder.objects.select_for_update(of=("self",))
+        .select_related("order__appeal", "order__unit", "unit", "report_in__whistle__appeal")
         .get(pk=supervision.pk)
     )
-    if not may_supervise(by, supervision.order):
+    if supervision.report_in_id is not None:
+        allowed = may_supervise_unit(by, supervision.unit)
+    else:
+        allowed = may_supervise(by, supervision.order)
+    if not allowed:
         raise PermissionRefused(_("只有督办员或上级平台派单员可以销号"), field="by")
     if supervision.status == SupervisionStatus.CLOSED:
         raise DomainError(_("督办单已销号"), field="status")
-    order_finished = supervision.order.status not in ACTIVE_ORDER_STATUSES
-    if supervision.status == SupervisionStatus.OPEN and not order_finished:
+    if supervision.status == SupervisionStatus.OPEN and not _matter_settled(supervision):
+        if supervision.report_in_id is not None:
+            raise DomainError(_("被督办单位尚未反馈，也未报到，不能销号"), field="status")
         raise DomainError(_("被督办单位尚未反馈，工单也未办结，不能销号"), field="status")
     now = timezone.now()
     supervision.status, supervision.close_note = SupervisionStatus.CLOSED, (note or "").strip()
     supervision.closed_by, supervision.closed_at = by, now
     supervision.save(update_fields=["status", "close_note", "closed_by", "closed_at"])
-    record_event(
-        supervision.order.appeal,
-        "supervision_closed",
-        actor=by,
-        order_id=supervision.order_id,
-        reason=supervision.close_note,
-        payload={"supervision_order": supervision.pk},
-    )
+    _record(supervision, "supervision_closed", by=by, reason=supervision.close_note)
     return supervision

@@ -28,6 +28,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from yousu.appeals.models import Event
+from yousu.core.timestamps import payload_time
 from yousu.core.workcalendar import CalendarNotCovered
 from yousu.dispatch.choices import TimeNode
 from yousu.dispatch.deadlines import due_nodes, schedule
@@ -35,7 +36,7 @@ from yousu.dispatch.models import Order
 from yousu.notifications.services import notify_many
 from yousu.org.calendar import calendar_for_unit
 from yousu.org.choices import RoleCode
-from yousu.org.models import Person
+from yousu.org.models import Person, Unit
 
 from .models import SupervisionOrder, Urge
 
@@ -88,7 +89,7 @@ class _Batch:
 
 
 def _fire(orders: list[Order], now: dt.datetime, result: SweepResult) -> None:
-    batch = _Batch(now=now, leaders=_leaders({order.unit_id for order in orders}))
+    batch = _Batch(now=now, leaders=leaders_by_unit({order.unit_id for order in orders}))
     for order in orders:
         nodes = due_nodes(order, now)
         for node in nodes:
@@ -142,7 +143,8 @@ def _save_clocks(orders: list[Order]) -> None:
         )
 
 
-def _leaders(unit_ids) -> dict[int, list[Person]]:
+def leaders_by_unit(unit_ids) -> dict[int, list[Person]]:
+    """The active leaders of each of `unit_ids`, in one query: those a node speaks to by name."""
     found = defaultdict(list)
     for person in Person.objects.filter(
         unit_id__in=unit_ids, roles__code=RoleCode.UNIT_LEADER, is_active=True
@@ -171,23 +173,21 @@ def node_text(order: Order, node: str) -> str:
     }
 
 
-def answer_due(order: Order, now: dt.datetime, calendars: dict | None = None) -> dt.datetime:
-    """A supervision order is answered within one working day."""
+def answer_due(unit: Unit, now: dt.datetime, calendars: dict | None = None) -> dt.datetime:
+    """A supervision order is answered by the supervised `unit` within one working day of its calendar."""
     if calendars is None:
-        calendar = calendar_for_unit(order.unit)
+        calendar = calendar_for_unit(unit)
     else:
         # One look-up per unit's area in a sweep batch, not one per order.
-        calendar = calendars.get(order.unit.area_id)
+        calendar = calendars.get(unit.area_id)
         if calendar is None:
-            calendar = calendars[order.unit.area_id] = calendar_for_unit(order.unit)
+            calendar = calendars[unit.area_id] = calendar_for_unit(unit)
     try:
         return calendar.add(now, calendar.day_length)
     except CalendarNotCovered:
         # The sweep must not stop firing every other node because the city has not entered next
         # year's holidays yet: the answer is due in 24 hours, and the log says what to fix.
-        logger.warning(
-            "calendar of %s does not cover %s: supervision answer due in 24 h", order.unit, now.date()
-        )
+        logger.warning("calendar of %s does not cover %s: supervision answer due in 24 h", unit, now.date())
         return now + dt.timedelta(days=1)
 
 
@@ -204,7 +204,7 @@ def _node_effects(batch: _Batch, order: Order, node: str, superseded: list[str])
             payload={
                 "node": str(node),
                 "unit": order.unit.code,
-                "completion_due": order.completion_due.isoformat(),
+                "completion_due": payload_time(order.completion_due),
                 "superseded": [str(each) for each in superseded],
                 **({"escalated_to": escalated_to.code} if escalated_to else {}),
             },
@@ -225,7 +225,7 @@ def _node_effects(batch: _Batch, order: Order, node: str, superseded: list[str])
                 node=node,
                 reason=text,
                 issued_at=batch.now,
-                answer_due=answer_due(order, batch.now, batch.calendars),
+                answer_due=answer_due(order.unit, batch.now, batch.calendars),
             )
         )
         if escalated_to is not None:

@@ -1,5 +1,5 @@
-"""Template context of every page: the desks the signed-in person works at (the header's first links)
-and their unread inbox count."""
+"""Template context of every page: the desks the signed-in person works at (the header's first links),
+their unread inbox count, and for administrators the working calendar's notices (the banner)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from yousu.appeals.services import may_take_in
 from yousu.callbacks.selectors import may_call_back
 from yousu.knowledge.proposals import pending_count_for
 from yousu.notifications.selectors import unread_count
+from yousu.org.calendar import calendar_notices_for
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.reports.summary import may_read_dashboard
 
@@ -78,4 +79,10 @@ def desks(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"my_desks": desks_of(user), "inbox_unread": unread_count(user)}
+    return {
+        "my_desks": desks_of(user),
+        "inbox_unread": unread_count(user),
+        # An administrator is told on every page when a year the deadlines need is missing or only
+        # provisional in the working calendar (from 1 December for the next year).
+        "calendar_notices": calendar_notices_for(user),
+    }

@@ -25,6 +25,7 @@ from yousu.appeals.selectors import citizen_for, events_of
 from yousu.appeals.services import appeal_link_duplicate
 from yousu.catalog.choices import RuleTarget
 from yousu.catalog.models import CatalogItem, TimeLimitClass
+from yousu.catalog.selectors import responsible_unit
 from yousu.core.errors import DomainError
 from yousu.dispatch.auto import auto_dispatch_withdraw
 from yousu.dispatch.choices import OrderStatus
@@ -38,6 +39,7 @@ from yousu.dispatch.selectors import (
     replies_to_review,
     return_requests_to_review,
     returns_refused_by_rule,
+    returns_to_reopen,
 )
 from yousu.dispatch.services import (
     appeal_dispatch,
@@ -46,6 +48,7 @@ from yousu.dispatch.services import (
     order_forward,
     order_review,
     proposal,
+    return_request_reopen,
     return_request_review,
 )
 from yousu.intelligence.api_hot import duplicates_as_data
@@ -381,8 +384,17 @@ def reviews(request, queue: str):
         raise Http404
     context = {"platform": platform, "queue": queue, "counts": _counts(platform), "limit": REVIEW_LIMIT}
     if queue == "returns":
-        context["returns"] = return_requests_to_review(platform)[:REVIEW_LIMIT]
-        context["refused_by_rule"] = returns_refused_by_rule(platform)[:REFUSED_BY_RULE_SHOWN]
+        returns = list(return_requests_to_review(platform)[:REVIEW_LIMIT])
+        for made in returns:
+            made.basis_answer = _catalog_answer(made)
+        context["returns"] = returns
+        refused = list(returns_refused_by_rule(platform)[:REFUSED_BY_RULE_SHOWN])
+        reopenable = set(
+            returns_to_reopen(platform).filter(pk__in=[r.pk for r in refused]).values_list("pk", flat=True)
+        )
+        for made in refused:
+            made.reopenable = made.pk in reopenable
+        context["refused_by_rule"] = refused
     elif queue == "extensions":
         context["extensions"] = extension_requests_to_review(platform)[:REVIEW_LIMIT]
     elif queue == "replies":
@@ -408,6 +420,18 @@ def _approve(request) -> bool:
     return request.POST.get("decision") == "approve"
 
 
+def _catalog_answer(made) -> str:
+    """What the catalog says of the item a return relies on, at the appeal's place: the reviewer sees
+    the unit's claim beside the catalog's answer."""
+    item, area = made.basis_item, made.order.appeal.area
+    if item is None or area is None:
+        return ""
+    try:
+        return responsible_unit(item=item, area=area).unit.name
+    except DomainError:
+        return _("目录未规定")
+
+
 @login_required
 @require_POST
 def review_return(request, pk: int):
@@ -419,10 +443,30 @@ def review_return(request, pk: int):
     return _done(
         request,
         lambda: return_request_review(
-            request=made, by=request.user, approve=approve, note=request.POST.get("note", "")
+            request=made,
+            by=request.user,
+            approve=approve,
+            note=request.POST.get("note", ""),
+            may_file_again=not approve and bool(request.POST.get("may_file_again")),
         ),
         (_("已同意退单：%(code)s") if approve else _("已驳回退单：%(code)s"))
         % {"code": made.order.appeal.code},
+        reverse("dispatch-reviews", args=["returns"]),
+    )
+
+
+@login_required
+@require_POST
+def reopen_return(request, pk: int):
+    platform = _platform(request)
+    made = returns_to_reopen(platform).select_related("order__appeal").filter(pk=pk).first()
+    if made is None:
+        raise Http404(_("退单申请不存在或不能再允许重新申请"))
+    return _done(
+        request,
+        lambda: return_request_reopen(request=made, by=request.user, note=request.POST.get("note", "")),
+        _("已允许%(unit)s就 %(code)s 再申请一次退单")
+        % {"unit": made.unit.name, "code": made.order.appeal.code},
         reverse("dispatch-reviews", args=["returns"]),
     )
 

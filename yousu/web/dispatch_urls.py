@@ -15,6 +15,7 @@ urlpatterns = [
     path("appeals/<str:code>/consult/", views.consult, name="dispatch-consult"),
     path("reviews/<str:queue>/", views.reviews, name="dispatch-reviews"),
     path("returns/<int:pk>/review/", views.review_return, name="dispatch-review-return"),
+    path("returns/<int:pk>/reopen/", views.reopen_return, name="dispatch-reopen-return"),
     path("extensions/<int:pk>/review/", views.review_extension, name="dispatch-review-extension"),
     path("replies/<int:pk>/review/", views.review_reply, name="dispatch-review-reply"),
     path("consultations/<int:pk>/decide/", views.decide_consultation, name="dispatch-decide-consultation"),

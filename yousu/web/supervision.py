@@ -1,5 +1,6 @@
 """The supervision desk (督办台): overdue and about-to-be-overdue orders by unit, urge and supervision
-order by hand, and the open supervision orders. The actions go through the supervision services,
+order by hand, the summons whose report-in is near its limit or past it (吹哨报到) with their escalation,
+and the open supervision orders, which it closes (销号). The actions go through the supervision services,
 which decide who may act; this page only shows and forwards."""
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from yousu.dispatch.choices import ReportInState
 from yousu.dispatch.models import CriticismNotice, Order
 from yousu.dispatch.services import criticism_notice_issue
+from yousu.dispatch.whistles import report_in_state
 from yousu.notifications.selectors import inbox_for
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.selectors import units_visible_to
@@ -27,8 +30,15 @@ from yousu.supervision.selectors import (
     watch_by_unit,
     watch_state,
     watched_orders,
+    watched_report_ins,
 )
-from yousu.supervision.services import may_supervise, supervision_order_issue, urge_issue
+from yousu.supervision.services import (
+    may_close,
+    may_supervise,
+    supervision_order_close,
+    supervision_order_issue,
+    urge_issue,
+)
 
 from .actions import attempt
 
@@ -67,9 +77,24 @@ def desk(request):
         }
         for order in orders
     ]
-    supervision_orders = supervision_orders_visible_to(request.user).filter(
-        status__in=(SupervisionStatus.OPEN, SupervisionStatus.ANSWERED)
-    )[:200]
+    supervision_orders = [
+        {"supervision": supervision, "may_close": may_close(request.user, supervision)}
+        for supervision in supervision_orders_visible_to(request.user).filter(
+            status__in=(SupervisionStatus.OPEN, SupervisionStatus.ANSWERED)
+        )[:200]
+    ]
+    report_ins = []
+    for report_in in watched_report_ins(request.user, now=now)[:200]:
+        state = report_in_state(report_in, now)
+        supervision = next(iter(report_in.supervision_orders.all()), None)
+        report_ins.append(
+            {
+                "report_in": report_in,
+                "state": state,
+                "state_label": ReportInState(state).label,
+                "supervision": supervision,
+            }
+        )
     notices = (
         CriticismNotice.objects.filter(unit__in=units_visible_to(request.user))
         .select_related("unit", "order__appeal")
@@ -85,6 +110,7 @@ def desk(request):
         "units": watch_by_unit(request.user, now=now),
         "rows": rows,
         "supervision_orders": supervision_orders,
+        "report_ins": report_ins,
     }
     return render(request, "web/supervision.html", context)
 
@@ -137,4 +163,19 @@ def notice(request, order_id: int):
         request,
         lambda: criticism_notice_issue(unit=order.unit, order=order, reason=reason, by=request.user),
         _("已通报批评：%(unit)s") % {"unit": order.unit.name},
+    )
+
+
+@login_required
+@require_POST
+def close(request, supervision_id: int):
+    """销号 of a supervision order the person can see; supervision_order_close decides who may."""
+    supervision = supervision_orders_visible_to(request.user).filter(pk=supervision_id).first()
+    if supervision is None:
+        raise Http404(_("督办单不存在或无权查看"))
+    note = request.POST.get("note", "")
+    return _act(
+        request,
+        lambda: supervision_order_close(supervision=supervision, by=request.user, note=note),
+        _("已销号：%(unit)s") % {"unit": supervision.unit.name},
     )

@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from yousu.appeals.models import Attachment
 from yousu.appeals.selectors import citizen_for, events_of
 from yousu.appeals.services import AttachmentIn
-from yousu.catalog.models import AccessListEntry
+from yousu.catalog.models import AccessListEntry, CatalogItem
 from yousu.catalog.selectors import access_lists_covering
 from yousu.core.errors import DomainError
 from yousu.dispatch.choices import (
@@ -32,10 +32,11 @@ from yousu.dispatch.choices import (
     OrderStatus,
     PauseReason,
     ReplyResult,
+    ReportInState,
     RequestStatus,
     ReturnReason,
 )
-from yousu.dispatch.models import Order
+from yousu.dispatch.models import Order, ReportIn
 from yousu.dispatch.selectors import (
     NODE_NORMAL,
     NODE_OVERDUE,
@@ -44,6 +45,7 @@ from yousu.dispatch.selectors import (
     NODE_YELLOW,
     clock_deadline,
     departments_to_summon,
+    latest_decided_return,
     report_ins_owed_by,
     time_node,
     unit_order_counts,
@@ -62,13 +64,14 @@ from yousu.dispatch.services import (
     order_return_request,
     order_submit_assist_part,
 )
-from yousu.dispatch.whistles import DEFAULT_REPORT_IN_WITHIN, WHISTLING_KINDS
+from yousu.dispatch.whistles import DEFAULT_REPORT_IN_WITHIN, WHISTLING_KINDS, is_late, report_in_state
 from yousu.org.choices import PLATFORM_KINDS, RoleCode, UnitKind
 from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
 from .actions import attempt
 from .events import event_label
+from .pickers import catalog_items, unit_tree
 
 PER_PAGE = 100
 # The queue's filters: the running orders by default, each state, or everything.
@@ -178,6 +181,28 @@ def _filters(counts: dict) -> list[dict]:
     return rows
 
 
+# ---------------------------------------------------------------- summons (报到)
+
+# A missed report-in's supervision order (at most one), and the unit it was escalated to.
+SUPERVISION_PREFETCH = "supervision_orders__escalated_to"
+# The desk lists the first open summons; the whistle page has them all.
+SUMMONS_SHOWN = 10
+
+
+def report_in_row(report_in: ReportIn, now: dt.datetime) -> dict:
+    """A report-in as the desks show it: its state in words, and the supervision order its miss issued
+    (expects `supervision_orders` prefetched with SUPERVISION_PREFETCH)."""
+    state = report_in_state(report_in, now)
+    return {
+        "report_in": report_in,
+        "late": is_late(report_in),
+        "overdue": report_in.reported_at is None and report_in.whistle.report_in_due <= now,
+        "state": state,
+        "state_label": ReportInState(state).label,
+        "supervision": next(iter(report_in.supervision_orders.all()), None),
+    }
+
+
 @login_required
 def desk(request):
     unit = desk_unit(request)
@@ -189,6 +214,7 @@ def desk(request):
     page = Paginator(unit_orders(unit, statuses=statuses), PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"order": order, "countdown": countdown(order, now)} for order in page]
     counts = unit_order_counts(unit)
+    open_summons = report_ins_owed_by(unit).filter(reported_at__isnull=True)
     access_entries = None
     if unit.kind == UnitKind.COMMUNITY:
         access_entries = AccessListEntry.objects.filter(
@@ -203,7 +229,11 @@ def desk(request):
         "rows": rows,
         "labels": countdown_labels(),
         "may_whistle": unit.kind in WHISTLING_KINDS,
-        "report_ins_open": report_ins_owed_by(unit).filter(reported_at__isnull=True).count(),
+        "report_ins_open": open_summons.count(),
+        "summons": [
+            report_in_row(row, now)
+            for row in open_summons.prefetch_related(SUPERVISION_PREFETCH)[:SUMMONS_SHOWN]
+        ],
         "access_entries": access_entries,
     }
     return render(request, "web/unit/desk.html", context)
@@ -292,6 +322,7 @@ def order_page(request, order_id: int):
         .order_by("dispatched_at")
     )
     units = Unit.objects.filter(is_active=True).exclude(kind__in=PLATFORM_KINDS).order_by("path")
+    offers_return = "return" in actions
     context = {
         "order": order,
         "appeal": appeal,
@@ -302,14 +333,21 @@ def order_page(request, order_id: int):
         "events": _events(order),
         "others": others,
         "helpers": helpers,
-        "return_requests": order.return_requests.select_related("suggested_unit", "requested_by"),
+        "return_requests": order.return_requests.select_related(
+            "suggested_unit", "basis_item", "requested_by"
+        ),
         "extension_requests": order.extension_requests.select_related("requested_by"),
         "pause": order.pauses.filter(ended_at__isnull=True).first() if order.paused_at else None,
         "actions": actions,
         "return_reasons": ReturnReason.choices,
         "reply_results": ReplyResult.choices,
         "pause_reasons": PauseReason.choices,
-        "suggestable_units": units.exclude(pk=order.unit_id) if "return" in actions else (),
+        # A return names the unit held responsible and the catalog item relied on, picked by name.
+        "responsible_units": unit_tree(appeal.jurisdiction, exclude=(order.unit_id,))
+        if offers_return
+        else (),
+        "basis_items": catalog_items(appeal.jurisdiction) if offers_return else (),
+        "return_repeats": offers_return and _return_repeats(order),
         "assist_units": units.exclude(pk=order.unit_id) if "assist" in actions else (),
         "assist_roles": [
             (OrderRole.ASSIST, OrderRole.ASSIST.label),
@@ -353,6 +391,20 @@ def _unit_from(request, name: str) -> Unit | None:
     return Unit.objects.filter(pk=int(value)).first()
 
 
+def _item_from(request, name: str) -> CatalogItem | None:
+    value = request.POST.get(name) or ""
+    if not value.isdigit():
+        return None
+    return CatalogItem.objects.filter(pk=int(value)).first()
+
+
+def _return_repeats(order: Order) -> bool:
+    """Whether a return filed now would be the unit's second on the order without the dispatcher's
+    leave: the page says so before the unit files one that counts against it."""
+    earlier = latest_decided_return(order)
+    return earlier is not None and not earlier.may_file_again
+
+
 @login_required
 @require_POST
 def accept(request, order_id: int):
@@ -378,6 +430,8 @@ def return_request(request, order_id: int):
             reason=post.get("reason", ""),
             explanation=post.get("explanation", ""),
             suggested_unit=_unit_from(request, "suggested_unit"),
+            basis_item=_item_from(request, "basis_item"),
+            basis_note=post.get("basis_note", ""),
         )
         if made.status == RequestStatus.REFUSED_BY_RULE:
             # Filed and refused at once: the refusal is the outcome, and it counts against the unit.

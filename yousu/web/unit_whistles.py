@@ -1,6 +1,7 @@
 """Whistle and report-in on the unit desk (街道吹哨、部门报到): a street or community summons departments
 to a problem (from its desk or from an order's page); a summoned department sees what it must report
-in to and by when, and reports in; the street sees who came, who was late and who has not.
+in to and by when, whether it has been warned or has let the limit pass and been put under supervision,
+and reports in; the street sees who came, who was late, who has not, and what was escalated.
 
 yousu.dispatch.whistles decides who may blow, whom, and who may report in; this module forwards."""
 
@@ -21,7 +22,6 @@ from yousu.dispatch.selectors import departments_to_summon, report_ins_owed_by, 
 from yousu.dispatch.whistles import (
     DEFAULT_REPORT_IN_WITHIN,
     WHISTLING_KINDS,
-    is_late,
     whistle_blow,
     whistle_report_in,
 )
@@ -29,7 +29,7 @@ from yousu.org.models import Unit
 from yousu.org.selectors import units_visible_to
 
 from .actions import attempt
-from .unit_desk import desk_unit
+from .unit_desk import SUPERVISION_PREFETCH, desk_unit, report_in_row
 
 SHOWN = 100
 # The whistle form states the domain's default limit rather than a number of its own.
@@ -41,25 +41,15 @@ def whistles(request):
     unit = desk_unit(request)
     now = timezone.now()
     owed = [
-        {
-            "report_in": row,
-            "late": is_late(row),
-            "overdue": row.reported_at is None and row.whistle.report_in_due <= now,
-        }
-        for row in report_ins_owed_by(unit)[:SHOWN]
+        report_in_row(row, now)
+        for row in report_ins_owed_by(unit).prefetch_related(SUPERVISION_PREFETCH)[:SHOWN]
     ]
     blown = []
     may_whistle = unit.kind in WHISTLING_KINDS
     if may_whistle:
-        for whistle in whistles_blown_by(unit)[:SHOWN]:
-            rows = [
-                {
-                    "report_in": row,
-                    "late": is_late(row),
-                    "overdue": row.reported_at is None and whistle.report_in_due <= now,
-                }
-                for row in whistle.report_ins.all()
-            ]
+        blown_whistles = whistles_blown_by(unit).prefetch_related(f"report_ins__{SUPERVISION_PREFETCH}")
+        for whistle in blown_whistles[:SHOWN]:
+            rows = [report_in_row(row, now) for row in whistle.report_ins.all()]
             blown.append(
                 {
                     "whistle": whistle,

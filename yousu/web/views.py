@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.db.models import Count
 from django.http import JsonResponse
@@ -12,11 +14,14 @@ from yousu.catalog.selectors import responsible_unit, rules_in_force
 from yousu.core.errors import DomainError
 from yousu.core.metrics import health
 from yousu.demo.people import DEMO_PASSWORD
+from yousu.org.calendar import calendar_notices
 from yousu.org.choices import Level
 from yousu.org.models import Area, Person, Unit
 
 from .forms import ResponsibilityLookupForm
 from .home import my_work
+
+logger = logging.getLogger(__name__)
 
 
 def start(request):
@@ -53,8 +58,23 @@ def start(request):
 def healthz(request):
     """Health of the web process and what it depends on: database, cache, queue and the last sweep's
     age (yousu.core.metrics.health). 200 when every check passes, else 503 with the failed ones named.
-    No sign-in and no personal data: a monitor or load balancer polls it."""
+    No sign-in and no personal data: a monitor or load balancer polls it.
+
+    The working calendar is reported beside them (city codes and years only) and named under
+    `warnings`, never `failed`: a year missing from the calendar is for an administrator to enter,
+    and a 503 would only make a load balancer take every server out."""
     report, ok = health()
+    try:
+        notices = calendar_notices()
+    except Exception as exc:  # the database is down: `database` already says so
+        logger.warning("working calendar health failed", exc_info=exc)
+        report["working_calendar"] = f"error: {type(exc).__name__}"
+    else:
+        report["working_calendar"] = [
+            {"city": notice.city.code, "year": notice.year, "state": notice.state} for notice in notices
+        ] or "ok"
+    if report["working_calendar"] != "ok":
+        report["warnings"] = ["working_calendar"]
     response = JsonResponse(report, status=200 if ok else 503)
     response["Cache-Control"] = "no-store"
     return response

@@ -35,8 +35,6 @@ REQUIRED_STATIC = (
     "vendor/echarts/echarts.min.js",
     "vendor/leaflet/leaflet.js",
 )
-# From this month on, deadlines (7 working days, extensions) can run into the next year.
-NEXT_YEAR_FROM_MONTH = 12
 MIN_TOKEN_LENGTH = 16
 # Django's HSTS advice that is the domain owner's decision, not the platform's: every subdomain on
 # https, and the browsers' preload list (rarely possible for a government subdomain). Shown, not warned.
@@ -149,10 +147,14 @@ def check_allowed_hosts() -> list[Finding]:
 def check_django_deploy() -> list[Finding]:
     """Django's own `check --deploy`: every registered check, deployment ones included, as Django runs
     them (SILENCED_SYSTEM_CHECKS respected)."""
+    from yousu.org.checks import CALENDAR_CHECK_IDS
+
     label = "Django 部署检查 check --deploy"
     messages = django_checks.run_checks(include_deployment_checks=True)
     findings = []
     for message in messages:
+        if message.id in CALENDAR_CHECK_IDS:
+            continue  # check_calendars reports the same notices, as FAIL or WARN by the year
         if message.id in ADVISORY_CHECKS:
             status = OK
         elif message.level >= django_checks.ERROR:
@@ -341,24 +343,13 @@ def check_metrics() -> list[Finding]:
     return findings
 
 
-def _uncovered(calendar, year: int) -> dt.date | None:
-    from yousu.core.workcalendar import CalendarNotCovered
-
-    day = dt.date(year, 1, 1)
-    while day.year == year:
-        try:
-            calendar.is_workday(day)
-        except CalendarNotCovered:
-            return day
-        day += dt.timedelta(days=1)
-    return None
-
-
 def check_calendars(today: dt.date | None = None) -> list[Finding]:
-    """Every active city's working calendar covers this year (else a deadline in it raises
-    CalendarNotCovered: intake and dispatch fail); from December, the next year too (a WARN: only the
-    deadlines that cross the new year fail)."""
-    from yousu.org.calendar import calendar_for_city_id
+    """Every active city's working calendar holds this year (else a deadline in it raises
+    CalendarNotCovered: intake and dispatch fail); from 1 December, the next year too (a WARN: only the
+    deadlines that cross the new year fail). A year declared provisionally is a WARN until confirmed.
+    The rule is yousu.org.calendar.calendar_notices, which the desk banner, /healthz and `yousu check`
+    ask too."""
+    from yousu.org.calendar import calendar_notices
     from yousu.org.models import WorkingCalendar
     from yousu.org.selectors import jurisdictions
 
@@ -368,32 +359,21 @@ def check_calendars(today: dt.date | None = None) -> list[Finding]:
     if not cities:
         return [Finding(WARN, label, "还没有启用的市级区域；请先导入区域（yousu import areas FILE）")]
     with_row = set(WorkingCalendar.objects.filter(area__in=cities).values_list("area_id", flat=True))
+    notices = {}
+    for notice in calendar_notices(today=today, cities=cities):
+        notices.setdefault(notice.city.pk, []).append(notice)
     findings = []
     for city in cities:
-        calendar = calendar_for_city_id(city.pk)
-        gap = _uncovered(calendar, today.year)
-        if gap is not None:
-            findings.append(
+        if notices.get(city.pk):
+            findings += [
                 Finding(
-                    FAIL,
+                    FAIL if notice.current and not notice.provisional else WARN,
                     label,
-                    f"{city.name}（{city.code}）{today.year} 年未覆盖（{gap} 起）：时限无法计算，受理和派单会失败；"
-                    f"请在管理后台录入该年的节假日并声明已录入",
+                    f"{city.code}：{notice.message}",
                 )
-            )
+                for notice in notices[city.pk]
+            ]
             continue
-        if today.month >= NEXT_YEAR_FROM_MONTH:
-            gap = _uncovered(calendar, today.year + 1)
-            if gap is not None:
-                findings.append(
-                    Finding(
-                        WARN,
-                        label,
-                        f"{city.name}（{city.code}）{today.year + 1} 年未覆盖：跨年的时限将无法计算；"
-                        f"国务院公布安排后请录入并声明该年",
-                    )
-                )
-                continue
         if city.pk not in with_row:
             findings.append(
                 Finding(
