@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from tests.appeals.factories import at_eco
 from tests.supervision.clock import at, frozen
 from yousu.cli import main
 from yousu.evaluation.models import AssessmentRun
@@ -42,6 +43,11 @@ def test_the_command_line_prints_one_line_and_exits_non_zero(world, capsys):
 def test_the_monthly_job_assesses_the_month_just_ended(world):
     from yousu.evaluation.tasks import assess_previous_month
 
+    with frozen(at(2026, 10, 1, 2, 0)):
+        # September saw nothing dispatched: there is nothing to assess (the platform started in October).
+        assert assess_previous_month()["assessed"] == []
+    with frozen(at(2026, 10, 12, 9, 0)):
+        at_eco(world)
     with frozen(at(2026, 11, 1, 2, 0)):
         done = assess_previous_month()
         again = assess_previous_month()

@@ -205,9 +205,14 @@ def test_projection_days_warn_the_units_heading_for_the_red_zone(market_unsigned
     warned = Notification.objects.filter(kind="zone_projection", channel="inbox")
     assert {n.recipient_unit_id or n.recipient_person.unit_id for n in warned} == {world.units.east_market.pk}
     assert all("预计处于红区" in n.subject for n in warned)
+    # When the month has ended, its projection gives way to the month's first assessment.
+    with frozen(at(2026, 11, 1, 0, 1)):
+        assert assessment_periodic()["assessed"] == ["2026-10 v2"]
+    assessed = current_run(OCTOBER)
+    assert assessed.projection_day is None and assessed.note == "每月自动考评"
     # The scheme names the days; a scheme without them projects nothing.
     AssessmentScheme.objects.update(projection_days="")
-    with frozen(at(2026, 10, 25, 0, 1)):
+    with frozen(at(2026, 11, 25, 0, 1)):
         assert assessment_periodic()["projected"] == []
 
 

@@ -83,7 +83,7 @@ from yousu.dispatch.services import (
 )
 from yousu.dispatch.whistles import whistle_blow, whistle_report_in
 from yousu.evaluation.assessment import month_bounds, next_month, previous_month
-from yousu.evaluation.models import AssessmentScheme
+from yousu.evaluation.models import AssessmentRun, AssessmentScheme
 from yousu.evaluation.publication import assess_and_publish
 from yousu.knowledge.answers import intake_answer_check, intake_answer_unreachable
 from yousu.knowledge.models import CheckStatus, EntryStatus, IntakeAnswer, KnowledgeEntry
@@ -1505,6 +1505,8 @@ def build_activity(
         demo_phones() as phones,
         simulated_clock(dt.datetime.combine(first_day, dt.time(), tzinfo=tz)) as clock,
     ):
+        # Before the simulated periodic job assesses anything: the demo's scheme weighs report-ins.
+        _ensure_demo_scheme()
         simulation = Simulation(rng=random.Random(seed), now=now, per_day=per_day, clock=clock, phones=phones)
         simulation.run(first_day)
         clock.moment = now
@@ -1534,12 +1536,15 @@ def _assess_previous_month(now: dt.datetime) -> str:
     """The monthly assessment of the month before `now`, as the monthly job would have run it (final
     when every sign-for limit has passed, and then the red and yellow zones are told), and the running
     month to date, which is provisional until it ends."""
-    _ensure_demo_scheme()
     month = previous_month(timezone.localdate(now))
     start, end = month_bounds(month)
     if end > now or not Appeal.objects.filter(received_at__gte=start, received_at__lt=end).exists():
         return ""
-    assess_and_publish(month=month, note="演示数据：模拟活动生成后计算")
+    # The simulated periodic job has usually assessed it already (and made it final once every sign-for
+    # limit passed, telling the red and yellow zones); only what it left undone is computed here.
+    current = AssessmentRun.objects.filter(month=month, is_current=True).first()
+    if current is None or current.is_provisional:
+        assess_and_publish(month=month, note="演示数据：模拟活动生成后计算")
     assess_and_publish(month=next_month(month), note="演示数据：本月截至今日，暂定")
     return f"{month:%Y-%m}"
 

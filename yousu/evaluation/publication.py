@@ -261,6 +261,16 @@ def assess_and_publish(
     return run
 
 
+def _had_activity(month: dt.date) -> bool:
+    """Whether anything was dispatched or summoned in the month: a platform started mid-month (or a
+    demo) has nothing to assess for the months before it, and an empty run would only be noise."""
+    start, end = month_bounds(month)
+    return (
+        Event.objects.filter(action="dispatched", at__gte=start, at__lt=end).exists()
+        or ReportIn.objects.filter(whistle__blown_at__gte=start, whistle__blown_at__lt=end).exists()
+    )
+
+
 def assessment_periodic(now: dt.datetime | None = None) -> dict:
     """The assessment's share of the periodic job: assess the month just ended on the 1st, recompute a
     provisional month once its last limit has passed (the final version), and project the running month
@@ -271,13 +281,17 @@ def assessment_periodic(now: dt.datetime | None = None) -> dict:
     done: dict[str, list[str]] = {"assessed": [], "finalised": [], "projected": []}
     ended = previous_month(today)
     due = []
-    if not AssessmentRun.objects.filter(month=ended).exists():
+    if not AssessmentRun.objects.filter(month=ended).exists() and _had_activity(ended):
         due.append((ended, 0, "assessed", _("每月自动考评")))
     stale = AssessmentRun.objects.filter(
         is_current=True, is_provisional=True, month__lt=this_month, final_after__lte=now
     ).order_by("month")
     for run in stale:
-        due.append((run.month, run.version, "finalised", _("各工单签收时限均已届满，自动重算为终版")))
+        if run.projection_day is not None:
+            # The month's last projection stands until the month is assessed for the first time.
+            due.append((run.month, run.version, "assessed", _("每月自动考评")))
+        else:
+            due.append((run.month, run.version, "finalised", _("各工单签收时限均已届满，自动重算为终版")))
     for month, replacing, what, note in due:
         try:
             run = assess_and_publish(month=month, note=note, replacing=replacing)

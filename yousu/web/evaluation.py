@@ -152,7 +152,14 @@ def assessment(request):
     }
     if run is not None:
         results = list(results_visible_to(person, run))
+        running = (
+            AssessmentRun.objects.filter(month=timezone.localdate().replace(day=1), is_current=True)
+            .exclude(pk=run.pk)
+            .first()
+        )
         context.update(
+            # The running month's provisional figures, offered beside the headline month.
+            running=running,
             versions=AssessmentRun.objects.filter(month=run.month).order_by("-version"),
             groups=ranked_groups(results),
             peers=[] if context["assessor"] else list(peer_ranking(person, run)),
