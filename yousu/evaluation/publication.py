@@ -308,6 +308,7 @@ def assessment_periodic(now: dt.datetime | None = None) -> dict:
     if (
         today.day in scheme.projection_day_numbers()
         and not AssessmentRun.objects.filter(month=this_month, projection_day=today).exists()
+        and _had_activity(this_month)
     ):
         try:
             run = assess_and_publish(month=this_month, projection_day=today, note=_("月中试算"))
