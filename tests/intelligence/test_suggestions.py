@@ -287,9 +287,9 @@ def test_a_withdrawn_automatic_order_does_not_count_for_its_unit(world, model, s
     appeal = new_appeal(world, content=FUMES, item=None)
     appeal_auto_dispatch(appeal)
     month = timezone.localdate().replace(day=1)
-    assert month_figures(month)[0][east.pk]["received"] == 1
+    assert month_figures(month).counts[east.pk]["received"] == 1
     auto_dispatch_withdraw(appeal=appeal, by=world.people.dispatcher, reason="事项判断有误")
-    assert month_figures(month)[0].get(east.pk, {}).get("received", 0) == 0
+    assert month_figures(month).counts.get(east.pk, {}).get("received", 0) == 0
 
 
 def test_accuracy_command_prints_the_figures(world, model):

@@ -25,6 +25,7 @@ from tests.appeals.factories import at_eco, at_market, new_appeal
 from tests.evaluation.helpers import assess, callback
 from tests.supervision.clock import at, frozen
 from yousu.appeals.services import appeal_answer_at_intake
+from yousu.catalog.services import delegation_exception_decide, delegation_exception_request
 from yousu.core.errors import PushDownRefused
 from yousu.dispatch.services import appeal_dispatch, order_accept, order_forward, order_reply, order_review
 from yousu.supervision.services import urge_issue
@@ -84,6 +85,20 @@ def october(world):
         hallway = new_appeal(world, item=i.hallway, title="楼道堆物")
         street = order_forward(order=appeal_dispatch(appeal=hallway, by=p.dispatcher), by=p.east_dispatcher)
         order_forward(order=street, by=p.street_leader)
+        # The district platform may send a fumes complaint to the street only under a catalog exception
+        # the city approved (a bare reason is refused as a push-down); the street still may not pass it on.
+        delegation_exception_decide(
+            exception=delegation_exception_request(
+                item=i.fumes,
+                area=world.areas.east_street,
+                unit=u.east_street,
+                reason="先请街道看看",
+                by=p.east_dispatcher,
+            ),
+            by=p.dispatcher,
+            approve=True,
+            note="同意",
+        )
         city = appeal_dispatch(appeal=new_appeal(world, title="丁店油烟"), by=p.dispatcher)
         at_street = order_forward(order=city, by=p.east_dispatcher, unit=u.east_street, reason="先请街道看看")
         with pytest.raises(PushDownRefused):
