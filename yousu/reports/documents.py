@@ -100,7 +100,7 @@ DAILY = {
     },
     "supervision_orders": {
         "name": gettext_lazy("督办单"),
-        "definition": gettext_lazy("当日下发的督办单数，含超期自动督办。"),
+        "definition": gettext_lazy("当日下发的督办单数，含超期自动督办和吹哨召集后超时未报到的督办。"),
     },
 }
 ORDER_LIST = {
@@ -275,7 +275,11 @@ def daily_brief(day: dt.date, *, now: dt.datetime | None = None, jurisdiction: A
             answers["not_unit"] += payload.get("unit_caused") is False
     scoped = {f"order__{key}": value for key, value in mine.items()}
     urges = Urge.objects.filter(issued_at__gte=start, issued_at__lt=end, **scoped)
-    supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end, **scoped)
+    # A missed report-in's supervision order has no order (nor appeal): it belongs to the city of the
+    # unit it supervises, as every supervision order does.
+    supervision = SupervisionOrder.objects.filter(issued_at__gte=start, issued_at__lt=end)
+    if jurisdiction is not None:
+        supervision = supervision.filter(unit__area__path__startswith=jurisdiction.path)
     open_at_end = unchanged.count() + len(reopened_ids)
     # One pass per part gives both the count and the first ones by deadline: counting and listing
     # separately would read the open appeals and their orders twice.
