@@ -1,8 +1,6 @@
 """URL map: the start page, the catalog pages, the supervision desk, the REST API, the admin, and
 language switching."""
 
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -63,5 +61,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route serves MEDIA_ROOT, DEBUG or not: attachments are citizens' photos and documents at guessable
+# paths (month/appeal code/name), so they leave only through the views that check who may see the
+# appeal (dispatch-attachment, unit-attachment).

@@ -95,7 +95,7 @@ def test_model_names_and_choices_have_english_translations():
 def test_start_page_offers_demo_accounts_but_not_the_simulations_actors(client, settings, world):
     from yousu.org.services import person_create
 
-    settings.DEBUG = True  # the demo accounts are shown on a development server only
+    settings.YOUSU_SHOW_DEMO_ACCOUNTS = True  # the demo accounts are shown on one machine only
     person_create(
         username="demo_op",
         full_name="接线员（演示）",
@@ -113,5 +113,5 @@ def test_start_page_offers_demo_accounts_but_not_the_simulations_actors(client, 
     )
     html = client.get("/").content.decode()
     assert "demo_op" in html and "demo_actor" not in html
-    settings.DEBUG = False
+    settings.YOUSU_SHOW_DEMO_ACCOUNTS = False
     assert "demo_op" not in client.get("/").content.decode()

@@ -27,6 +27,8 @@ VAR_DIR = Path(env_str("YOUSU_VAR_DIR", str(BASE_DIR / "var")))
 DEFAULT_SECRET_KEY = "yousu-development-only-secret-key-do-not-use-in-production"
 SECRET_KEY = env_str("SECRET_KEY", DEFAULT_SECRET_KEY)
 DEBUG = env_bool("DEBUG", False)
+# The start page lists the demo accounts and their password (development settings turn it on).
+YOUSU_SHOW_DEMO_ACCOUNTS = env_bool("YOUSU_SHOW_DEMO_ACCOUNTS", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 
 INSTALLED_APPS = [
@@ -126,6 +128,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Never served as such (yousu/urls.py has no media route): attachments are downloaded only through the
+# views that check who may see the appeal (dispatch-attachment, unit-attachment).
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 

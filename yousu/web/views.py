@@ -30,8 +30,8 @@ def start(request):
     areas_by_level = dict(Area.objects.values_list("level").annotate(n=Count("id")))
     items_by_level = dict(CatalogItem.objects.values_list("level").annotate(n=Count("id")))
     demo_people = []
-    if settings.DEBUG:
-        # Only on a development server: newcomers need the demo accounts to look around.
+    if settings.YOUSU_SHOW_DEMO_ACCOUNTS:
+        # Only on one machine (development settings): newcomers need the demo accounts to look around.
         demo_people = list(
             Person.objects.filter(is_demo=True, is_active=True)
             # The demo activity's simulated actors have no usable password ("!…"): not accounts to offer.
