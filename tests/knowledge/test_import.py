@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 from openpyxl import Workbook, load_workbook
 
+from yousu.core.errors import PermissionRefused
 from yousu.knowledge import imports
 from yousu.knowledge.imports import EXAMPLE_MARK, entries_import, import_template_xlsx
 from yousu.knowledge.models import KnowledgeEntry, KnowledgeEntryVersion, SearchGeneration
@@ -332,8 +333,11 @@ def test_a_person_may_import_only_for_units_they_keep(world):
 
 
 def test_an_operator_may_not_import(world):
-    result = run(world, csv_bytes([row()]), by=world.people.operator)
-    assert problems(result) == {(2, "维护单位")}
+    # An operator keeps no unit's entries: refused before the file is read, nothing written.
+    with pytest.raises(PermissionRefused) as refused:
+        run(world, csv_bytes([row()]), by=world.people.operator)
+    assert refused.value.field == "by"
+    assert not KnowledgeEntry.objects.exists()
 
 
 def test_an_inactive_person_may_not_import(world):

@@ -68,9 +68,11 @@ def reader_jurisdiction(person: Person) -> Area | None:
 def kept_by(person: Person) -> Q:
     """Entries the person keeps (yousu.knowledge.services.may_keep as a filter): their unit's, and
     for a unit leader those of the units below."""
+    kept = Q(pk__in=[])
     if person.unit_id is None:
-        return Q(pk__in=[])
-    kept = Q(owning_unit_id=person.unit_id)
+        return kept
+    if person.has_role(*services.KEEPER_ROLES):
+        kept |= Q(owning_unit_id=person.unit_id)
     if person.has_role(RoleCode.UNIT_LEADER):
         kept |= Q(owning_unit__path__startswith=person.unit.path)
     return kept
@@ -112,18 +114,22 @@ def entries_kept(person: Person) -> QuerySet[KnowledgeEntry]:
 
 
 def units_to_keep(person: Person) -> QuerySet[Unit]:
-    """The units a person may create entries for: an administrator every unit of their city, a
-    unit leader their unit and those below, anyone else their own unit."""
+    """The units a person may create entries for (the services' may_edit as a filter): an
+    administrator every unit of their city, a unit leader their unit and those below, a unit's
+    other keepers their own unit, anyone else none."""
     found = Unit.objects.filter(is_active=True).select_related("area").order_by("path")
     if not _active(person):
         return found.none()
     if person.has_role(RoleCode.ADMINISTRATOR):
-        return found.filter(in_jurisdiction_of(person, "area__path"))
+        city = jurisdiction_of(person)
+        return found.filter(area__path__startswith=city.path) if city is not None else found.none()
     if person.unit_id is None:
         return found.none()
     if person.has_role(RoleCode.UNIT_LEADER):
         return found.filter(path__startswith=person.unit.path)
-    return found.filter(pk=person.unit_id)
+    if person.has_role(*services.KEEPER_ROLES):
+        return found.filter(pk=person.unit_id)
+    return found.none()
 
 
 def items_for(person: Person) -> QuerySet[CatalogItem]:

@@ -36,7 +36,7 @@ from yousu.org.models import Person, Unit
 from yousu.org.selectors import jurisdiction_of_area
 
 from .models import KnowledgeEntry
-from .services import _active, _may_edit, entry_create, entry_update
+from .services import _active, _may_edit, check_writes_entries, entry_create, entry_update
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 5000
@@ -473,8 +473,11 @@ def entries_import(*, file_name: str, data: bytes, by: Person, dry_run: bool = F
     All rows are checked, all problems reported (ImportResult.errors, each with the spreadsheet row
     number and the column), and either every row is written or none: one transaction, rolled back
     if any row fails or `dry_run` is set. Never raises for a problem in the file; returns
-    ImportResult (see its as_dict() for an API response)."""
+    ImportResult (see its as_dict() for an API response). A person who writes no unit's entries
+    (a read-only role, an operator) is refused before the file is read: PermissionRefused."""
     result = ImportResult(dry_run=dry_run)
+    if by is not None and by.is_active:
+        check_writes_entries(by)
     try:
         _active(by)
         columns, rows = _read(file_name, data)

@@ -277,6 +277,6 @@ def proposals_for(
 
 def pending_count_for(person: Person) -> int:
     """How many proposals wait for the person: their unit's, and for a unit leader those below."""
-    if person.unit is None:
+    if person.unit is None or not may_keep(person, person.unit):
         return 0
     return proposals_for(person.unit, below=person.has_role(RoleCode.UNIT_LEADER)).count()

@@ -47,20 +47,27 @@ def _active(by: Person | None) -> Person:
     return by
 
 
+# Who keeps a unit's entries: the people who answer for the unit's replies, which the entries speak
+# for: its handlers and leaders, and a platform's dispatchers (they review the replies the entries
+# are learnt from). Operators, supervisors and grid workers use the base and the read-only roles
+# (leader, provincial) read it; none of them writes an entry, not even one of their own unit's.
+KEEPER_ROLES = (RoleCode.UNIT_HANDLER, RoleCode.UNIT_LEADER, RoleCode.DISPATCHER)
+
+
 def may_keep(person: Person, unit: Unit) -> bool:
-    """A person keeps a unit's entries if they belong to that unit, or lead a unit above it."""
-    if person.unit_id is None:
+    """A person keeps a unit's entries if they belong to that unit in a keeping role (KEEPER_ROLES),
+    or lead a unit above it."""
+    if person is None or not person.is_active or person.unit_id is None:
         return False
     if person.unit_id == unit.pk:
-        return True
+        return person.has_role(*KEEPER_ROLES)
     return person.has_role(RoleCode.UNIT_LEADER) and unit.path.startswith(person.unit.path)
 
 
 def _curates(by: Person, unit: Unit) -> bool:
-    """A platform administrator curates the knowledge base of their own city (a superuser: every
-    city's), as everywhere else an administrator's reach ends at the jurisdiction."""
-    if by.is_superuser:
-        return True
+    """A platform administrator curates the knowledge base of their own city, as everywhere else an
+    administrator's reach ends at the jurisdiction. Being a superuser adds nothing: that flag is for
+    maintaining data in the admin site, not for writing a unit's answers (docs/accounts.md)."""
     if not by.has_role(RoleCode.ADMINISTRATOR):
         return False
     own = jurisdiction_of(by)
@@ -71,6 +78,21 @@ def may_edit(person: Person, unit: Unit) -> bool:
     """Whether a person may create, edit, withdraw and restore the unit's entries: the platform's
     administrators of its city, and the people who keep it (may_keep)."""
     return _curates(person, unit) or may_keep(person, unit)
+
+
+def writes_entries(person: Person) -> bool:
+    """Whether the person may write any unit's entries at all: an administrator with a city, or a
+    unit's keeper. Everyone else is refused before anything is read (an import file, a form)."""
+    if person is None or not person.is_active:
+        return False
+    if person.has_role(RoleCode.ADMINISTRATOR):
+        return jurisdiction_of(person) is not None
+    return person.unit_id is not None and person.has_role(*KEEPER_ROLES)
+
+
+def check_writes_entries(by: Person) -> None:
+    if not writes_entries(by):
+        raise PermissionRefused(_("只有维护单位的人员或系统管理员可以新建、修改或导入知识条目"), field="by")
 
 
 def _may_edit(by: Person, unit: Unit) -> None:

@@ -89,7 +89,7 @@ class DeclineForm(forms.Form):
 
 
 def _leads(person) -> bool:
-    return person.is_superuser or person.has_role(RoleCode.UNIT_LEADER)
+    return person.has_role(RoleCode.UNIT_LEADER)
 
 
 def _proposal(request, proposal_id: int) -> KnowledgeProposal:
