@@ -123,7 +123,7 @@ def test_cache_uses_redis_when_configured(settings):
     from django.core.cache import caches
 
     cache = caches["default"]
-    expected = "RedisCache" if settings.REDIS_URL else "LocMemCache"
+    expected = "ResilientRedisCache" if settings.REDIS_URL else "LocMemCache"
     assert type(cache).__name__ == expected
     cache.set("yousu-test-key", "值", 30)
     assert cache.get("yousu-test-key") == "值"

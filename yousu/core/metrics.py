@@ -19,7 +19,7 @@ import time
 import uuid
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.db import connection
 from django.db.models import Count, Min
 from django.http import HttpResponse, HttpResponseForbidden
@@ -27,6 +27,8 @@ from django.utils import timezone
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
+
+from .cache import UNAVAILABLE
 
 # The queue Celery sends to unless told otherwise: a Redis list of that name on the broker.
 CELERY_QUEUE = "celery"
@@ -53,7 +55,13 @@ def check_database() -> None:
 
 
 def check_cache() -> None:
+    """Write, read back and delete a key; raises when the cache cannot, even though the platform's own
+    reads and writes go on without it (yousu.core.cache)."""
     key = f"yousu:healthz:{uuid.uuid4().hex}"
+    backend = caches["default"]
+    if hasattr(backend, "check"):
+        backend.check(key)
+        return
     cache.set(key, "ok", timeout=10)
     try:
         if cache.get(key) != "ok":
@@ -97,19 +105,40 @@ def _failure(exc: Exception) -> str:
     return f"error: {type(exc).__name__}"
 
 
+def cache_state() -> str:
+    """ "ok", "down" (Redis cannot be reached or keeps nothing) or the failure's kind."""
+    try:
+        check_cache()
+    except UNAVAILABLE as exc:
+        logger.warning("health check: cache down (%s)", type(exc).__name__)
+        return "down"
+    except Exception as exc:
+        return _failure(exc)
+    return "ok"
+
+
 def health() -> tuple[dict, bool]:
     """The checks of /healthz as a JSON-ready dict, and whether all the required ones passed. No
-    personal data: only states, ages and error classes."""
+    personal data: only states, ages and error classes.
+
+    The cache is reported but never required: the platform works on without it (yousu.core.cache),
+    and every web server shares the one Redis, so a 503 would make a load balancer take them all out.
+    A cache that is not "ok" is named under `warnings` (and yousu_cache_up is 0 on /metrics)."""
     report: dict = {}
     failed: list[str] = []
-    for name, check in (("database", check_database), ("cache", check_cache), ("queue", check_queue)):
+    warnings: list[str] = []
+    for name, check in (("database", check_database), ("queue", check_queue)):
         try:
             report[name] = check() or "ok"
         except Exception as exc:  # report, do not crash: this is what a monitor polls
             report[name] = _failure(exc)
             failed.append(name)
+    report["cache"] = cache_state()
+    if report["cache"] != "ok":
+        warnings.append("cache")
     try:
-        report["last_sweep"] = sweep_state()
+        # The last sweep's time is kept in the cache only: without it, it is not known.
+        report["last_sweep"] = sweep_state() if report["cache"] == "ok" else "unknown"
         if isinstance(report["last_sweep"], dict) and report["last_sweep"]["stale"]:
             failed.append("last_sweep")
     except Exception as exc:
@@ -119,6 +148,8 @@ def health() -> tuple[dict, bool]:
     result = {"status": "ok" if ok else "error", **report}
     if failed:
         result["failed"] = failed
+    if warnings:
+        result["warnings"] = warnings
     return result, ok
 
 
@@ -186,6 +217,12 @@ class YousuCollector(Collector):
             "yousu_notifications_pending",
             "Notifications waiting to be sent (new or to retry).",
             value=pending,
+        )
+
+        yield GaugeMetricFamily(
+            "yousu_cache_up",
+            "1 when the cache (Redis) answers; 0 when the platform is working without it.",
+            value=1 if cache_state() == "ok" else 0,
         )
 
         depth = queue_depth()

@@ -104,7 +104,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_redis_url("REDIS_URL")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache, except that a Redis it cannot reach is an empty cache, not an error: the
+    # platform works on without it (yousu.core.cache says what that costs).
+    CACHES = {"default": {"BACKEND": "yousu.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 
 AUTH_USER_MODEL = "org.Person"
 AUTH_PASSWORD_VALIDATORS = [

@@ -60,9 +60,10 @@ def healthz(request):
     age (yousu.core.metrics.health). 200 when every check passes, else 503 with the failed ones named.
     No sign-in and no personal data: a monitor or load balancer polls it.
 
-    The working calendar is reported beside them (city codes and years only) and named under
-    `warnings`, never `failed`: a year missing from the calendar is for an administrator to enter,
-    and a 503 would only make a load balancer take every server out."""
+    The working calendar and the cache are reported beside them (city codes and years only) and named
+    under `warnings`, never `failed`: a year missing from the calendar is for an administrator to enter,
+    the platform works on without its cache, and a 503 would only make a load balancer take every
+    server out."""
     report, ok = health()
     try:
         notices = calendar_notices()
@@ -74,7 +75,7 @@ def healthz(request):
             {"city": notice.city.code, "year": notice.year, "state": notice.state} for notice in notices
         ] or "ok"
     if report["working_calendar"] != "ok":
-        report["warnings"] = ["working_calendar"]
+        report.setdefault("warnings", []).append("working_calendar")
     response = JsonResponse(report, status=200 if ok else 503)
     response["Cache-Control"] = "no-store"
     return response
