@@ -6,9 +6,11 @@ process at start-up with a one-line reason instead of surfacing later as odd beh
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import zoneinfo
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -89,6 +91,32 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if any(not item for item in items):
         raise ImproperlyConfigured(f"{name}={value!r} has an empty entry; separate values with single commas")
     return items
+
+
+def env_networks(name: str, default: list[str]) -> list[str]:
+    """A comma-separated list of addresses or networks (10.0.0.5, 10.0.0.0/8, ::1); each is checked here,
+    so a typo stops the start instead of silently trusting or refusing the wrong machines."""
+    entries = env_list(name, default)
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"{name}: {entry!r} is not an address or network") from None
+    return entries
+
+
+def csp_source_of(name: str, url: str | None) -> list[str]:
+    """The Content-Security-Policy source that admits a URL setting's host: [] for a URL on the platform
+    itself (a path), ["https://tiles.example"] for another host; Leaflet's {s} subdomain becomes *."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    if not parts.netloc:
+        return []
+    host = parts.netloc.replace("{s}", "*")
+    if parts.scheme not in ("http", "https") or "{" in host or "}" in host or "@" in host:
+        raise ImproperlyConfigured(f"{name}={url!r} is not an http(s) URL with a plain host name")
+    return [f"{parts.scheme}://{host}"]
 
 
 def env_timezone(name: str, default: str) -> str:

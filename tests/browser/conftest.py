@@ -2,8 +2,8 @@
 
 CI installs /usr/bin/chromium (.ci/run); on a developer machine without it these tests skip and say
 why. Each test gets a fresh browser context signed in as someone (the session cookie of a real login),
-refuses any request to a host other than the platform's and fails if there was one or a script error,
-and leaves a screenshot in var/browser-failures/ when it fails.
+refuses any request to a host other than the platform's and fails if there was one, a script error or
+a Content-Security-Policy violation, and leaves a screenshot in var/browser-failures/ when it fails.
 """
 
 from __future__ import annotations
@@ -102,6 +102,17 @@ def open_as(browser, live_server, request):
         page.route(re.compile(r".*"), guard)
         page.console_errors = []
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
+        # Chromium reports each thing the Content-Security-Policy refused (an inline script, handler or
+        # style, a foreign image) as a console error: the pages must work under the policy, not around it.
+        page.csp_violations = []
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_violations.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
         page.goto_response = page.goto(path)
         pages.append(page)
         return page
@@ -113,6 +124,8 @@ def open_as(browser, live_server, request):
             page.screenshot(path=str(SCREENSHOTS / f"{request.node.name}-{n}.png"), full_page=True)
     for context in contexts:
         context.close()
-    # Every page of every browser test: nothing fetched from another host, no script error.
+    # Every page of every browser test: nothing fetched from another host, no script error, nothing
+    # refused by the Content-Security-Policy.
     assert [url for page in pages for url in page.foreign_requests] == []
     assert [error for page in pages for error in page.console_errors] == []
+    assert [violation for page in pages for violation in page.csp_violations] == []

@@ -42,6 +42,32 @@ def test_lists_ints_timezones_choices(environ):
         env.env_choice("LANG_BAD", "zh-hans", ["zh-hans", "en"])
 
 
+def test_networks_and_a_urls_policy_source(environ):
+    environ(PROXIES="10.0.0.5, 10.1.0.0/16,::1", PROXY_TYPO="10.0.0.300", PROXY_HOST="nginx")
+    assert env.env_networks("PROXIES", []) == ["10.0.0.5", "10.1.0.0/16", "::1"]
+    assert env.env_networks("PROXIES_UNSET_X", ["127.0.0.1"]) == ["127.0.0.1"]
+    for name in ("PROXY_TYPO", "PROXY_HOST"):
+        with pytest.raises(ImproperlyConfigured, match=f"{name}: .* is not an address or network"):
+            env.env_networks(name, [])
+    # The Content-Security-Policy source a tile URL needs: none on the platform itself.
+    assert env.csp_source_of("TILES", "") == []
+    assert env.csp_source_of("TILES", "/tiles/{z}/{x}/{y}.png") == []
+    assert env.csp_source_of("TILES", "https://tiles.example:8443/{z}/{x}/{y}.png") == [
+        "https://tiles.example:8443"
+    ]
+    assert env.csp_source_of("TILES", "http://{s}.tiles.example/{z}/{x}/{y}.png") == [
+        "http://*.tiles.example"
+    ]
+    for bad in (
+        "ftp://tiles.example/{z}",
+        "//tiles.example/{z}",
+        "https://{z}.example/",
+        "https://u@tiles.example/",
+    ):
+        with pytest.raises(ImproperlyConfigured, match="TILES="):
+            env.csp_source_of("TILES", bad)
+
+
 def test_database_urls(environ, tmp_path):
     default = env.env_database("DB_UNSET_X", tmp_path / "y.sqlite3")
     assert default["ENGINE"] == "django.db.backends.sqlite3"

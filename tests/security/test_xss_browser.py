@@ -23,6 +23,13 @@ pytestmark = pytest.mark.django_db(transaction=True)
 RAN = "window.__xss"
 
 
+@pytest.fixture(autouse=True)
+def no_policy(settings):
+    """The templates' escaping is tested on its own: the Content-Security-Policy would stop most payloads
+    even unescaped (tests/browser/test_csp.py proves that wall separately)."""
+    settings.CONTENT_SECURITY_POLICY = None
+
+
 def settle(page):
     """Wait until the page has loaded what it asks for: the load event waits for images too, so an
     img src=x has failed by then and its onerror would have run."""

@@ -13,7 +13,9 @@ the one thing the platform cannot work without, gets no extra write per request 
 
 from __future__ import annotations
 
+import functools
 import hashlib
+import ipaddress
 import time
 from contextlib import suppress
 
@@ -63,10 +65,42 @@ def seconds_left(window: int) -> int:
 
 
 def client_ip(request) -> str:
-    """The caller's address: from the header the platform's own proxy sets, if one is configured
-    (YOUSU_CITIZEN_IP_HEADER; a header a client could set itself must not be trusted by default),
-    else the connection's."""
-    header = getattr(settings, "YOUSU_CITIZEN_IP_HEADER", "")
-    value = request.META.get(header, "") if header else ""
-    value = value.split(",")[0].strip() or request.META.get("REMOTE_ADDR", "")
-    return value[:64]
+    """The caller's network address, the one every limit counts by (and the login lock-out).
+
+    The connection's address (REMOTE_ADDR), unless the connection comes from one of the platform's own
+    proxies (YOUSU_TRUSTED_PROXIES) and a header for the address they pass is configured
+    (YOUSU_CITIZEN_IP_HEADER): then the nearest address in that header that is not itself a trusted
+    proxy. A client that reaches gunicorn directly cannot choose its address by sending the header, and
+    one behind the proxy cannot either by putting addresses in front of X-Forwarded-For, which the
+    proxy appends to rather than replaces: the list is read from the right, the side the proxies wrote.
+    """
+    address = request.META.get("REMOTE_ADDR", "")
+    header = settings.YOUSU_CITIZEN_IP_HEADER
+    if not header or not _is_trusted_proxy(address):
+        return address[:64]
+    for hop in reversed(request.META.get(header, "").split(",")):
+        try:
+            hop_address = str(ipaddress.ip_address(hop.strip()))
+        except ValueError:
+            # Not an address: nothing to the left of it was written by a proxy we trust.
+            break
+        address = hop_address
+        if not _is_trusted_proxy(hop_address):
+            break
+    return address[:64]
+
+
+def _is_trusted_proxy(address: str) -> bool:
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    # A dual-stack listener sees an IPv4 proxy as ::ffff:a.b.c.d.
+    parsed = getattr(parsed, "ipv4_mapped", None) or parsed
+    return any(parsed in network for network in _networks(tuple(settings.YOUSU_TRUSTED_PROXIES)))
+
+
+@functools.lru_cache(maxsize=8)
+def _networks(entries: tuple[str, ...]) -> tuple:
+    # Keyed by the setting's value, so a test that overrides it gets its own parse.
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)

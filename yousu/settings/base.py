@@ -1,19 +1,20 @@
 """Settings shared by every environment; values come from the environment through yousu.env."""
 
-import ipaddress
 from pathlib import Path
 
 from celery.schedules import crontab
-from django.core.exceptions import ImproperlyConfigured
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from yousu.env import (
+    csp_source_of,
     env_bool,
     env_choice,
     env_database,
     env_float,
     env_int,
     env_list,
+    env_networks,
     env_redis_url,
     env_str,
     env_timezone,
@@ -41,6 +42,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "csp",
     "yousu.core",
     "yousu.org",
     "yousu.catalog",
@@ -65,6 +67,8 @@ MIDDLEWARE = [
     # First, so that it times the whole stack (yousu_request_duration_seconds on /metrics).
     "yousu.core.metrics.RequestMetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # The Content-Security-Policy header and request.csp_nonce (settings below; none when YOUSU_CSP=off).
+    "csp.middleware.CSPMiddleware",
     # The platform serves its own CSS, scripts and front-end libraries (no CDN, no separate web server
     # required on an intranet): WhiteNoise answers /static/ before the rest of the stack runs.
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -197,14 +201,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # /metrics (yousu.core.metrics): answered to these addresses or networks (e.g. 10.0.0.0/8), or to any
 # request carrying `Authorization: Bearer <YOUSU_METRICS_TOKEN>` when a token is set; else 403.
-YOUSU_METRICS_ALLOWED = env_list("YOUSU_METRICS_ALLOWED", ["127.0.0.1", "::1"])
-for _entry in YOUSU_METRICS_ALLOWED:
-    try:
-        ipaddress.ip_network(_entry, strict=False)
-    except ValueError:
-        raise ImproperlyConfigured(
-            f"YOUSU_METRICS_ALLOWED: {_entry!r} is not an address or network"
-        ) from None
+YOUSU_METRICS_ALLOWED = env_networks("YOUSU_METRICS_ALLOWED", ["127.0.0.1", "::1"])
 YOUSU_METRICS_TOKEN = env_str("YOUSU_METRICS_TOKEN", "")
 
 # Notifications (yousu.notifications). The in-app inbox is always written; these channels are added
@@ -289,6 +286,33 @@ YOUSU_CITIZEN_MAX_PHOTOS = env_int("YOUSU_CITIZEN_MAX_PHOTOS", 6, minimum=0)
 YOUSU_CITIZEN_INTAKE_UNIT = env_str("YOUSU_CITIZEN_INTAKE_UNIT", "")
 YOUSU_CITIZEN_IP_HEADER = env_str("YOUSU_CITIZEN_IP_HEADER", "")
 YOUSU_CITIZEN_MAP_TILE_URL = env_str("YOUSU_CITIZEN_MAP_TILE_URL", "")
+# The proxies whose word on the caller's address is taken (addresses or networks): the header above is
+# read only on a connection from one of them, so a client that reaches gunicorn directly cannot pick
+# its address (yousu.core.ratelimit.client_ip, which every limit and the login lock-out count by).
+YOUSU_TRUSTED_PROXIES = env_networks("YOUSU_TRUSTED_PROXIES", ["127.0.0.1", "::1"])
+
+# Content-Security-Policy (django-csp, csp.middleware.CSPMiddleware): scripts, styles, fonts and
+# images come from the platform itself; no inline script runs without the response's nonce
+# (request.csp_nonce), no inline event handler, style attribute or <style> element applies, and no
+# other site may frame a page or receive a form. The map's tiles may come from the tile server's host.
+# YOUSU_CSP: enforce (default), report-only (the browser reports and blocks nothing: to try a change
+# on a live site), off.
+YOUSU_CSP = env_choice("YOUSU_CSP", "enforce", ["enforce", "report-only", "off"])
+_CSP_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *csp_source_of("YOUSU_CITIZEN_MAP_TILE_URL", YOUSU_CITIZEN_MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+CONTENT_SECURITY_POLICY = _CSP_POLICY if YOUSU_CSP == "enforce" else None
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP_POLICY if YOUSU_CSP == "report-only" else None
 
 # The Open311 GeoReport v2 interface (/open311/v2/, yousu.open311). Requests per minute allowed to one
 # client key (an administrator may set another allowance per key) and to one network address calling

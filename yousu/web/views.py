@@ -100,7 +100,6 @@ def catalog_tree(request):
             "node": n,
             "rules": rules.get(n.pk, []),
             "on_access_list": n.pk in on_list,
-            "indent": (n.level - 1) * 1.5,
         }
         for n in nodes
     ]

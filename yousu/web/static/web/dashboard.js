@@ -36,6 +36,10 @@
     return node;
   }
 
+  // Tooltips are drawn on the chart's canvas: an HTML tooltip is markup with style attributes, which
+  // the Content-Security-Policy refuses (and the area names would be HTML there).
+  var TOOLTIP_MODE = "richText";
+
   var charts = {};
   ["channel", "kind", "categories", "hot", "map", "proactive-modes"].forEach(function (name) {
     charts[name] = echarts.init(document.getElementById("chart-" + name), null, { renderer: "canvas" });
@@ -59,7 +63,7 @@
     chart.setOption(
       {
         color: PALETTE,
-        tooltip: { trigger: "item", formatter: "{b}: {c} " + words.pieces + " ({d}%)" },
+        tooltip: { trigger: "item", renderMode: TOOLTIP_MODE, formatter: "{b}: {c} " + words.pieces + " ({d}%)" },
         legend: { type: "scroll", bottom: 0 },
         graphic: emptyGraphic(rows),
         series: [
@@ -83,7 +87,7 @@
     var ordered = rows.slice().reverse();
     chart.setOption(
       {
-        tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+        tooltip: { trigger: "axis", renderMode: TOOLTIP_MODE, axisPointer: { type: "shadow" } },
         grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
         xAxis: { type: "value", minInterval: 1 },
         yAxis: {
@@ -160,10 +164,11 @@
       {
         tooltip: {
           trigger: "item",
+          renderMode: TOOLTIP_MODE,
           formatter: function (p) {
             var name = names[p.name] || p.name;
             var received = isNaN(p.value) ? 0 : p.value;
-            return name + "<br>" + words.received + ": " + received + "<br>" + words.settled + ": " + (settled[p.name] || 0);
+            return name + "\n" + words.received + ": " + received + "\n" + words.settled + ": " + (settled[p.name] || 0);
           },
         },
         visualMap: {
