@@ -9,13 +9,12 @@ look-up answers the same whether the code is unknown or the phone does not match
 
 from __future__ import annotations
 
-import hmac
-
 from django.conf import settings
 from django.utils.translation import gettext as _
 
 from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError, NotFound
+from yousu.core.phones import normalise_phone, same_phone
 from yousu.org.choices import UnitKind
 from yousu.org.models import Area, Unit
 from yousu.org.selectors import area_for_point, jurisdiction_of_area, jurisdictions
@@ -23,7 +22,7 @@ from yousu.org.selectors import area_for_point, jurisdiction_of_area, jurisdicti
 from . import limits
 from .choices import Channel
 from .models import Appeal
-from .services import MAX_TITLE, _phone, appeal_create
+from .services import MAX_TITLE, appeal_create
 
 # Online, the citizen reaches the platform through its web portal.
 PORTAL_CHANNEL = Channel.WEB
@@ -43,20 +42,10 @@ def _not_found() -> NotFound:
     return NotFound(_("没有找到与该编号和手机号码相符的诉求，请核对后再试"), field="code")
 
 
-def normalised_phone(value: str) -> str:
-    """The phone number as intake stores it (no spaces or dashes); raises for a malformed one."""
-    return _phone(value or "")
-
-
 def phone_matches(appeal: Appeal, phone: str) -> bool:
-    """Whether `phone` is the number the appeal was submitted with; an anonymous appeal has none."""
-    try:
-        given = normalised_phone(phone)
-    except DomainError:
-        return False
-    stored = appeal.citizen_phone or ""
-    # Constant time, so response times do not hint at how much of a number was right.
-    return bool(stored) and hmac.compare_digest(stored.encode(), given.encode())
+    """Whether `phone` is the number the appeal was submitted with, however either was written
+    (+86…, 0086…, spaces: yousu.core.phones); an anonymous appeal has none."""
+    return same_phone(appeal.citizen_phone, phone)
 
 
 def portal_intake_unit(city: Area | None = None) -> Unit:
@@ -137,7 +126,8 @@ def citizen_appeal_submit(
     existing = Appeal.objects.filter(channel=PORTAL_CHANNEL, idempotency_key=idempotency_key).first()
     if existing is not None:
         return existing
-    phone = normalised_phone(phone)
+    # Normalised before the per-phone limit counts it: +86…, 0086… and spaces are one number.
+    phone = normalise_phone(phone, field="citizen_phone")
     if not phone:
         raise DomainError(_("请填写手机号码，用于查询办理进度和回访"), field="citizen_phone")
     if kind in PLACE_REQUIRED_KINDS and not (address or "").strip() and longitude is None:
@@ -181,6 +171,8 @@ def citizen_appeal_find(*, code: str, phone: str, ip: str) -> Appeal:
         raise DomainError(_("请填写诉求编号"), field="code")
     if not (phone or "").strip():
         raise DomainError(_("请填写提交诉求时留的手机号码"), field="phone")
+    # Text that cannot be a phone number says so (it tells nothing about the appeal).
+    normalise_phone(phone, field="phone")
     appeal = Appeal.objects.filter(code=code).first() if len(code) <= 30 else None
     if appeal is None or not phone_matches(appeal, phone):
         raise _not_found()

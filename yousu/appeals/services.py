@@ -18,6 +18,7 @@ from django.utils import timezone
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
+from yousu.core.phones import normalise_phone
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.models import Area, Person, Unit
 from yousu.org.selectors import area_for_point, jurisdiction_of_area
@@ -174,13 +175,6 @@ def _check_intake_person(person: Person | None, channel: str | None, what: str) 
         raise PermissionRefused(f"只有接线员、平台派单员或系统管理员可以{what}", field="by")
 
 
-def _phone(value: str) -> str:
-    value = (value or "").strip().replace(" ", "").replace("-", "")
-    if value and (not value.lstrip("+").isdigit() or not 5 <= len(value) <= 15):
-        raise DomainError("电话号码格式不对", field="citizen_phone")
-    return value
-
-
 def _check_in_jurisdiction(
     jurisdiction: Area, *, area: Area | None = None, item: CatalogItem | None = None
 ) -> None:
@@ -236,7 +230,8 @@ def appeal_create(
     content = clean_text(content, "content", limit=MAX_CONTENT)
     address = clean_text(address, "address", limit=300, required=False)
     citizen_name = clean_text(citizen_name, "citizen_name", limit=60, required=False)
-    citizen_phone = _phone(citizen_phone)
+    # One stored form (yousu.core.phones), so limits, tracking and callbacks see one number.
+    citizen_phone = normalise_phone(citizen_phone, field="citizen_phone")
     if anonymous:
         citizen_name = citizen_phone = ""
     elif not citizen_phone and channel == Channel.HOTLINE:

@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from yousu.core.errors import DomainError
+from yousu.core.phones import normalise_phone
 
 from .calendar import (
     calendar_override_remove,
@@ -292,6 +293,13 @@ class PersonCreationForm(ServiceFormMixin, AdminUserCreationForm):
 class PersonChangeForm(UserChangeForm):
     class Meta(UserChangeForm.Meta):
         model = Person
+
+    def clean_phone(self):
+        # The admin edits the row itself (person_create is for new people): the same one stored form.
+        try:
+            return normalise_phone(self.cleaned_data.get("phone"), field="phone")
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from None
 
 
 @admin.register(Person)

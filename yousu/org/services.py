@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from yousu.core.errors import DomainError
+from yousu.core.phones import normalise_phone
 
 from .choices import GridDuty, RoleCode
 from .models import Area, GridAssignment, Person, Role, Sector, Unit
@@ -119,6 +120,8 @@ def person_create(
 ) -> Person:
     if Person.objects.filter(username=username).exists():
         raise DomainError(f"用户名 {username} 已存在", field="username")
+    # The number text messages go to, in the one form every phone is stored in (yousu.core.phones).
+    phone = normalise_phone(phone, field="phone")
     role_objects = roles_by_code(roles)
     if unit is None and not set(roles) <= {RoleCode.ADMINISTRATOR, RoleCode.PROVINCIAL}:
         # The province-level reader belongs to no city's unit tree.

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import phonenumbers
 from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
@@ -271,6 +272,10 @@ LOGGING = {
     # Without a real SMS gateway the log is where text messages go, so it is kept at INFO.
     "loggers": {"yousu.sms": {"level": "INFO"}},
 }
+
+# Phone numbers (yousu.core.phones): the country whose numbers are read without a country code and
+# stored in their national form (13812345678, 09718123456); another country's keep it (+16502530000).
+YOUSU_PHONE_REGION = env_choice("YOUSU_PHONE_REGION", "CN", sorted(phonenumbers.SUPPORTED_REGIONS))
 
 # The citizen portal (/h5/, yousu.appeals.portal and .limits). Hourly allowances: appeals per phone
 # number and per network address, tracking look-ups per address (counted in the cache, so set
