@@ -88,10 +88,13 @@ class Conflict(DomainError):
 
 
 def _member(by: Person, unit: Unit, roles, what: str) -> None:
+    """Only the acting unit's own people in the right role act in its name. A superuser is no
+    exception: a 12345 platform's system administrator maintains the data (the admin site: units,
+    people, catalog, calendars), and does not accept, reply to or review a citizen's appeal in a
+    unit's name; an action nobody of the unit took would stand in its record and its assessment
+    (docs/accounts.md). The same holds in every service that acts on appeals and orders."""
     if by is None or not by.is_active:
         raise PermissionRefused("必须由在岗人员操作", field="by")
-    if by.is_superuser:
-        return
     if by.unit_id != unit.pk or not by.has_role(*roles):
         raise PermissionRefused(f"只有{unit.name}的相应人员可以{what}", field="by")
 
@@ -562,7 +565,7 @@ def appeal_dispatch_on_spot(*, appeal: Appeal, platform: Unit, by: Person, unit:
     actor. Only the catalog's own unit, one hop below the platform: no override happens here."""
     if platform.kind not in PLATFORM_KINDS:
         raise DomainError(f"{platform.name}不是派单平台", field="platform")
-    if by is None or not by.is_active or (not by.is_superuser and by.unit_id != unit.pk):
+    if by is None or not by.is_active or by.unit_id != unit.pk:
         raise PermissionRefused(f"只有{unit.name}的人员可以现场签收", field="by")
     responsibility = proposal(appeal)
     if responsibility.unit.pk != unit.pk or _next_hop_or_none(platform, unit) != unit:
@@ -607,7 +610,7 @@ def appeal_handle_self(*, appeal: Appeal, unit: Unit, by: Person, reason: str = 
         raise DomainError("只有街道或社区可以自办", field="unit")
     if appeal.intake_unit_id != unit.pk:
         raise DomainError(f"{unit.name}只能自办本单位受理的诉求", field="unit")
-    if by is None or not by.is_active or not (by.is_superuser or by.unit_id == unit.pk):
+    if by is None or not by.is_active or by.unit_id != unit.pk:
         raise PermissionRefused(f"只有{unit.name}的人员可以自办", field="by")
     if unit.kind == UnitKind.COMMUNITY and (
         appeal.item is None or not community_may_receive(item=appeal.item, community=unit)
@@ -695,8 +698,7 @@ def order_add_assist(
         raise DomainError("只能为在办的主办工单增加协办单位", field="order")
     platform = reviewing_platform(order)
     if not (
-        by.is_superuser
-        or (by.unit_id == platform.pk and by.has_role(RoleCode.DISPATCHER))
+        (by.unit_id == platform.pk and by.has_role(RoleCode.DISPATCHER))
         or (by.unit_id == order.unit_id and by.has_role(RoleCode.UNIT_LEADER))
     ):
         raise PermissionRefused("只有派单平台或主办单位负责人可以增加协办单位", field="by")
@@ -901,12 +903,9 @@ def order_send_back(*, order: Order, by: Person, reason: str) -> Order:
     # The callback desk sits at the city platform: its staff may reopen orders of any platform below.
     above = [unit for unit in platform.chain() if unit.kind in PLATFORM_KINDS]
     if not (
-        by.is_superuser
-        or (
-            by.is_active
-            and by.unit in above
-            and by.has_role(RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR)
-        )
+        by.is_active
+        and by.unit in above
+        and by.has_role(RoleCode.DISPATCHER, RoleCode.SUPERVISOR, RoleCode.OPERATOR)
     ):
         raise PermissionRefused(
             f"只有{platform.name}或上级平台的派单员、督办员、接线员可以退回重办", field="by"
@@ -944,8 +943,7 @@ def order_close(*, order: Order, by: Person | None, reason: str = "") -> Order:
     """Close a completed order after its callback; the appeal is closed with it."""
     order = Order.objects.select_related("unit", "appeal").get(pk=order.pk)
     if by is not None and not (
-        by.is_superuser
-        or by.has_role(RoleCode.OPERATOR, RoleCode.SUPERVISOR)
+        by.has_role(RoleCode.OPERATOR, RoleCode.SUPERVISOR)
         or (by.unit_id == reviewing_platform(order).pk and by.has_role(RoleCode.DISPATCHER))
     ):
         # Closing ends the appeal after its callback: never the handling unit's own decision.
@@ -1099,8 +1097,7 @@ def order_resume(*, order: Order, by: Person | None, note: str = "") -> Order:
         .get(pk=order.pk)
     )
     if by is not None and not (
-        by.is_superuser
-        or (by.is_active and by.unit_id == order.unit_id and by.has_role(*HANDLER_ROLES))
+        (by.is_active and by.unit_id == order.unit_id and by.has_role(*HANDLER_ROLES))
         or (by.is_active and by.unit_id == reviewing_platform(order).pk and by.has_role(RoleCode.DISPATCHER))
         or (by.is_active and by.has_role(RoleCode.SUPERVISOR))
     ):
@@ -1439,8 +1436,7 @@ def criticism_notice_issue(
     *, unit: Unit, reason: str, by: Person, order: Order | None = None
 ) -> CriticismNotice:
     if not (
-        by.is_superuser
-        or by.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
+        by.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
         or (by.has_role(RoleCode.DISPATCHER) and by.unit and by.unit.kind in PLATFORM_KINDS)
     ):
         raise PermissionRefused("只有督办员、平台派单员或系统管理员可以通报批评", field="by")

@@ -132,7 +132,8 @@ def personal_data_left(appeal: Appeal, **texts: str) -> tuple[str, str] | None:
 def may_publish(person: Person | None) -> bool:
     if person is None or not person.is_authenticated or not person.is_active:
         return False
-    return person.is_superuser or person.has_role(*PUBLISHER_ROLES)
+    # Not a superuser as such: publishing speaks for the platform, the flag only maintains data.
+    return person.has_role(*PUBLISHER_ROLES)
 
 
 def _check_publisher(person: Person, appeal: Appeal | None = None) -> None:

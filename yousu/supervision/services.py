@@ -33,7 +33,8 @@ def may_supervise_unit(person: Person, unit: Unit) -> bool:
     that let a report-in limit pass."""
     if person is None or not person.is_active:
         return False
-    if person.is_superuser or person.has_role(RoleCode.SUPERVISOR):
+    # Not a superuser as such: the flag maintains data, it supervises no unit (docs/accounts.md).
+    if person.has_role(RoleCode.SUPERVISOR):
         return True
     return bool(
         person.has_role(RoleCode.DISPATCHER)
@@ -188,10 +189,7 @@ def supervision_order_answer(*, supervision: SupervisionOrder, by: Person, answe
         .select_related("order__appeal", "unit", "report_in__whistle__appeal")
         .get(pk=supervision.pk)
     )
-    if not (
-        by.is_superuser
-        or (by.is_active and by.unit_id == supervision.unit_id and by.has_role(RoleCode.UNIT_LEADER))
-    ):
+    if not (by.is_active and by.unit_id == supervision.unit_id and by.has_role(RoleCode.UNIT_LEADER)):
         raise PermissionRefused(_("督办单由被督办单位负责人反馈"), field="by")
     if supervision.status != SupervisionStatus.OPEN:
         raise DomainError(

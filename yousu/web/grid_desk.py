@@ -707,7 +707,7 @@ def _order_link(person, order) -> str:
     platform; nothing for anyone else."""
     if order is None:
         return ""
-    if person.unit_id == order.unit_id or person.is_superuser:
+    if person.unit_id == order.unit_id:
         return reverse("unit-order", args=[order.pk])
     if (
         person.unit_id

@@ -50,14 +50,10 @@ STATES = {OVERDUE: gettext_lazy("已超期"), DUE_SOON: gettext_lazy("临近超�
 
 def may_issue_notice(person) -> bool:
     """Whether to offer the notice form; criticism_notice_issue decides for each unit."""
-    return (
-        person.is_superuser
-        or person.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR)
-        or (
-            person.has_role(RoleCode.DISPATCHER)
-            and person.unit_id is not None
-            and person.unit.kind in PLATFORM_KINDS
-        )
+    return person.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR) or (
+        person.has_role(RoleCode.DISPATCHER)
+        and person.unit_id is not None
+        and person.unit.kind in PLATFORM_KINDS
     )
 
 

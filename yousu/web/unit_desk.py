@@ -100,7 +100,7 @@ def desk_unit(request) -> Unit:
     leader. Platforms have their own desk (派单台)."""
     person = request.user
     unit = person.unit
-    if unit is None or not person.is_active or not (person.is_superuser or person.has_role(*HANDLER_ROLES)):
+    if unit is None or not person.is_active or not person.has_role(*HANDLER_ROLES):
         raise PermissionDenied(_("单位工作台供部门、街道、社区的承办人和负责人使用"))
     if unit.kind in PLATFORM_KINDS:
         raise PermissionDenied(_("平台人员请使用派单台"))
@@ -245,7 +245,7 @@ def desk(request):
 def _own(person, order: Order) -> bool:
     """Whether the person works for the order's unit as handler or leader: the services let only
     them act on it (the page still forwards every action, and the service has the last word)."""
-    return person.is_superuser or (person.unit_id == order.unit_id and person.has_role(*HANDLER_ROLES))
+    return person.unit_id == order.unit_id and person.has_role(*HANDLER_ROLES)
 
 
 def _actions(person, order: Order, now: dt.datetime) -> set[str]:
@@ -269,7 +269,7 @@ def _actions(person, order: Order, now: dt.datetime) -> set[str]:
     if (
         order.role == OrderRole.LEAD
         and order.status in ACTIVE_ORDER_STATUSES
-        and (person.is_superuser or person.has_role(RoleCode.UNIT_LEADER))
+        and person.has_role(RoleCode.UNIT_LEADER)
     ):
         found.add("assist")
     if order.unit.kind in FORWARDING_KINDS and order.role == OrderRole.LEAD and running:
