@@ -192,10 +192,14 @@ def world(defaults) -> World:
         full_name="管理员乙",
         unit=u.platform,
         roles=["administrator"],
-        password="pw-admin2-1",
+        password="pw-admin2-2026",
     )
     p.east_market_handler = person_create(
-        username="bob", full_name="承办人乙", unit=u.east_market, roles=["unit_handler"], password="pw-bob-1"
+        username="bob",
+        full_name="承办人乙",
+        unit=u.east_market,
+        roles=["unit_handler"],
+        password="pw-bob-2026-1",
     )
     p.west_market_handler = person_create(
         username="carol", full_name="承办人丙", unit=u.west_market, roles=["unit_handler"]

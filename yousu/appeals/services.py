@@ -156,7 +156,9 @@ CHANNEL_ROLES = {
 
 
 def _may_take_in(person: Person, channel: str | None = None) -> bool:
-    if person.is_superuser or person.has_role(*INTAKE_ROLES):
+    # Not a superuser as such: the flag maintains data and receives no appeal in a unit's name
+    # (docs/accounts.md).
+    if person.has_role(*INTAKE_ROLES):
         return True
     if person.has_role(RoleCode.DISPATCHER) and person.unit and person.unit.kind in PLATFORM_KINDS:
         return True

@@ -58,7 +58,8 @@ def convening_platform(consultation: Consultation) -> Unit | None:
 
 
 def _may_convene(by: Person) -> bool:
-    if by.is_superuser or by.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR):
+    # Not a superuser as such: the flag maintains data and convenes nobody (docs/accounts.md).
+    if by.has_role(RoleCode.SUPERVISOR, RoleCode.ADMINISTRATOR):
         return True
     return by.has_role(RoleCode.DISPATCHER) and by.unit is not None and by.unit.kind in PLATFORM_KINDS
 
@@ -146,8 +147,7 @@ def consultation_decide(
     )
     platform = convening_platform(consultation)
     if not (
-        by.is_superuser
-        or by.has_role(RoleCode.ADMINISTRATOR)
+        by.has_role(RoleCode.ADMINISTRATOR)
         or (platform is not None and by.unit_id == platform.pk and by.has_role(RoleCode.DISPATCHER))
     ):
         raise PermissionRefused("只有召集平台的派单员或系统管理员可以作出会商决定", field="by")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -136,6 +137,13 @@ def person_create(
         is_demo=is_demo,
     )
     if password:
+        # The settings' password rules (AUTH_PASSWORD_VALIDATORS: length, common passwords, digits only,
+        # like the name), as the admin's forms and createsuperuser apply them: every way in to an
+        # account meets the same rules.
+        try:
+            validate_password(password, user=person)
+        except ValidationError as exc:
+            raise DomainError(" ".join(exc.messages), field="password") from None
         person.set_password(password)
     else:
         person.set_unusable_password()

@@ -1,5 +1,6 @@
 """Settings shared by every environment; values come from the environment through yousu.env."""
 
+import datetime as dt
 from pathlib import Path
 
 import phonenumbers
@@ -43,6 +44,8 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    # Login throttling (django-axes): failed logins, lock-outs and their admin pages.
+    "axes",
     "csp",
     "yousu.core",
     "yousu.org",
@@ -79,6 +82,10 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # A signed-in session ends when idle or too old (yousu/web/signin.py); after messages, to say why.
+    "yousu.web.signin.IdleSessionMiddleware",
+    # Turns a login refused for too many failures into the lock-out answer (yousu.web.signin.locked_out).
+    "axes.middleware.AxesMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database briefly gone answers 503 with Retry-After, not 500 (yousu/core/unavailable.py).
     "yousu.core.unavailable.DatabaseUnavailableMiddleware",
@@ -114,12 +121,44 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "yousu.core.cache.ResilientRedisCache", "LOCATION": REDIS_URL}}
 
 AUTH_USER_MODEL = "org.Person"
+# Passwords (checked by person_create, the admin's forms, createsuperuser and changepassword): at least
+# YOUSU_PASSWORD_MIN_LENGTH characters, not one of the 20,000 common passwords, not all digits, not
+# like the username or name.
+YOUSU_PASSWORD_MIN_LENGTH = env_int("YOUSU_PASSWORD_MIN_LENGTH", 10, minimum=8)
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": YOUSU_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# django-axes checks every login (the platform's page, the API's, the admin's) before the password is
+# looked at; its backend has no get_user, so force_login and sessions go on using ModelBackend.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling (docs/accounts.md): YOUSU_LOGIN_FAILURE_LIMIT failures of one username from one
+# address lock that pair out for YOUSU_LOGIN_COOLOFF_MINUTES (another failure meanwhile starts the
+# wait again), whatever password comes next. By the pair, so guessing from one address never locks
+# the real person out at their own desk. The address is the one every limit counts by (behind the
+# platform's own proxies only). Lock-outs are listed in the admin; `yousu unlock USERNAME` lifts one.
+AXES_FAILURE_LIMIT = env_int("YOUSU_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("YOUSU_LOGIN_COOLOFF_MINUTES", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "yousu.core.ratelimit.client_ip"
+AXES_LOCKOUT_CALLABLE = "yousu.web.signin.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# A signed-in session (staff only: citizens never sign in) ends YOUSU_SESSION_HOURS after the login, a
+# hotline shift, and after YOUSU_SESSION_IDLE_MINUTES without a request (yousu.web.signin).
+YOUSU_SESSION_HOURS = env_int("YOUSU_SESSION_HOURS", 12, minimum=1)
+YOUSU_SESSION_IDLE_MINUTES = env_int("YOUSU_SESSION_IDLE_MINUTES", 30, minimum=1)
 # Everyone signs in on the platform's own page: the admin's login admits staff only, and leaders,
 # operators and unit staff are not staff.
 LOGIN_URL = "login"
