@@ -2,6 +2,10 @@
 
 Row numbers are the ones a person sees in a spreadsheet: the header is row 1, data starts at
 row 2, so an error message can be checked against the file directly.
+
+Every spreadsheet the platform writes (these tables, the reports in yousu.reports.xlsx, the knowledge
+import template) puts its cells through `safe_cell` (CSV) or `write_cell` / `safe_row` (XLSX): text
+that a citizen, a unit or an API client typed is never read by Excel, WPS or LibreOffice as a formula.
 """
 
 from __future__ import annotations
@@ -15,9 +19,49 @@ from pathlib import Path
 
 from django.utils.translation import gettext as _
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils.exceptions import InvalidFileException
 
 SUPPORTED_SUFFIXES = (".csv", ".xlsx")
+
+
+# OWASP's "CSV injection" rule: a spreadsheet takes a cell that starts with one of these for a formula
+# (=HYPERLINK("http://…") sends the reader's click, and what the sheet holds, elsewhere; =cmd|' /C calc'!A0
+# starts a program on an old Excel; + - @ start formulas too; a tab or carriage return hides the sign).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def formula_like(value) -> bool:
+    """Text a spreadsheet would read as a formula. Only text: a number (-1, a negative figure) is a
+    number and stays one."""
+    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
+
+
+def safe_cell(value):
+    """`value` as a CSV cell: formula-like text behind an apostrophe, which Excel and WPS show as the
+    text itself and which read_table takes off again, so an export imports back unchanged."""
+    return "'" + value if formula_like(value) else value
+
+
+def write_cell(cell, value):
+    """Put `value` into an openpyxl cell; formula-like text as a text cell (openpyxl would store a
+    string starting with "=" as a formula) marked with Excel's quote prefix, so editing the cell keeps
+    it text too. The cell shows and reads back exactly the text; returns the cell."""
+    cell.value = value
+    if formula_like(value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def safe_row(sheet, values: Iterable) -> list:
+    """A row for `sheet.append(...)` (write-only or not), formula-like text as text cells."""
+    return [write_cell(WriteOnlyCell(sheet), value) if formula_like(value) else value for value in values]
+
+
+def _unescaped(text: str) -> str:
+    # The apostrophe safe_cell put before formula-like text in a CSV export.
+    return text[1:] if text.startswith("'") and formula_like(text[1:]) else text
 
 
 class TableError(Exception):
@@ -112,7 +156,7 @@ def _read_csv(path: Path) -> list[list[str]]:
     if "\x00" in text:
         raise TableError("文件含有二进制内容，不是 CSV 文本（UTF-16 文件请另存为 UTF-8）")
     try:
-        return list(csv.reader(io.StringIO(text, newline="")))
+        return [[_unescaped(cell) for cell in row] for row in csv.reader(io.StringIO(text, newline=""))]
     except csv.Error as exc:
         raise TableError(f"CSV 格式错误：{exc}") from None
 
@@ -158,16 +202,16 @@ def write_table(path: str | Path, header: Sequence[str], rows: Iterable[Sequence
     if suffix == ".csv":
         with path.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle)
-            writer.writerow(header)
+            writer.writerow([safe_cell(v) for v in header])
             for row in rows:
-                writer.writerow(["" if v is None else v for v in row])
+                writer.writerow([safe_cell("" if v is None else v) for v in row])
                 count += 1
         return count
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet()
-    sheet.append(list(header))
+    sheet.append(safe_row(sheet, header))
     for row in rows:
-        sheet.append(["" if v is None else v for v in row])
+        sheet.append(safe_row(sheet, ["" if v is None else v for v in row]))
         count += 1
     workbook.save(path)
     return count

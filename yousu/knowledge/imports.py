@@ -32,6 +32,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError
+from yousu.core.tabular import safe_row
 from yousu.org.models import Person, Unit
 from yousu.org.selectors import jurisdiction_of_area
 
@@ -564,7 +565,8 @@ def import_template_xlsx(*, owning_unit: Unit | None = None) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = _("知识条目")
-    sheet.append([column.label for column in COLUMNS])
+    # Through core.tabular.safe_row like every spreadsheet the platform writes: no text is a formula.
+    sheet.append(safe_row(sheet, [column.label for column in COLUMNS]))
     example = {
         "question": f"{EXAMPLE_MARK}餐饮店油烟扰民怎么处理？",
         "answer": _(
@@ -578,7 +580,7 @@ def import_template_xlsx(*, owning_unit: Unit | None = None) -> bytes:
         "valid_from": today,
         "review_due": today + dt.timedelta(days=365),
     }
-    sheet.append([example.get(column.key, "") for column in COLUMNS])
+    sheet.append(safe_row(sheet, [example.get(column.key, "") for column in COLUMNS]))
     bold, fill = Font(bold=True), PatternFill("solid", fgColor="DDEBF7")
     example_fill = PatternFill("solid", fgColor="FFF2CC")
     for index, column in enumerate(COLUMNS, start=1):
@@ -594,10 +596,18 @@ def import_template_xlsx(*, owning_unit: Unit | None = None) -> bytes:
     sheet.freeze_panes = "A2"
 
     notes = workbook.create_sheet(_("填写说明"))
-    notes.append([_("列名"), _("英文列名"), _("是否必填"), _("说明")])
+    notes.append(safe_row(notes, [_("列名"), _("英文列名"), _("是否必填"), _("说明")]))
     for column in COLUMNS:
         notes.append(
-            [column.label, column.key, _("必填") if column.required else _("选填"), str(column.explanation)]
+            safe_row(
+                notes,
+                [
+                    column.label,
+                    column.key,
+                    _("必填") if column.required else _("选填"),
+                    str(column.explanation),
+                ],
+            )
         )
     notes.append([])
     for line in (
@@ -607,7 +617,7 @@ def import_template_xlsx(*, owning_unit: Unit | None = None) -> bytes:
         _("任何一行有错，整个文件都不会导入；请按提示的行号和列名改正后重新导入。"),
         _("也可以保存为 CSV（UTF-8 或 GBK 编码）导入。"),
     ):
-        notes.append([line])
+        notes.append(safe_row(notes, [line]))
     for cell in notes[1]:
         cell.font, cell.fill = bold, fill
     for letter, width in zip("ABCD", (14, 14, 10, 80), strict=True):

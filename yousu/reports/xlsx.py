@@ -1,6 +1,7 @@
 """The three reports as Excel workbooks (openpyxl): Chinese headers in a bold filled row, frozen
 panes, widths, number formats, an auto-filter, landscape pages fitted to the width, and the
-definitions of the figures in the file itself.
+definitions of the figures in the file itself. Every cell is written through core.tabular.write_cell,
+so no text in them (titles, names, definitions) is ever a formula; the platform writes none.
 
 Every sheet has the same shape so a reader (and a test) finds things in the same place: a title in
 row 1, what the sheet is about in rows 2–3, the header in row 5 and the data from row 6.
@@ -20,6 +21,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from yousu.core.tabular import write_cell
 from yousu.evaluation.assessment import COUNT_FIELDS, RATE_FIELDS
 
 from .documents import TOP_ITEMS
@@ -76,9 +78,9 @@ def _sheet(workbook: Workbook, title: str) -> _Sheet:
 
 
 def _heading(sheet: _Sheet, title: str, *lines: str) -> None:
-    sheet.cell(row=1, column=1, value=title).font = TITLE
+    write_cell(sheet.cell(row=1, column=1), title).font = TITLE
     for offset, line in enumerate(lines[:3], start=2):
-        sheet.cell(row=offset, column=1, value=line)
+        write_cell(sheet.cell(row=offset, column=1), line)
 
 
 def _table(
@@ -88,7 +90,7 @@ def _table(
 ) -> None:
     """Header row at HEADER_ROW: bold on a fill, frozen below it, repeated on every printed page."""
     for column, (name, width) in enumerate(zip(header, widths, strict=True), start=1):
-        cell = sheet.cell(row=HEADER_ROW, column=column, value=name)
+        cell = write_cell(sheet.cell(row=HEADER_ROW, column=column), name)
         cell.font = BOLD
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center")
@@ -105,12 +107,13 @@ def _append(
     fill: PatternFill | None = None,
     bold: bool = False,
 ) -> int:
-    """Write a row below the last one; `formats` maps a column number to its number format."""
+    """Write a row below the last one; `formats` maps a column number to its number format. Text is
+    written as text (core.tabular.write_cell): a title a citizen typed as =HYPERLINK(…) is no formula."""
     sheet.last_row += 1
     row = sheet.last_row
     formats = formats or {}
     for column, value in enumerate(values, start=1):
-        cell = sheet.cell(row=row, column=column, value=_cell_value(value))
+        cell = write_cell(sheet.cell(row=row, column=column), _cell_value(value))
         if column in formats:
             cell.number_format = formats[column]
         elif isinstance(value, dt.datetime):
