@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from yousu.appeals.models import Appeal
 from yousu.appeals.services import appeal_answer_at_intake
 from yousu.callbacks.models import Callback
 from yousu.callbacks.services import callbacks_create_due
@@ -25,6 +26,7 @@ from yousu.dispatch.services import (
 )
 from yousu.dispatch.whistles import whistle_blow
 from yousu.grid.services import grid_report_create
+from yousu.intelligence.hot_issues import hot_issues_absorb
 from yousu.knowledge.models import IntakeAnswer, KnowledgeProposal
 from yousu.knowledge.services import entry_create
 from yousu.notifications.models import Notification
@@ -131,8 +133,34 @@ def scene(world, grid, north):
     s.intake_answer = IntakeAnswer.objects.get(appeal=answered)
     asked = completed_order(world, kind="inquiry", title="东区油烟咨询", content="餐饮油烟归谁管")
     s.proposal = KnowledgeProposal.objects.get(order=asked)
-    # People of the other side of the city, who own none of it.
+    # A hot issue of three east appeals about one barbecue stall: the city platform's, and the east
+    # platform's once they are its; the west platform reaches none of them.
+    barbecue = [
+        make_appeal(world, title=title, content=content)
+        for title, content in (
+            ("东区幸福小区烧烤店油烟扰民", "东区幸福小区楼下烧烤店每天晚上油烟直排，居民无法开窗。"),
+            ("投诉东区幸福小区烧烤店油烟", "东区幸福小区门口烧烤店油烟直排扰民，晚上烟味大。"),
+            ("东区幸福小区烧烤油烟直排", "烧烤店油烟直排到东区幸福小区楼里，晚上更严重。"),
+        )
+    ]
+    (s.hot_issue,) = set(hot_issues_absorb(barbecue))
+    # People of the other side of the city, who own none of it: a street's handler and the other
+    # district platform's dispatcher (who dispatches that district's appeals and sees its hot issues).
     s.west_street_handler = person_create(
         username="wes", full_name="西一街道承办人", unit=u.west_street, roles=["unit_handler"]
+    )
+    s.west_dispatcher = person_create(
+        username="wendy", full_name="西区派单员", unit=u.west_platform, roles=["dispatcher"]
+    )
+    # What an outsider must never be shown of this side, in a list or a page of their own: the codes of
+    # the scene's appeals and the words of its objects.
+    s.secrets = sorted(
+        {
+            *Appeal.objects.values_list("code", flat=True),
+            s.consultation.topic,
+            s.whistle.problem,
+            s.problem.text,
+            *(appeal.title for appeal in barbecue),
+        }
     )
     return s

@@ -1,8 +1,11 @@
-"""The web pages as data for the security tests: which pages take which object of the scene and who
-owns it, every page of the URL map, and a snapshot of the tables a refused write must not touch."""
+"""The URL map as data for the security tests: an entry for every URL pattern outside the admin (which
+object of the scene a page or an endpoint takes and who owns it, or who may open one that takes none,
+or why a parameter is no unit's object), every page of the URL map, and a snapshot of the tables a
+refused write must not touch. `test_every_url_pattern_has_an_entry` fails on a pattern without one."""
 
 from __future__ import annotations
 
+import re
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -74,6 +77,198 @@ WEB_NOT_OWNED = {
     "public-case-withdraw": "withdrawing a public case is the publishers' (tests/public)",
 }
 SKIPPED_PREFIXES = ("admin/", "api/", "open311/", "i18n/")
+
+# What an id or code in an API path stands for: the path up to the parameter → (the object's key in
+# the scene, the person who owns it). Every API path with a parameter is here or in API_NOT_OWNED.
+API_OBJECTS = {
+    "/api/v1/appeals/": (lambda s: s.appeal.code, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/orders/": (lambda s: s.order.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/return-requests/": (lambda s: s.return_request.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/extension-requests/": (
+        lambda s: s.extension_request.pk,
+        lambda s: s.world.people.east_eco_handler,
+    ),
+    "/api/v1/consultations/": (lambda s: s.consultation.pk, lambda s: s.world.people.east_market_handler),
+    "/api/v1/whistles/": (lambda s: s.whistle.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/supervision-orders/": (
+        lambda s: s.supervision_order.pk,
+        lambda s: s.world.people.east_eco_handler,
+    ),
+    "/api/v1/callbacks/": (lambda s: s.callback.pk, lambda s: s.world.people.operator),
+    "/api/v1/notifications/": (lambda s: s.notification.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/grid/problems/": (lambda s: s.problem.pk, lambda s: s.world.people.street_leader),
+    "/api/v1/intelligence/appeals/": (lambda s: s.appeal.code, lambda s: s.world.people.dispatcher),
+    # A hot issue is seen inside the jurisdiction of its appeals, acted on by who reaches them (issue 21).
+    "/api/v1/intelligence/hot-issues/": (lambda s: s.hot_issue.pk, lambda s: s.world.people.dispatcher),
+    "/api/v1/knowledge/entries/": (lambda s: s.entry.pk, lambda s: s.world.people.east_eco_handler),
+    "/api/v1/knowledge/answers/": (lambda s: s.intake_answer.pk, lambda s: s.world.people.operator),
+}
+API_NOT_OWNED = {
+    "/api/v1/assessments/": "the monthly assessment of every unit, published to all staff",
+    "/api/v1/public/cases/": "typical cases are public; withdrawing one is the publishers' (tests/public)",
+    "/api/": "any other path under /api/: a JSON 404 (tests/api)",
+    "/open311/v2/services/": "GeoReport v2: the service list is public",
+    "/open311/v2/requests/": "GeoReport v2: a service request is public, personal data removed (tests/open311)",
+    "/open311/v2/tokens/": "GeoReport v2: the token of one's own post (tests/open311)",
+}
+
+# Pages and endpoints that take no parameter: URL name → who may open them. PUBLIC ones answer anyone;
+# SIGNED_IN ones send an anonymous visitor to the sign-in page (a page) or answer 401/403 (the API),
+# and list only what the person reaches (`test_lists_show_outsiders_nothing_of_the_scene`).
+# MONITOR: answered from the configured addresses or with the metrics token (yousu.core.metrics).
+PUBLIC, SIGNED_IN, MONITOR = "public", "signed in", "monitor"
+OPEN_ROUTES = {
+    "start": PUBLIC,
+    "healthz": PUBLIC,
+    "metrics": MONITOR,
+    # The responsibility catalog and the access list are published (权责清单, 指导目录).
+    "catalog-tree": PUBLIC,
+    "catalog-lookup": PUBLIC,
+    "catalog-access-list": PUBLIC,
+    "inbox": SIGNED_IN,
+    "supervision-desk": SIGNED_IN,
+    "intake-desk": SIGNED_IN,
+    "intake-aids": SIGNED_IN,
+    "dispatch-desk": SIGNED_IN,
+    "unit-desk": SIGNED_IN,
+    "unit-whistles": SIGNED_IN,
+    "unit-whistle-blow": SIGNED_IN,
+    "grid-report": SIGNED_IN,
+    "grid-daily": SIGNED_IN,
+    "grid-study": SIGNED_IN,
+    "grid-district": SIGNED_IN,
+    "grid-meetings": SIGNED_IN,
+    "grid-meeting-new": SIGNED_IN,
+    "grid-stationed": SIGNED_IN,
+    "citizen-home": PUBLIC,
+    "citizen-submit": PUBLIC,
+    "citizen-track": PUBLIC,
+    "citizen-areas": PUBLIC,
+    "dashboard": SIGNED_IN,
+    "dashboard-areas": SIGNED_IN,
+    "knowledge-proposal-list": SIGNED_IN,
+    "knowledge-search": SIGNED_IN,
+    "knowledge-results": SIGNED_IN,
+    "knowledge-create": SIGNED_IN,
+    "knowledge-reviews": SIGNED_IN,
+    "knowledge-import": SIGNED_IN,
+    "knowledge-import-template": SIGNED_IN,
+    "reports-index": SIGNED_IN,
+    "reports-daily": SIGNED_IN,
+    "reports-monthly": SIGNED_IN,
+    "reports-unit": SIGNED_IN,
+    "public-home": PUBLIC,
+    "public-cases": PUBLIC,
+    "public-case-new": SIGNED_IN,
+    "assessment": SIGNED_IN,
+    "burden": SIGNED_IN,
+    "callback-desk": SIGNED_IN,
+    "login": PUBLIC,
+    "logout": PUBLIC,
+    "set_language": PUBLIC,
+    "api-dashboard-summary": SIGNED_IN,
+    "api-reports-daily": SIGNED_IN,
+    "api-reports-monthly": SIGNED_IN,
+    "api-reports-unit": SIGNED_IN,
+    "public-api-cases": PUBLIC,
+    "public-api-ranking": PUBLIC,
+    "api-intelligence-place": SIGNED_IN,
+    "api-intelligence-duplicates": SIGNED_IN,
+    "api-intelligence-hot-issues": SIGNED_IN,
+    "intelligence-suggestions": SIGNED_IN,
+    "intelligence-accuracy": SIGNED_IN,
+    "api-grid-kinds": SIGNED_IN,
+    "api-grid-reports": SIGNED_IN,
+    "api-grid-daily-reports": SIGNED_IN,
+    "api-grid-figures": SIGNED_IN,
+    "appeal-list": SIGNED_IN,
+    "order-list": SIGNED_IN,
+    "consultation-list": SIGNED_IN,
+    "whistle-list": SIGNED_IN,
+    "criticism-notice-list": SIGNED_IN,
+    "supervision-units": SIGNED_IN,
+    "supervision-watchlist": SIGNED_IN,
+    "supervision-order-list": SIGNED_IN,
+    "notification-list": SIGNED_IN,
+    "callback-list": SIGNED_IN,
+    "assessment-list": SIGNED_IN,
+    "api-knowledge-answer-list": SIGNED_IN,
+    "api-knowledge-entry-list": SIGNED_IN,
+    "api-knowledge-import": SIGNED_IN,
+    "api-knowledge-search": SIGNED_IN,
+    "api-root": SIGNED_IN,
+    # The API's description: what it offers, not what it holds.
+    "api-schema": PUBLIC,
+    "api-docs": PUBLIC,
+    "discovery": PUBLIC,
+    "services": PUBLIC,
+    "requests": PUBLIC,
+}
+# Those of OPEN_ROUTES that show an outsider words or codes of the scene, and why that is right.
+SHOWN_ACROSS = {}
+# Objects that some outsiders of the matrix read by design (GET only; they never write them): the URL
+# name of a page or the path of an API object → the kinds of outsider (test_cross_unit_matrix.OUTSIDERS)
+# and why.
+KNOWLEDGE_READERS = (
+    {"other district's dispatcher"},
+    "a city's dispatchers read its knowledge base as its operators do (yousu.api.knowledge)",
+)
+READ_ACROSS = {
+    "knowledge-entry": KNOWLEDGE_READERS,
+    "knowledge-version": KNOWLEDGE_READERS,
+    "/api/v1/knowledge/entries/": KNOWLEDGE_READERS,
+}
+
+# Left out of the matrix, with the reason: the admin has its own permission system (is_staff and each
+# ModelAdmin's permissions, scoped per city by yousu.core.admin; tests/admin), and static files are the
+# same for everyone. Media is not left out: no pattern may serve it (yousu/urls.py), and one that did
+# would fail for want of an entry.
+EXCLUDED_PREFIXES = {
+    "admin/": "Django's admin: staff only, its own permissions per model and city (tests/admin)",
+    "static/": "the stylesheets and scripts, the same for everyone",
+}
+
+
+def url_patterns(urlconf=None) -> list[tuple[str, str | None, URLPattern]]:
+    """(route, URL name, pattern) of every URL pattern of the URL conf (the project's unless another
+    is given) outside EXCLUDED_PREFIXES; the route is the
+    pattern's text from the root, e.g. `api/v1/^orders/(?P<id>[^/.]+)/accept/$`. A DRF router's
+    `.json`-style variant of a route is the same view and left out."""
+
+    def walk(patterns, prefix=""):
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if route.startswith(tuple(EXCLUDED_PREFIXES)):
+                continue
+            if isinstance(pattern, URLResolver):
+                yield from walk(pattern.url_patterns, route)
+            elif "format" not in pattern.pattern.regex.groupindex:
+                yield route, pattern.name, pattern
+
+    return list(walk(get_resolver(urlconf).url_patterns))
+
+
+FORMAT = re.compile(r"\(\?P<fmt>[^)]*\)")
+PARAMETER = re.compile(r"\(\?P<\w+>[^)]*\)|<[^>]+>")
+
+
+def route_path(route: str) -> str:
+    """The URL path of a route, with `{}` for each parameter (Open311's format is json):
+    `/api/v1/orders/{}/accept/`, `/open311/v2/requests/{}.json`."""
+    path = PARAMETER.sub("{}", FORMAT.sub("json", route))
+    return "/" + path.replace("^", "").replace("$", "").replace("\\.", ".")
+
+
+def route_entry(route: str, name: str | None, pattern: URLPattern):
+    """The entry of a URL pattern in this module, or None when it has none."""
+    path = route_path(route)
+    if "{}" not in path:
+        return OPEN_ROUTES.get(name or route)
+    if name in WEB_OBJECTS or name in WEB_NOT_OWNED:
+        return WEB_OBJECTS.get(name) or WEB_NOT_OWNED[name]
+    prefix = path[: path.index("{}")]
+    return API_OBJECTS.get(prefix) or API_NOT_OWNED.get(prefix)
+
 
 # Tables whose rows a refused write must leave exactly as they were.
 WATCHED = [
