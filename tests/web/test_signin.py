@@ -12,6 +12,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.core.management import call_command
+from django.db import OperationalError
 from django.db.models import F
 from django.test import Client
 from django.utils import timezone
@@ -190,3 +191,15 @@ def test_the_citizen_portal_keeps_its_anonymous_session(world):
         assert client.get("/h5/").status_code == 200
     # Django's own cookie age is left for the portal; only a signed-in session is shortened.
     assert settings.SESSION_COOKIE_AGE == 14 * 24 * 3600
+
+
+def test_a_database_gone_while_reading_the_session_is_a_503_not_a_500(client, world, monkeypatch):
+    client.force_login(world.people.operator)
+
+    def gone(request):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    # The session check runs before the view; the outage must reach the view's 503 handling.
+    monkeypatch.setattr("django.contrib.auth.get_user", gone)
+    answer = client.get("/intake/")
+    assert answer.status_code == 503 and answer["Retry-After"]

@@ -22,6 +22,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from yousu.core.unavailable import DATABASE_GONE
+
 # Session keys: when the person signed in and when a request of theirs was last seen (epoch seconds).
 SIGNED_IN_AT = "yousu_signed_in_at"
 SEEN_AT = "yousu_seen_at"
@@ -95,8 +97,15 @@ class IdleSessionMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-            self._check(request)
+        if settings.SESSION_COOKIE_NAME in request.COOKIES:
+            try:
+                signed_in = request.user.is_authenticated
+            except DATABASE_GONE:
+                # Reading the session before the view: with the database briefly gone, the view meets
+                # the same error and answers 503 (yousu.core.unavailable) rather than a 500 here.
+                signed_in = False
+            if signed_in:
+                self._check(request)
         return self.get_response(request)
 
     def _check(self, request: HttpRequest) -> None:
