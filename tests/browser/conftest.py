@@ -104,6 +104,8 @@ def open_as(browser, live_server, request):
         page.on("pageerror", lambda error: page.console_errors.append(str(error)))
         # Chromium reports each thing the Content-Security-Policy refused (an inline script, handler or
         # style, a foreign image) as a console error: the pages must work under the policy, not around it.
+        # The policy refuses eval too: page.wait_for_function takes a function ("() => …"), which
+        # Playwright evaluates once, not a bare expression, which it evals again on every poll.
         page.csp_violations = []
         page.on(
             "console",

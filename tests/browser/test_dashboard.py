@@ -106,7 +106,8 @@ def test_the_district_filter_changes_the_figures_and_the_map(open_as, world, lea
     expect(page.locator("#scope")).to_have_text("西区")
     # The map now shows the district's streets that have a boundary.
     page.wait_for_function(
-        "echarts.getInstanceByDom(document.getElementById('chart-map')).getOption().series[0].map === 'yousu-C-W'"
+        "() => echarts.getInstanceByDom(document.getElementById('chart-map')).getOption().series[0].map"
+        " === 'yousu-C-W'"
     )
     assert {row["name"]: row["value"] for row in chart_data(page, "map")}["C-W-2"] == 1
 
@@ -227,7 +228,7 @@ def october(world):
 
 def test_the_overdue_list_shows_the_most_overdue_open_orders(open_as, world, leader, october):
     page = open_as(leader, "/dashboard/")
-    page.wait_for_function("document.getElementById('dashboard').lastSummary() !== null")
+    page.wait_for_function("() => document.getElementById('dashboard').lastSummary() !== null")
     overdue = page.evaluate("document.getElementById('dashboard').lastSummary().overdue")
     assert overdue["count"] >= 2
     expect(page.locator("#overdue-count")).to_have_text(str(overdue["count"]))

@@ -285,6 +285,25 @@ def test_metrics_protection(tmp_path, monkeypatch):
         assert statuses(cd.check_metrics()) == [cd.OK]
 
 
+# -- content security policy and proxies -------------------------------------------------------------
+
+
+def test_browser_protection():
+    header = {"YOUSU_CITIZEN_IP_HEADER": "HTTP_X_REAL_IP", "YOUSU_CSP": "enforce"}
+    with override_settings(**header, YOUSU_TRUSTED_PROXIES=["127.0.0.1", "::1"]):
+        assert statuses(cd.check_browser_protection()) == [cd.OK]
+    with override_settings(**header, YOUSU_TRUSTED_PROXIES=["0.0.0.0/0"]):
+        assert "冒充地址" in only(cd.check_browser_protection()).line()
+        assert statuses(cd.check_browser_protection()) == [cd.FAIL]
+    with override_settings(**header, YOUSU_TRUSTED_PROXIES=["127.0.0.1", "8.8.8.0/24"]):
+        assert statuses(cd.check_browser_protection()) == [cd.WARN]
+    # Without a header nothing is believed, whoever is listed.
+    with override_settings(YOUSU_CITIZEN_IP_HEADER="", YOUSU_CSP="enforce", YOUSU_TRUSTED_PROXIES=["::/0"]):
+        assert statuses(cd.check_browser_protection()) == [cd.OK]
+    with override_settings(**{**header, "YOUSU_CSP": "report-only"}, YOUSU_TRUSTED_PROXIES=["127.0.0.1"]):
+        assert statuses(cd.check_browser_protection()) == [cd.WARN]
+
+
 # -- working calendar --------------------------------------------------------------------------------
 
 

@@ -343,6 +343,34 @@ def check_metrics() -> list[Finding]:
     return findings
 
 
+def check_browser_protection() -> list[Finding]:
+    """The Content-Security-Policy (YOUSU_CSP) and the proxies whose client-address header is believed
+    (YOUSU_TRUSTED_PROXIES): trusting every address is the same as believing any client's header."""
+    label = "内容安全策略与代理 CSP, proxies"
+    findings = []
+    networks = [ipaddress.ip_network(entry, strict=False) for entry in settings.YOUSU_TRUSTED_PROXIES]
+    everyone = [str(n) for n in networks if n.prefixlen == 0]
+    public = [str(n) for n in networks if n.prefixlen and not (n.is_private or n.is_loopback)]
+    if settings.YOUSU_CITIZEN_IP_HEADER and everyone:
+        findings.append(
+            Finding(
+                FAIL,
+                label,
+                f"YOUSU_TRUSTED_PROXIES 含 {', '.join(everyone)}：任何客户端都能用 "
+                f"{settings.YOUSU_CITIZEN_IP_HEADER} 冒充地址，绕过频率限制",
+            )
+        )
+    elif settings.YOUSU_CITIZEN_IP_HEADER and public:
+        findings.append(Finding(WARN, label, f"YOUSU_TRUSTED_PROXIES 含公网地址 {', '.join(public)}"))
+    if settings.YOUSU_CSP != "enforce":
+        findings.append(Finding(WARN, label, f"YOUSU_CSP={settings.YOUSU_CSP}：内容安全策略未强制执行"))
+    if not findings:
+        header = settings.YOUSU_CITIZEN_IP_HEADER or "未设置（按连接地址计）"
+        trusted = ", ".join(str(n) for n in networks)
+        findings.append(Finding(OK, label, f"强制执行；地址头 {header}，信任代理 {trusted}"))
+    return findings
+
+
 def check_calendars(today: dt.date | None = None) -> list[Finding]:
     """Every active city's working calendar holds this year (else a deadline in it raises
     CalendarNotCovered: intake and dispatch fail); from 1 December, the next year too (a WARN: only the
@@ -401,6 +429,7 @@ CHECKS = (
     (check_static_files, None),
     (check_media_root, None),
     (check_metrics, None),
+    (check_browser_protection, None),
     (check_calendars, "migrations"),
 )
 SKIPPED_LABELS = {check_migrations: "数据库迁移 migrations", check_calendars: "工作日历 working calendar"}
