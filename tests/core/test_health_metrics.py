@@ -167,6 +167,20 @@ def test_metrics_refused_from_another_address_unless_the_token_is_given(client, 
     assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 403
 
 
+def test_metrics_check_the_address_the_trusted_proxy_passes(client, db, settings):
+    settings.CELERY_BROKER_URL = ""
+    settings.YOUSU_METRICS_ALLOWED = ["127.0.0.1", "::1"]
+    settings.YOUSU_METRICS_TOKEN = ""
+    settings.YOUSU_CITIZEN_IP_HEADER = "HTTP_X_REAL_IP"
+    settings.YOUSU_TRUSTED_PROXIES = ["127.0.0.1"]
+    # Through nginx on the same machine: the connection is 127.0.0.1, the caller is not.
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1", HTTP_X_REAL_IP="203.0.113.9").status_code == 403
+    # A scrape of gunicorn itself from this machine.
+    assert client.get("/metrics", REMOTE_ADDR="127.0.0.1").status_code == 200
+    # A caller that is not a trusted proxy cannot claim to be this machine.
+    assert client.get("/metrics", REMOTE_ADDR="203.0.113.9", HTTP_X_REAL_IP="127.0.0.1").status_code == 403
+
+
 @pytest.mark.skipif(not django_settings.REDIS_URL, reason="needs Redis (REDIS_URL)")
 def test_with_a_redis_broker_the_queue_answers_and_its_depth_is_reported(client, db, settings):
     import redis

@@ -29,6 +29,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
 from .cache import UNAVAILABLE
+from .ratelimit import client_ip
 
 # The queue Celery sends to unless told otherwise: a Redis list of that name on the broker.
 CELERY_QUEUE = "celery"
@@ -252,13 +253,15 @@ def _allowed_networks():
 
 
 def metrics_allowed(request) -> bool:
-    """From an allowed address, or with `Authorization: Bearer <YOUSU_METRICS_TOKEN>` when a token is set."""
+    """From an allowed address, or with `Authorization: Bearer <YOUSU_METRICS_TOKEN>` when a token is set.
+    The address is the caller's as the limits see it (client_ip), not the connection's: through the
+    platform's nginx every connection comes from 127.0.0.1, which is allowed."""
     token = settings.YOUSU_METRICS_TOKEN
     header = request.headers.get("Authorization", "")
     if token and header.startswith("Bearer ") and hmac.compare_digest(header[7:].strip(), token):
         return True
     try:
-        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+        address = ipaddress.ip_address(client_ip(request))
     except ValueError:
         return False
     return any(address in network for network in _allowed_networks())
