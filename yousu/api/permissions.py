@@ -11,7 +11,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
 from rest_framework.authtoken.models import Token
 
-from yousu.appeals.models import Appeal
+# Who reaches an appeal is the domain's question (appeals.selectors); it is named here too because the
+# API's other visibility rules build on it.
+from yousu.appeals.selectors import appeals_visible_to
 from yousu.dispatch.models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
 from yousu.org.models import Person
 from yousu.org.selectors import (
@@ -29,21 +31,6 @@ def is_unit_staff(person: Person) -> bool:
     """A working member of a unit (or a superuser): who may use the intake aids (places, duplicates,
     suggestions) that read across the city's appeals."""
     return _active(person) and (person.unit_id is not None or person.is_superuser)
-
-
-def appeals_visible_to(person: Person) -> QuerySet[Appeal]:
-    """City-wide roles see every appeal; others those received by their unit, those with an order
-    for a unit they can see, and the duplicates linked to such an appeal (they follow its orders)."""
-    appeals = Appeal.objects.all()
-    if not _active(person):
-        return appeals.none()
-    if is_jurisdiction_wide(person):
-        return in_own_jurisdiction(person, appeals)
-    handled = Order.objects.filter(unit__in=units_visible_to(person)).values("appeal_id")
-    seen = Q(pk__in=handled) | Q(duplicate_of__in=handled)
-    if person.unit_id:
-        seen |= Q(intake_unit_id=person.unit_id)
-    return appeals.filter(seen)
 
 
 def orders_visible_to(person: Person) -> QuerySet[Order]:

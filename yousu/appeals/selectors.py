@@ -1,20 +1,76 @@
-"""Reads of intake: possible duplicates, and the citizen's personal data as each person may see it."""
+"""Reads of intake: who reaches which appeal, possible duplicates, and the citizen's personal data as
+each person may see it."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from yousu.core.errors import NotFound
 from yousu.org.choices import LEVEL_DEPTH, Level, RoleCode, UnitKind
 from yousu.org.models import Area, Person
+from yousu.org.selectors import in_own_jurisdiction, is_jurisdiction_wide
 
 from .choices import OPEN_APPEAL_STATUSES
 from .models import Appeal, PersonalDataAccess
 
 DUPLICATE_WINDOW = dt.timedelta(days=30)
+
+# Later stages widen who reaches an appeal without this app importing them: dispatch adds the units
+# its orders went to and a platform's queue (registered from its AppConfig.ready). Each hook gives a
+# filter on Appeal for a person who is not jurisdiction-wide.
+APPEAL_REACH_HOOKS: list[Callable[[Person], Q]] = []
+
+
+# ---------------------------------------------------------------- who reaches an appeal
+
+
+def appeals_visible_to(person: Person | None) -> QuerySet[Appeal]:
+    """The appeals a person may see and act on: the one answer that pages, the API and the services
+    (a hot issue's dispatch, a link between duplicates) all ask. City-wide roles reach every appeal of
+    their jurisdiction; others the appeals their unit received and what later stages give them (an
+    order for a unit they can see, a platform's own queue)."""
+    appeals = Appeal.objects.all()
+    if person is None or not person.is_authenticated or not person.is_active:
+        return appeals.none()
+    if is_jurisdiction_wide(person):
+        return in_own_jurisdiction(person, appeals)
+    reach = [hook(person) for hook in APPEAL_REACH_HOOKS]
+    if person.unit_id:
+        reach.append(Q(intake_unit_id=person.unit_id))
+    if not reach:
+        return appeals.none()
+    seen = reach[0]
+    for more in reach[1:]:
+        seen |= more
+    return appeals.filter(seen)
+
+
+def appeals_beyond_reach(person: Person | None, appeals: Iterable[Appeal]) -> list[Appeal]:
+    """Those of `appeals` that the person does not reach (one query), in the order given."""
+    appeals = list(appeals)
+    if not appeals:
+        return []
+    reached = set(
+        appeals_visible_to(person).filter(pk__in={a.pk for a in appeals}).values_list("pk", flat=True)
+    )
+    return [appeal for appeal in appeals if appeal.pk not in reached]
+
+
+def check_reach(person: Person | None, appeals: Iterable[Appeal], *, field: str) -> None:
+    """Refuse an action on an appeal the person does not reach as if it did not exist (NotFound): the
+    answer must not tell an outsider that another unit's appeal is there. Without a person (the
+    platform's own jobs) there is nobody to check."""
+    if person is None:
+        return
+    beyond = appeals_beyond_reach(person, appeals)
+    if beyond:
+        raise NotFound(_("没有诉求 %(code)s，或您无权办理") % {"code": beyond[0].code}, field=field)
 
 
 def possible_duplicates(

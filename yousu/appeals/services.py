@@ -26,6 +26,7 @@ from yousu.org.selectors import area_for_point, jurisdiction_of_area
 from .choices import AppealStatus, Channel
 from .events import record_event
 from .models import Appeal, Attachment, DailySequence
+from .selectors import check_reach
 
 MAX_TITLE = 200
 # Later stages (automatic dispatch) learn of a new appeal through these, each called with the
@@ -381,10 +382,13 @@ def appeal_take_in(
 
 @transaction.atomic
 def appeal_link_duplicate(*, appeal: Appeal, original: Appeal, by: Person | None, reason: str = "") -> Appeal:
-    """The new appeal follows the open one: no second dispatch, its own callback later."""
+    """The new appeal follows the open one: no second dispatch, its own callback later. The person
+    must reach both appeals (appeals_visible_to): a link would otherwise show them the other one."""
     _check_intake_person(by, None, "并案")
     appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
     original = Appeal.objects.get(pk=original.pk)
+    check_reach(by, [appeal], field="appeal")
+    check_reach(by, [original], field="original")
     if appeal.status != AppealStatus.RECEIVED:
         raise DomainError("只有尚未派单的诉求可以并案", field="status")
     while original.duplicate_of_id:  # always link to the appeal that is actually handled

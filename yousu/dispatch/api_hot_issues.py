@@ -2,13 +2,13 @@
 `POST /api/v1/intelligence/hot-issues/{id}/dispatch/` (unit, reason, primary: all optional).
 
 The view reads the body and answers with what `hot_issue_dispatch` did; who may dispatch is the
-service's rule (a platform dispatcher, as for one appeal).
+service's rule (a platform dispatcher, as for one appeal, who sees the hot issue and reaches each of
+its open appeals).
 """
 
 from __future__ import annotations
 
 from django.urls import path
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,9 +17,7 @@ from rest_framework.views import APIView
 from yousu.api.serializers import Code, Text, VisibleAppealCode, units
 from yousu.api.views import CONFLICT, ERRORS
 from yousu.appeals.models import Appeal
-from yousu.core.errors import NotFound
-from yousu.intelligence.api_hot import hot_issues_as_data, may_see_hot_issues
-from yousu.intelligence.models import HotIssue
+from yousu.intelligence.api_hot import hot_issue_visible, hot_issues_as_data
 
 from .hot_issues import hot_issue_dispatch
 
@@ -44,9 +42,8 @@ class HotIssueDispatch(APIView):
         responses={201: dict, **ERRORS, **CONFLICT},
     )
     def post(self, request, pk: int):
-        hot_issue = HotIssue.objects.filter(pk=pk).first()
-        if hot_issue is None or not may_see_hot_issues(request.user):
-            raise NotFound(_("没有这个热点问题"))
+        # Looked up before the body is read: an outsider learns nothing of what it should hold.
+        hot_issue = hot_issue_visible(request.user, pk)
         body = HotIssueDispatchIn(data=request.data, context={"request": request})
         body.is_valid(raise_exception=True)
         data = body.validated_data
@@ -60,7 +57,7 @@ class HotIssueDispatch(APIView):
         order = done.order
         return Response(
             {
-                "hot_issue": hot_issues_as_data([done.hot_issue])[0],
+                "hot_issue": hot_issues_as_data([done.hot_issue], request.user)[0],
                 "primary": done.primary.code,
                 "order": {"id": order.pk, "unit": order.unit.code, "unit_name": order.unit.name}
                 if order is not None

@@ -11,6 +11,7 @@ from django.utils import timezone
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
+from yousu.appeals.selectors import check_reach
 from yousu.catalog.choices import RuleTarget
 from yousu.catalog.models import CatalogItem, ResponsibilityRule
 from yousu.catalog.services import _check_target, _may_approve, rule_change, rule_create
@@ -93,6 +94,7 @@ def consultation_open(
             raise DomainError(f"{unit.name}已停用", field="parties")
     if appeal is not None:
         appeal = Appeal.objects.select_for_update().get(pk=appeal.pk)
+        check_reach(by, [appeal], field="appeal")
         if appeal.duplicate_of_id:
             # A linked appeal follows its original; the decision has to land on the one that is handled.
             raise DomainError(

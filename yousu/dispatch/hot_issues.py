@@ -1,6 +1,11 @@
 """Dispatching a hot issue as one problem (热点问题合并派单): one appeal is dispatched, the others are
 linked to it as duplicates and follow its order.
 
+Only who reaches every appeal it would touch may do it: a hot issue is found by text and place, not
+by who handles its appeals, so it can gather appeals of two districts (or of a district and the
+city's hotline). A district's dispatcher sees such a hot issue with their own appeals only and
+handles those one by one; merging them all is for a platform that reaches them all.
+
 Dispatch stands after intelligence in the flow, so this lives here and reads the hot issue; the
 detector never imports dispatch.
 """
@@ -11,12 +16,15 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
+from yousu.appeals.selectors import appeals_beyond_reach
 from yousu.appeals.services import appeal_link_duplicate
-from yousu.core.errors import DomainError
+from yousu.core.errors import DomainError, NotFound, PermissionRefused
+from yousu.intelligence.hot_issues import hot_issues_visible_to, may_see_hot_issues
 from yousu.intelligence.models import HotIssue, HotIssueStatus
 from yousu.org.models import Person, Unit
 
@@ -45,7 +53,15 @@ def hot_issue_dispatch(
 ) -> HotIssueDispatched:
     """Dispatch the primary appeal (the one named, or the earliest received open one) and link the
     hot issue's other received appeals to it. All or nothing: a refusal of the dispatch or of any
-    link (push-down, permission, a state changed meanwhile) leaves everything as it was."""
+    link (push-down, permission, a state changed meanwhile) leaves everything as it was.
+
+    The person must see the hot issue (hot_issues_visible_to: else it is not found) and reach every
+    open appeal of it, since each is dispatched, linked or named in the answer; one beyond their
+    reach refuses the whole, without naming it."""
+    if not may_see_hot_issues(by):
+        raise PermissionRefused(_("只有平台派单员可以合并派单热点问题"), field="by")
+    if not hot_issues_visible_to(by).filter(pk=hot_issue.pk).exists():
+        raise NotFound(_("没有这个热点问题"), field="hot_issue")
     hot_issue = HotIssue.objects.select_for_update().get(pk=hot_issue.pk)
     if hot_issue.status != HotIssueStatus.OPEN:
         raise DomainError(f"热点问题当前为“{hot_issue.get_status_display()}”，不能合并派单", field="status")
@@ -58,6 +74,16 @@ def hot_issue_dispatch(
     )
     if not appeals:
         raise DomainError("热点问题没有待办的诉求", field="hot_issue")
+    beyond = appeals_beyond_reach(by, appeals)
+    if beyond:
+        raise PermissionRefused(
+            _(
+                "该热点问题有 %(n)d 件在办诉求不在您的办理范围内，不能合并派单："
+                "请逐件办理本单位的诉求，或由能办理全部诉求的平台合并派单"
+            )
+            % {"n": len(beyond)},
+            field="hot_issue",
+        )
     if primary is not None:
         chosen = next((a for a in appeals if a.pk == primary.pk), None)
         if chosen is None:

@@ -10,8 +10,9 @@ from django.db.models.functions import Coalesce
 
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Appeal
-from yousu.org.choices import PLATFORM_KINDS
-from yousu.org.models import Unit
+from yousu.org.choices import PLATFORM_KINDS, RoleCode
+from yousu.org.models import Person, Unit
+from yousu.org.selectors import units_visible_to
 
 from .choices import CLOCK_RUNNING_STATUSES, OrderRole, OrderStatus, RequestStatus
 from .models import Consultation, ExtensionRequest, Order, ReportIn, ReturnRequest, Whistle
@@ -81,6 +82,19 @@ def time_node(order: Order, now: dt.datetime) -> str:
     if order.yellow_at is not None and order.yellow_at <= now:
         return NODE_YELLOW
     return NODE_NORMAL
+
+
+def appeals_reached_through_dispatch(person: Person) -> Q:
+    """Dispatch's share of who reaches an appeal (a hook of appeals.selectors.appeals_visible_to): the
+    appeals with an order for a unit the person can see, the duplicates linked to them (they follow
+    its orders), and, for a platform's dispatcher, the appeals received by the units the platform
+    serves, which wait in its queue (a grid worker's report below a district platform)."""
+    handled = Order.objects.filter(unit__in=units_visible_to(person)).values("appeal_id")
+    reach = Q(pk__in=handled) | Q(duplicate_of__in=handled)
+    unit = person.unit if person.unit_id else None
+    if unit is not None and unit.kind in PLATFORM_KINDS and person.has_role(RoleCode.DISPATCHER):
+        reach |= Q(intake_unit__in=platform_served_units(unit))
+    return reach
 
 
 def report_ins_owed_by(unit: Unit) -> QuerySet[ReportIn]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
+from yousu.appeals.selectors import check_reach
 from yousu.core.errors import DomainError, PermissionRefused
 from yousu.core.timestamps import payload_time
 from yousu.org.choices import RoleCode, UnitKind
@@ -83,6 +84,10 @@ def whistle_blow(
             )
         if not department.is_active:
             raise DomainError(f"{department.name}已停用", field="departments")
+    if appeal is not None and not (appeal.area_id and appeal.area.path.startswith(unit.area.path)):
+        # A street or community summons departments to a problem on its own ground, whether or not
+        # the appeal was sent to it (街道吹哨); another appeal only if the person reaches it.
+        check_reach(by, [appeal], field="appeal")
     within = DEFAULT_REPORT_IN_WITHIN if report_in_within is None else report_in_within
     if not isinstance(within, dt.timedelta) or within <= dt.timedelta(0):
         raise DomainError("报到时限必须大于零", field="report_in_within")

@@ -17,17 +17,23 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from yousu.api.permissions import appeals_visible_to, is_jurisdiction_wide, is_unit_staff
+from yousu.api.permissions import appeals_visible_to, is_unit_staff
 from yousu.api.views import ERRORS
 from yousu.appeals.models import Appeal
 from yousu.core.errors import NotFound, PermissionRefused
-from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
+from yousu.org.choices import Level
 from yousu.org.models import Area, Person
 from yousu.org.selectors import scope_within, sees_every_jurisdiction
 
 from .duplicates import MAX_LIMIT, MAX_TEXT, find_duplicates
-from .hot_issues import ABSORBING, hot_issues_top
-from .models import HotIssue, HotIssueAppeal, HotIssueStatus
+from .hot_issues import (
+    ABSORBING,
+    hot_issue_appeal_codes,
+    hot_issues_top,
+    hot_issues_visible_to,
+    may_see_hot_issues,
+)
+from .models import HotIssue, HotIssueStatus
 
 MAX_HOT_ISSUES = 100
 STATUS_CHOICES = ("active", *HotIssueStatus.values, "all")
@@ -36,16 +42,6 @@ STATUS_CHOICES = ("active", *HotIssueStatus.values, "all")
 def _staff(person: Person) -> None:
     if not is_unit_staff(person):
         raise PermissionRefused(_("只有单位工作人员可以查询疑似重复诉求"), field="by")
-
-
-def may_see_hot_issues(person: Person) -> bool:
-    """City-wide roles (leaders, supervisors, operators, administrators) and platform dispatchers."""
-    if not person.is_authenticated or not person.is_active:
-        return False
-    if is_jurisdiction_wide(person):
-        return True
-    unit = person.unit
-    return unit is not None and unit.kind in PLATFORM_KINDS and person.has_role(RoleCode.DISPATCHER)
 
 
 class DuplicatesIn(serializers.Serializer):
@@ -122,14 +118,11 @@ class Duplicates(APIView):
         return self._answer(request, request.data)
 
 
-def hot_issues_as_data(hot_issues) -> list[dict]:
+def hot_issues_as_data(hot_issues, person: Person) -> list[dict]:
+    """The hot issues as the API shows them to `person`: `appeals` holds only the codes the person
+    reaches (`appeal_count` is the hot issue's own size, the figure its heat is made of)."""
     hot_issues = list(hot_issues)
-    codes: dict[int, list[str]] = {h.pk: [] for h in hot_issues}
-    links = HotIssueAppeal.objects.filter(hot_issue__in=list(codes)).order_by(
-        "appeal__received_at", "appeal_id"
-    )
-    for hot_issue_id, code in links.values_list("hot_issue_id", "appeal__code"):
-        codes[hot_issue_id].append(code)
+    codes = hot_issue_appeal_codes(person, hot_issues)
     return [
         {
             "id": h.pk,
@@ -196,9 +189,9 @@ class HotIssues(APIView):
             "all": HotIssueStatus.values,
         }.get(data["status"], (data["status"],))
         hot_issues = hot_issues_top(
-            within=scope_within(request.user, data.get("district")), statuses=statuses, limit=data["limit"]
-        )
-        return Response({"hot_issues": hot_issues_as_data(hot_issues)})
+            within=scope_within(request.user, data.get("district")), statuses=statuses, limit=None
+        ).filter(pk__in=hot_issues_visible_to(request.user).values("pk"))[: data["limit"]]
+        return Response({"hot_issues": hot_issues_as_data(hot_issues, request.user)})
 
 
 class HotIssueDetail(APIView):
@@ -206,11 +199,17 @@ class HotIssueDetail(APIView):
 
     @extend_schema(summary="热点问题详情", responses={200: dict, **ERRORS})
     def get(self, request, pk: int):
-        _reader(request.user)
-        hot_issue = HotIssue.objects.select_related("area", "primary_appeal").filter(pk=pk).first()
-        if hot_issue is None:
-            raise NotFound(_("没有这个热点问题"))
-        return Response(hot_issues_as_data([hot_issue])[0])
+        # Not found for anyone outside it, whatever their role: the answer tells nothing of it.
+        hot_issue = hot_issue_visible(request.user, pk)
+        return Response(hot_issues_as_data([hot_issue], request.user)[0])
+
+
+def hot_issue_visible(person: Person, pk: int) -> HotIssue:
+    """The hot issue `pk` if the person may see it (hot_issues_visible_to), else NotFound."""
+    hot_issue = hot_issues_visible_to(person).select_related("area", "primary_appeal").filter(pk=pk).first()
+    if hot_issue is None:
+        raise NotFound(_("没有这个热点问题"), field="hot_issue")
+    return hot_issue
 
 
 urlpatterns = [

@@ -18,9 +18,12 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from yousu.appeals.models import Appeal
+from yousu.appeals.selectors import appeals_visible_to
 from yousu.catalog.choices import AppealKind
 from yousu.core.errors import DomainError
-from yousu.org.models import Area
+from yousu.org.choices import PLATFORM_KINDS, RoleCode
+from yousu.org.models import Area, Person
+from yousu.org.selectors import is_jurisdiction_wide
 
 from . import similarity
 from .detector import DAY, WEEK, Cluster, HotIssueDetector, Message, Settings, landmark_of
@@ -282,3 +285,41 @@ def hot_issues_top(
         hot_issues = hot_issues.filter(last_at__gte=since)
     hot_issues = hot_issues.select_related("area", "primary_appeal").order_by("-heat", "-last_at", "-pk")
     return hot_issues[:limit] if limit else hot_issues
+
+
+# ---------------------------------------------------------------- who sees which hot issue
+
+
+def may_see_hot_issues(person: Person | None) -> bool:
+    """City-wide roles (leaders, supervisors, operators, administrators) and platform dispatchers."""
+    if person is None or not person.is_authenticated or not person.is_active:
+        return False
+    if is_jurisdiction_wide(person):
+        return True
+    unit = person.unit if person.unit_id else None
+    return unit is not None and unit.kind in PLATFORM_KINDS and person.has_role(RoleCode.DISPATCHER)
+
+
+def hot_issues_visible_to(person: Person | None) -> QuerySet[HotIssue]:
+    """The hot issues a person may see: for those who may see hot issues at all, the ones with at least
+    one appeal the person reaches (appeals_visible_to). A city's roles so see their city's, a district
+    platform's dispatcher its district's; a hot issue that spans two districts is seen from each, with
+    only that side's appeals (hot_issue_appeal_codes)."""
+    if not may_see_hot_issues(person):
+        return HotIssue.objects.none()
+    reached = HotIssueAppeal.objects.filter(appeal__in=appeals_visible_to(person).values("pk"))
+    return HotIssue.objects.filter(pk__in=reached.values("hot_issue_id"))
+
+
+def hot_issue_appeal_codes(person: Person | None, hot_issues: Iterable[HotIssue]) -> dict[int, list[str]]:
+    """Each hot issue's appeal codes that the person reaches, earliest received first: a code the
+    person could not open is left out, as it would tell them of another unit's appeal."""
+    codes: dict[int, list[str]] = {h.pk: [] for h in hot_issues}
+    if not codes:
+        return codes
+    links = HotIssueAppeal.objects.filter(
+        hot_issue__in=list(codes), appeal__in=appeals_visible_to(person).values("pk")
+    ).order_by("appeal__received_at", "appeal_id")
+    for hot_issue_id, code in links.values_list("hot_issue_id", "appeal__code"):
+        codes[hot_issue_id].append(code)
+    return codes

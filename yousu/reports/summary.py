@@ -24,7 +24,7 @@ from yousu.catalog.models import CatalogItem
 from yousu.dispatch.choices import CLOCK_RUNNING_STATUSES
 from yousu.dispatch.models import Order
 from yousu.evaluation.selectors import headline_run, is_assessor
-from yousu.intelligence.hot_issues import detector_settings, hot_issues_top
+from yousu.intelligence.hot_issues import detector_settings, hot_issues_top, hot_issues_visible_to
 from yousu.knowledge.answers import intake_answer_figures
 from yousu.org.choices import PLATFORM_KINDS, Level, RoleCode
 from yousu.org.models import Area, Person
@@ -283,9 +283,13 @@ def _overdue(person: Person, scope: Area | None, now: dt.datetime) -> dict:
     }
 
 
-def _detected_hot_issues(district: Area | None, now: dt.datetime) -> list[dict]:
-    """The hot issues of now (like the overdue list, not of the period): still gathering appeals."""
+def _detected_hot_issues(person: Person, district: Area | None, now: dt.datetime) -> list[dict]:
+    """The hot issues of now (like the overdue list, not of the period): still gathering appeals; those
+    the person may see (a district platform's dispatcher, their district's: hot_issues_visible_to)."""
     since = now - detector_settings().window
+    hot_issues = hot_issues_top(within=district, since=since, limit=None).filter(
+        pk__in=hot_issues_visible_to(person).values("pk")
+    )
     return [
         {
             "id": h.pk,
@@ -297,7 +301,7 @@ def _detected_hot_issues(district: Area | None, now: dt.datetime) -> list[dict]:
             "first_at": timezone.localtime(h.first_at).isoformat(),
             "last_at": timezone.localtime(h.last_at).isoformat(),
         }
-        for h in hot_issues_top(within=district, since=since, limit=TOP)
+        for h in hot_issues[:TOP]
     ]
 
 
@@ -450,7 +454,7 @@ def summary(person: Person, *, period: Period, district: Area | None, now: dt.da
         ],
         "jurisdiction": {"code": city.code, "name": city.name} if city is not None else None,
         "overdue": _overdue(person, scope, now),
-        "detected_hot_issues": _detected_hot_issues(scope, now),
+        "detected_hot_issues": _detected_hot_issues(person, scope, now),
         "ranking": _ranking(scope),
         "proactive": proactive(period, district, scope),
         "definitions": definitions(),

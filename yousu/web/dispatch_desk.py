@@ -18,10 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from yousu.api.permissions import appeals_visible_to
 from yousu.appeals.choices import AppealStatus
 from yousu.appeals.models import Appeal, Attachment
-from yousu.appeals.selectors import citizen_for, events_of
+from yousu.appeals.selectors import appeals_visible_to, citizen_for, events_of
 from yousu.appeals.services import appeal_link_duplicate
 from yousu.catalog.choices import RuleTarget
 from yousu.catalog.models import CatalogItem, TimeLimitClass
@@ -127,14 +126,12 @@ def desk(request):
 # ---------------------------------------------------------------- one appeal
 
 
-def _appeal(request, code: str, platform: Unit) -> Appeal:
-    """An appeal the dispatcher may see, or one in the platform's queue: a report a grid worker took
-    in below a district platform waits there, though only its intake unit otherwise sees it."""
+def _appeal(request, code: str) -> Appeal:
+    """An appeal the dispatcher reaches (appeals_visible_to, which counts the platform's queue: a
+    report a grid worker took in below a district platform waits there). The caller has asked
+    `_platform` first: the desk is a platform dispatcher's."""
     related = ("area", "item", "intake_unit", "duplicate_of")
-    appeal = (
-        appeals_visible_to(request.user).select_related(*related).filter(code=code).first()
-        or dispatch_queue(platform).filter(code=code).first()
-    )
+    appeal = appeals_visible_to(request.user).select_related(*related).filter(code=code).first()
     if appeal is None:
         raise Http404(_("诉求不存在或无权查看"))
     return appeal
@@ -194,7 +191,8 @@ def _duplicates(request, appeal: Appeal) -> list[dict]:
 def attachment(request, code: str, attachment_id: int):
     """A file of an appeal the dispatcher may see: the citizen's photos, a unit's reply attachments
     (media files are never served to anyone directly)."""
-    appeal = _appeal(request, code, _platform(request))
+    _platform(request)
+    appeal = _appeal(request, code)
     found = appeal.attachments.filter(pk=attachment_id).first()
     if found is None:
         raise Http404(_("附件不存在"))
@@ -204,7 +202,7 @@ def attachment(request, code: str, attachment_id: int):
 @login_required
 def appeal_page(request, code: str):
     platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    appeal = _appeal(request, code)
     held = held_order(platform, appeal)
     can_dispatch = appeal.status == AppealStatus.RECEIVED
     kept = _kept_suggestion(appeal)
@@ -272,8 +270,8 @@ def _object(queryset, value):
 @login_required
 @require_POST
 def dispatch(request, code: str):
-    platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    _platform(request)
+    appeal = _appeal(request, code)
     code_typed = request.POST.get("item_code", "").strip()
     if code_typed:
         item = CatalogItem.objects.filter(code=code_typed, is_active=True).first()
@@ -303,7 +301,7 @@ def dispatch(request, code: str):
 @require_POST
 def forward(request, code: str):
     platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    appeal = _appeal(request, code)
     order = held_order(platform, appeal)
     if order is None:
         raise Http404(_("该诉求没有在本平台待转派的工单"))
@@ -323,8 +321,8 @@ def forward(request, code: str):
 @login_required
 @require_POST
 def link(request, code: str):
-    platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    _platform(request)
+    appeal = _appeal(request, code)
     here = reverse("dispatch-appeal", args=[appeal.code])
     original = appeals_visible_to(request.user).filter(code=request.POST.get("original", "").strip()).first()
     if original is None:
@@ -343,8 +341,8 @@ def link(request, code: str):
 @login_required
 @require_POST
 def withdraw(request, code: str):
-    platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    _platform(request)
+    appeal = _appeal(request, code)
     return _done(
         request,
         lambda: auto_dispatch_withdraw(appeal=appeal, by=request.user, reason=request.POST.get("reason", "")),
@@ -356,8 +354,8 @@ def withdraw(request, code: str):
 @login_required
 @require_POST
 def consult(request, code: str):
-    platform = _platform(request)
-    appeal = _appeal(request, code, platform)
+    _platform(request)
+    appeal = _appeal(request, code)
     item = _object(CatalogItem.objects.all(), request.POST.get("item")) or appeal.item
     parties = list(
         units_visible_to(request.user).filter(
