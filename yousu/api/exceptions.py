@@ -18,7 +18,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from yousu.core import unavailable
+from yousu.core import storable, unavailable
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 
 # Codes of domain errors that are not "bad input"; any other DomainError answers 400.
@@ -40,7 +40,19 @@ def error_response(
     body = {"error": {"code": code, "message": message, "field": field}}
     if fields is not None:
         body["error"]["fields"] = fields
-    return Response(body, status=status_code, headers=headers)
+    return Response(_shown(body), status=status_code, headers=headers)
+
+
+def _shown(detail):
+    """The error with every text safe to render: a message may echo what was sent (a ChoiceField's
+    "\"…\" is not a valid choice"), and a lone surrogate in it would make rendering the answer fail."""
+    if isinstance(detail, str):
+        return detail if storable.storable(detail) else storable.shown(detail)
+    if isinstance(detail, dict):
+        return {_shown(key): _shown(value) for key, value in detail.items()}
+    if isinstance(detail, list | tuple):
+        return [_shown(value) for value in detail]
+    return detail
 
 
 def domain_status(exc: DomainError) -> int:

@@ -14,11 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connections, router, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
+from yousu.core.files import discard_uncommitted, save_in_transaction
 from yousu.core.phones import normalise_phone
+from yousu.core.storable import storable
 from yousu.org.choices import PLATFORM_KINDS, RoleCode
 from yousu.org.models import Area, Person, Unit
 from yousu.org.selectors import area_for_point, jurisdiction_of_area
@@ -50,6 +53,9 @@ ALLOWED_ATTACHMENTS = {
     "docx": {"application/zip", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"},
     "xlsx": {"application/zip", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"},
 }
+
+
+MAX_ATTACHMENT_NAME = Attachment._meta.get_field("name").max_length
 
 
 def max_attachment_bytes() -> int:
@@ -297,6 +303,10 @@ def appeal_create(
         if existing:
             return existing
         raise
+    finally:
+        # The files of an intake that did not commit go now, not only when the request ends: their
+        # folder is the code's, which the next appeal gets back (yousu.core.files).
+        discard_uncommitted()
     for hook in RECEIVED_HOOKS:
         # After commit, so a later stage's work (an automatic dispatch) can never undo the intake.
         transaction.on_commit(functools.partial(hook, appeal.pk))
@@ -455,9 +465,15 @@ def attachments_check(attachments: list[AttachmentIn | UploadedFile] | None) -> 
 
 
 def _checked(attachment: AttachmentIn) -> tuple[str, bytes, str]:
-    """(file name, bytes, detected type) after checking size, extension and that the bytes match it."""
+    """(file name, bytes, detected type) after checking size, extension and that the bytes match it.
+    A name longer than the row keeps is shortened, its extension kept."""
     data = attachment.data
     name = (attachment.name or "").replace("\\", "/").rsplit("/", 1)[-1].strip()
+    if not storable(name):
+        # A NUL cannot be in a file name on disk, nor either of them in the database.
+        raise DomainError(
+            _("附件的文件名含有无法保存的字符（空字符或不成对的代理字符），请改名后重试"), field="attachments"
+        )
     if not name or "." not in name:
         raise DomainError("附件须有带扩展名的文件名", field="attachments")
     extension = name.rsplit(".", 1)[1].lower()
@@ -465,6 +481,11 @@ def _checked(attachment: AttachmentIn) -> tuple[str, bytes, str]:
         raise DomainError(
             f"不接受 .{extension} 文件；可上传：{'、'.join(sorted(ALLOWED_ATTACHMENTS))}", field="attachments"
         )
+    if len(name) > MAX_ATTACHMENT_NAME:
+        # A phone or a script may send a name of any length; a longer one than the row keeps failed
+        # the insert on PostgreSQL, after the file was written.
+        stem, given_extension = name.rsplit(".", 1)
+        name = f"{stem[: MAX_ATTACHMENT_NAME - len(given_extension) - 1].rstrip()}.{given_extension}"
     if not data:
         raise DomainError(f"附件 {name} 是空文件", field="attachments")
     if len(data) > max_attachment_bytes():
@@ -484,22 +505,28 @@ def attachment_add(
     from django.core.files.base import ContentFile
 
     name, data, mime = _checked(_attachment_in(attachment))
-    with transaction.atomic():
-        stored = Attachment(
-            appeal=appeal,
-            order_id=order_id,
-            name=name,
-            content_type=mime,
-            size=len(data),
-            uploaded_by=by,
-        )
-        stored.file.save(name, ContentFile(data), save=False)
-        stored.save()
-        record_event(
-            appeal,
-            "attachment_added",
-            actor=by,
-            order_id=order_id,
-            payload={"name": name, "size": len(data), "type": mime},
-        )
+    try:
+        with transaction.atomic():
+            stored = Attachment(
+                appeal=appeal,
+                order_id=order_id,
+                name=name,
+                content_type=mime,
+                size=len(data),
+                uploaded_by=by,
+            )
+            # Deleted again if this transaction, or the caller's around it, does not commit: the
+            # folder is the appeal code's, which a rolled-back intake gives to the next appeal.
+            save_in_transaction(stored.file, name, ContentFile(data))
+            stored.save()
+            record_event(
+                appeal,
+                "attachment_added",
+                actor=by,
+                order_id=order_id,
+                payload={"name": name, "size": len(data), "type": mime},
+            )
+    except BaseException:
+        discard_uncommitted()
+        raise
     return stored

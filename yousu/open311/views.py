@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
+from yousu.core import storable
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
 from yousu.core.ratelimit import client_ip
 
@@ -21,6 +22,7 @@ from . import render, selectors, services
 from .models import ApiKey
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
+IDEMPOTENCY_HEADER = "Idempotency-Key"
 FORMATS = ["text/xml", "application/json"]
 
 
@@ -67,6 +69,9 @@ def open311_endpoint(*methods: str):
                 )
                 response["Allow"] = ", ".join(methods)
                 return response
+            unstorable = _unstorable_parameter(request, kwargs)
+            if unstorable is not None:
+                return render.errors(fmt, 400, [f"{unstorable}: {storable.message()}"])
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except services.RateLimited as exc:
@@ -78,11 +83,23 @@ def open311_endpoint(*methods: str):
             except NotFound as exc:
                 return render.errors(fmt, 404, [exc.message])
             except DomainError as exc:
-                return render.errors(fmt, 400, [exc.message])
+                # A conflict (another client's idempotency key) is 409, as on the REST API.
+                return render.errors(fmt, 409 if exc.code == "conflict" else 400, [exc.message])
 
         return wrapper
 
     return decorate
+
+
+def _unstorable_parameter(request: HttpRequest, path_parameters: dict) -> str | None:
+    """The first parameter, of the path, the query or the form, holding a character no database can
+    store (a NUL: PostgreSQL refuses it in any query); refused before anything is looked up, counted
+    or written."""
+    for given in (path_parameters, request.GET, request.POST if request.method == "POST" else {}):
+        found = storable.first_unstorable(given)
+        if found is not None:
+            return found
+    return None
 
 
 def _jurisdiction(request: HttpRequest):
@@ -163,6 +180,8 @@ def _post(request: HttpRequest, fmt: str) -> HttpResponse:
             account_id=param("account_id") or "",
         ),
         media_url=param("media_url") or "",
+        # Not in GeoReport v2: a client that retries may send one, as a header or a parameter.
+        idempotency_key=request.headers.get(IDEMPOTENCY_HEADER, "").strip() or param("idempotency_key") or "",
     )
     # The spec answers with the id or, where requests are queued, a token to ask for the id later;
     # a deployment whose clients expect tokens turns them on.

@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # A database briefly gone answers 503 with Retry-After, not 500 (yousu/core/unavailable.py).
     "yousu.core.unavailable.DatabaseUnavailableMiddleware",
+    # A NUL in an API path or query parameter is a 400 naming it, not a 500 (yousu/api/middleware.py).
+    "yousu.api.middleware.UnstorableInputMiddleware",
 ]
 
 ROOT_URLCONF = "yousu.urls"
@@ -192,8 +194,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PARSER_CLASSES": [
         "yousu.api.parsers.JSONParser",
-        "rest_framework.parsers.MultiPartParser",
-        "rest_framework.parsers.FormParser",
+        "yousu.api.parsers.MultiPartParser",
+        "yousu.api.parsers.FormParser",
     ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
