@@ -329,10 +329,11 @@ class GridReports(GenericAPIView):
     @extend_schema(
         summary="网格上报",
         description="JSON 或 multipart（attachments 为现场照片）。幂等键可放在请求头 Idempotency-Key 或字段 "
-        "idempotency_key；同一键再次提交时返回 200 和第一次上报的问题与诉求。",
+        "idempotency_key；本社区以同一键再次提交时返回 200 和第一次上报的问题与诉求，"
+        "其他社区已用过的键返回 409。",
         parameters=[OpenApiParameter(IDEMPOTENCY_HEADER, str, OpenApiParameter.HEADER, required=False)],
         request={"application/json": GridReportIn, "multipart/form-data": GridReportIn},
-        responses={201: FoundProblemOut, 200: FoundProblemOut, **ERRORS},
+        responses={201: FoundProblemOut, 200: FoundProblemOut, **ERRORS, **CONFLICT},
     )
     def post(self, request):
         data = _read(GridReportIn, request.data, self)

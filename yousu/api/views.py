@@ -149,9 +149,10 @@ class AppealViewSet(ApiViewSet):
     @extend_schema(
         summary="受理诉求",
         description="JSON 或 multipart（attachments 为文件）。受理单位为调用者所在单位。"
-        "同一渠道的幂等键再次提交时返回 200 和第一次受理的诉求。",
+        "同一受理单位在同一渠道以同一幂等键再次提交时返回 200 和第一次受理的诉求；"
+        "其他单位已用过的幂等键返回 409，不含该诉求的任何内容。",
         request={"application/json": s.AppealIn, "multipart/form-data": s.AppealIn},
-        responses={201: s.AppealCreatedOut, 200: s.AppealCreatedOut, **ERRORS},
+        responses={201: s.AppealCreatedOut, 200: s.AppealCreatedOut, **ERRORS, **CONFLICT},
     )
     def create(self, request):
         data = self.read()

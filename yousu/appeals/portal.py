@@ -9,6 +9,8 @@ look-up answers the same whether the code is unknown or the phone does not match
 
 from __future__ import annotations
 
+import functools
+
 from django.conf import settings
 from django.utils.translation import gettext as _
 
@@ -22,7 +24,7 @@ from yousu.org.selectors import area_for_point, jurisdiction_of_area, jurisdicti
 from . import limits
 from .choices import Channel
 from .models import Appeal
-from .services import MAX_TITLE, appeal_create
+from .services import MAX_TITLE, appeal_create, appeal_replayed
 
 # Online, the citizen reaches the platform through its web portal.
 PORTAL_CHANNEL = Channel.WEB
@@ -117,19 +119,23 @@ def citizen_appeal_submit(
 ) -> Appeal:
     """Receive an appeal a citizen submitted online; returns it (its code is the citizen's receipt).
 
-    A resubmission of the same form (same idempotency key) returns the first appeal and counts against
-    no limit. Every check runs before anything is written, and appeal_create writes in one transaction."""
+    A resubmission of the same form (same idempotency key, same phone) returns the first appeal and
+    counts against no limit; the key with another phone (the form copied to another browser) is refused
+    (IdempotencyKeyTaken) and shows nothing of the appeal. Every check runs before anything is written,
+    and appeal_create writes in one transaction."""
     if trap:
         raise SpamRefused(_("提交未通过校验，请刷新页面后重新填写"), field=None)
     if not idempotency_key:
         raise DomainError(_("表单已失效，请刷新页面后重新填写"), field="idempotency_key")
-    existing = Appeal.objects.filter(channel=PORTAL_CHANNEL, idempotency_key=idempotency_key).first()
-    if existing is not None:
-        return existing
     # Normalised before the per-phone limit counts it: +86…, 0086… and spaces are one number.
     phone = normalise_phone(phone, field="citizen_phone")
     if not phone:
         raise DomainError(_("请填写手机号码，用于查询办理进度和回访"), field="citizen_phone")
+    # The key is the citizen's who submitted the form: the phone is what they prove themselves with.
+    owner = functools.partial(phone_matches, phone=phone)
+    existing = appeal_replayed(channel=PORTAL_CHANNEL, idempotency_key=idempotency_key, owner=owner)
+    if existing is not None:
+        return existing
     if kind in PLACE_REQUIRED_KINDS and not (address or "").strip() and longitude is None:
         raise DomainError(_("请填写地址，或在地图上点选位置"), field="address")
     attachments = list(attachments or [])
@@ -157,6 +163,7 @@ def citizen_appeal_submit(
             citizen_phone=phone,
             confidential=confidential,
             idempotency_key=idempotency_key,
+            idempotency_owner=owner,
             attachments=attachments,
         )
 

@@ -129,6 +129,41 @@ def _appeal_with_key(channel: str, idempotency_key: str) -> Appeal | None:
     return appeals.first() if appeals.exists() else None
 
 
+class IdempotencyKeyTaken(DomainError):
+    """Another caller used this idempotency key: a replay is answered to the caller who used it only."""
+
+    code = "conflict"
+
+
+# Who else a key belongs to, besides the unit that received the appeal: a check of the first appeal
+# (the portal's citizen: the same phone; an Open311 client: the same API key).
+KeyOwner = Callable[[Appeal], bool]
+
+
+def _replay_of(existing: Appeal, *, intake_unit: Unit | None, owner: KeyOwner | None) -> Appeal:
+    """The first appeal, if the resubmission comes from the caller who used the key; anyone else is
+    refused and told nothing of it. A key is unique per channel, not per caller, so without this check
+    the key worked as a credential: posting another platform's key returned its appeal."""
+    same_unit = intake_unit is None or existing.intake_unit_id == intake_unit.pk
+    if not same_unit or (owner is not None and not owner(existing)):
+        raise IdempotencyKeyTaken(
+            _("这个幂等键已被其他调用方使用：每次新的提交请使用新的幂等键"), field="idempotency_key"
+        )
+    return existing
+
+
+def appeal_replayed(
+    *, channel: str, idempotency_key: str, intake_unit: Unit | None = None, owner: KeyOwner | None = None
+) -> Appeal | None:
+    """The appeal that a submission with this key repeats (None for a key not used on the channel):
+    the caller's own, or IdempotencyKeyTaken (409) for a key another caller used. `intake_unit` None
+    leaves the unit to appeal_create's own check (the portal asks before it knows the city)."""
+    existing = _appeal_with_key(channel, idempotency_key) if idempotency_key else None
+    if existing is None:
+        return None
+    return _replay_of(existing, intake_unit=intake_unit, owner=owner)
+
+
 def clean_text(value, field: str, *, limit: int, required: bool = True) -> str:
     """A text field as received: stripped, required unless said otherwise, at most `limit` long."""
     if value is None:
@@ -216,10 +251,13 @@ def appeal_create(
     confidential: bool = False,
     received_at: dt.datetime | None = None,
     idempotency_key: str = "",
+    idempotency_owner: KeyOwner | None = None,
     attachments: list[AttachmentIn] | None = None,
 ) -> Appeal:
-    """Receive an appeal once. With an idempotency key already used on this channel, the first
-    appeal is returned unchanged (a resubmission is not a new appeal).
+    """Receive an appeal once. With an idempotency key already used on this channel by the same caller
+    (the same intake unit and, where one is given, `idempotency_owner`'s check: the portal's citizen, an
+    Open311 client), the first appeal is returned unchanged (a resubmission is not a new appeal); a key
+    another caller used is refused with IdempotencyKeyTaken.
 
     Everything is checked before anything is written; the writes (number, appeal, event, files)
     are one transaction."""
@@ -234,7 +272,7 @@ def appeal_create(
     if idempotency_key:
         existing = _appeal_with_key(channel, idempotency_key)
         if existing:
-            return existing
+            return _replay_of(existing, intake_unit=intake_unit, owner=idempotency_owner)
     title = clean_text(title, "title", limit=MAX_TITLE)
     content = clean_text(content, "content", limit=MAX_CONTENT)
     address = clean_text(address, "address", limit=300, required=False)
@@ -301,7 +339,7 @@ def appeal_create(
         # this one wrote, its number included, was rolled back.
         existing = _appeal_with_key(channel, idempotency_key) if idempotency_key else None
         if existing:
-            return existing
+            return _replay_of(existing, intake_unit=intake_unit, owner=idempotency_owner)
         raise
     finally:
         # The files of an intake that did not commit go now, not only when the request ends: their

@@ -19,7 +19,7 @@ from django.utils import timezone
 from yousu.appeals.choices import AppealStatus, Channel
 from yousu.appeals.events import record_event
 from yousu.appeals.models import Appeal
-from yousu.appeals.services import AttachmentIn, appeal_create, clean_text
+from yousu.appeals.services import AttachmentIn, appeal_create, appeal_replayed, clean_text
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, PermissionRefused
@@ -232,12 +232,13 @@ def grid_report_create(
     community = community_of(grid)
     if community is None:
         raise DomainError(f"{grid.name}所在社区没有对应的社区单位", field="grid")
-    if idempotency_key:
-        existing = FoundProblem.objects.filter(
-            appeal__channel=Channel.GRID_REPORT, appeal__idempotency_key=idempotency_key
-        ).first()
-        if existing is not None:
-            return existing
+    # A key is its community's (the intake unit): another's use of it is refused, not answered.
+    replayed = appeal_replayed(
+        channel=Channel.GRID_REPORT, idempotency_key=idempotency_key, intake_unit=community
+    )
+    existing = FoundProblem.objects.filter(appeal=replayed).first() if replayed is not None else None
+    if existing is not None:
+        return existing
     item = kind.item if kind is not None else None
     appeal = appeal_create(
         kind=AppealKind.REPORT,

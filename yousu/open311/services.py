@@ -9,6 +9,7 @@ DomainError 400, which are the codes GeoReport v2 gives for each case.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 from contextlib import suppress
@@ -23,7 +24,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from yousu.appeals.choices import Channel
-from yousu.appeals.services import MAX_CONTENT, MAX_TITLE, appeal_create
+from yousu.appeals.models import Appeal
+from yousu.appeals.services import MAX_CONTENT, MAX_TITLE, appeal_create, appeal_replayed
 from yousu.catalog.choices import AppealKind
 from yousu.catalog.models import CatalogItem
 from yousu.core.errors import DomainError, NotFound, PermissionRefused
@@ -350,16 +352,24 @@ def open311_request_create(
     attributes: dict[str, list[str]] | None = None,
     contact: Contact | None = None,
     media_url: str = "",
+    idempotency_key: str = "",
 ) -> ServiceRequest:
     """Receive a posted service request as an appeal on the Open311 channel.
 
     Everything is checked before anything is written (key, service, location, attributes, text,
     contact); the appeal and this request's row are one transaction. GeoReport v2 has no idempotency
-    key, so every post is a new appeal, with its own token."""
+    key, so without one every post is a new appeal, with its own token. With one (this platform's
+    addition: the Idempotency-Key header), a repeated post by the same client (API key) returns its
+    first request; the key from another client is refused (IdempotencyKeyTaken, 409) and told nothing."""
     if not key.is_active:
         raise PermissionRefused(_("api_key is invalid：api_key 无效或已被吊销"), field="api_key")
     if city is None:
         raise NotFound(_("jurisdiction_id was not found：平台尚未设置辖区"), field="jurisdiction_id")
+    # Every client posts through the same intake unit: the API key is what makes a key its own.
+    owner = functools.partial(_posted_with, key=key)
+    replayed = appeal_replayed(channel=Channel.OPEN311, idempotency_key=idempotency_key, owner=owner)
+    if replayed is not None:
+        return ServiceRequest.objects.get(appeal=replayed)
     item = service_find(service_code, city)
     contact = contact or Contact()
     latitude, longitude = _coordinates(location)
@@ -433,7 +443,13 @@ def open311_request_create(
                 item=item,
                 citizen_name=name[:60],
                 citizen_phone=contact.phone or "",
+                idempotency_key=idempotency_key,
+                idempotency_owner=owner,
             )
+            earlier = ServiceRequest.objects.filter(appeal=appeal).first()
+            if earlier is not None:
+                # The same client's post with the same key won a race with this one: its request.
+                return earlier
             return ServiceRequest.objects.create(
                 appeal=appeal,
                 api_key=key,
@@ -452,6 +468,11 @@ def open311_request_create(
         if exc.field in names:
             raise DomainError(f"{names[exc.field]}: {exc.message}", field=names[exc.field]) from None
         raise
+
+
+def _posted_with(appeal: Appeal, *, key: ApiKey) -> bool:
+    """Whether the Open311 request of `appeal` was posted with `key`."""
+    return ServiceRequest.objects.filter(appeal=appeal, api_key=key).exists()
 
 
 def token_find(token: str) -> ServiceRequest:

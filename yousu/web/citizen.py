@@ -29,7 +29,7 @@ from yousu.appeals.limits import CitizenLimitExceeded, max_photos
 from yousu.appeals.models import Appeal
 from yousu.appeals.portal import PLACE_REQUIRED_KINDS, citizen_appeal_find, citizen_appeal_submit
 from yousu.appeals.selectors import mask_phone
-from yousu.appeals.services import MAX_CONTENT, MAX_TITLE, max_attachment_bytes
+from yousu.appeals.services import MAX_CONTENT, MAX_TITLE, IdempotencyKeyTaken, max_attachment_bytes
 from yousu.callbacks.choices import Satisfaction
 from yousu.callbacks.progress import citizen_progress
 from yousu.callbacks.services import callback_by_citizen
@@ -238,6 +238,14 @@ def submit(request):
             )
         except CitizenLimitExceeded as error:
             return _limit_page(request, error)
+        except IdempotencyKeyTaken:
+            # The form's key was used with another phone (the page copied to another browser): the
+            # form back with what this visitor typed only, nothing of the appeal that key made, and a
+            # new key, so that their own submission can go through.
+            form.data = form.data.copy()
+            form.data["idempotency_key"] = uuid.uuid4().hex
+            form.add_error(None, _("这张表单已用另一个手机号码提交过；已换成新表单，请核对后再提交"))
+            return _render(request, "submit.html", _submit_context(form), status=409)
         except DomainError as error:
             _refusal(form, error)
         else:

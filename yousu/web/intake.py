@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 from yousu.api.intelligence import intake_aids
 from yousu.appeals.models import Appeal
 from yousu.appeals.selectors import mask_phone
-from yousu.appeals.services import appeal_take_in, may_take_in
+from yousu.appeals.services import IdempotencyKeyTaken, appeal_take_in, may_take_in
 from yousu.core.errors import DomainError
 
 from .forms import IntakeForm
@@ -73,10 +73,18 @@ def desk(request):
     status = 200
     if request.method == "POST":
         form = IntakeForm(request.POST)
+        status = 400
         if form.is_valid():
             data = {name: form.cleaned_data[name] for name in TAKEN_IN}
             try:
                 appeal = appeal_take_in(**data, intake_unit=request.user.unit, received_by=request.user)
+            except IdempotencyKeyTaken as error:
+                # Another unit used this form's key: nothing of its appeal is shown, and the form
+                # gets a new key so that this call can still be taken in.
+                form.data = form.data.copy()
+                form.data["idempotency_key"] = uuid.uuid4().hex
+                form.add_error(None, error.message)
+                status = 409
             except DomainError as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
@@ -86,7 +94,6 @@ def desk(request):
                     % {"code": appeal.code, "status": appeal.get_status_display()},
                 )
                 return redirect(f"{reverse('intake-desk')}?done={appeal.code}")
-        status = 400
     else:
         # A new key for each new form: a double submit of this form is one appeal, the next call
         # gets the next form.
