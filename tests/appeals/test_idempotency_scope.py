@@ -103,3 +103,31 @@ def test_a_grid_report_key_is_its_communitys(world, grid):
         idempotency_key="g-1",
     )
     assert again.pk == first.pk
+
+
+def test_another_unit_losing_the_race_for_a_key_is_refused_and_leaves_nothing(world, monkeypatch):
+    """Its check runs before the first intake commits, so it reaches the insert; the unique constraint
+    stops it there, and the answer is the same refusal, not the first appeal."""
+    from yousu.appeals import services
+
+    first = new_appeal(world, channel="app", idempotency_key="k-9", address=SECRET)
+    check = services._appeal_with_key
+    checks = []
+
+    def not_yet_committed(channel, key):
+        checks.append(key)
+        return None if len(checks) == 1 else check(channel, key)
+
+    monkeypatch.setattr(services, "_appeal_with_key", not_yet_committed)
+    with pytest.raises(IdempotencyKeyTaken) as taken:
+        new_appeal(
+            world,
+            channel="app",
+            idempotency_key="k-9",
+            intake_unit=world.units.east_platform,
+            received_by=world.people.east_dispatcher,
+        )
+    _taken(taken)
+    assert len(checks) == 2  # it did reach the insert
+    assert list(Appeal.objects.all()) == [first]
+    assert Event.objects.filter(action="received").count() == 1
