@@ -1,38 +1,56 @@
 """Fault tests (run on demand, not by the suite): the invariants hold when a Celery worker is killed
-mid-sweep, when PostgreSQL restarts during intake and when the Redis broker and cache are full.
+mid-sweep, when PostgreSQL restarts during intake, when the Redis broker and cache are full and when
+Redis cannot be reached at all.
 
-    .venv/bin/python bench/faults.py                      # all three
-    .venv/bin/python bench/faults.py --only worker-kill   # or postgres-restart, redis-full
+    .venv/bin/python bench/faults.py                      # all four
+    .venv/bin/python bench/faults.py --only worker-kill   # or postgres-restart, redis-full, redis-down
 
-Each scenario builds its own deployment with bench/load_stack.py (database `yousu_faults`, gunicorn with
-the production settings, a Celery worker and beat), breaks one thing, lets the system recover and then
-counts rows in the database: every appeal present exactly once per idempotency key, every due time node
-fired exactly once (one `time_node` event per order and node, no second urge or supervision order),
-every notification present once and delivered or still pending for a retry. Notifications go to the
-inbox and to webhooks that point at a receiver in this process, so a delivery is also counted where
-it arrives. It prints one JSON line per scenario and exits 1 if any invariant failed.
+Each scenario builds its own deployment with bench/load_stack.py (database `yousu_faults` or the name
+given with --database, gunicorn with the production settings, a Celery worker and beat), breaks one
+thing, lets the system recover and then counts rows in the database: every appeal present exactly once
+per idempotency key, every due time node fired exactly once (one `time_node` event per order and node,
+no second urge or supervision order), every notification present once and delivered or still pending
+for a retry. Notifications go to the inbox and to webhooks that point at a receiver in this process,
+so a delivery is also counted where it arrives. It prints one JSON line per scenario and exits 1 if any
+invariant failed.
+
+Appeals are counted twice over: in the database, and by the clients' own log of what they were told.
+Every acknowledgement (the first answer 201 and each replay of a key answered 200) is logged with the
+key and the code it gave; an appeal is duplicated if one submission (one key) was acknowledged with two
+codes or one code was acknowledged for two submissions, as well as if the database holds two rows for a
+key. Some keys are sent again after their acknowledgement on purpose, so replays are exercised.
 
 `worker-kill` kills (SIGKILL, the worker and its pool children) the worker running a sweep once the
 sweep's first batch has committed, starts another and beat, kills that one too while it delivers the
 notifications, and starts a third; the rows the dead worker had claimed are retried when their lease
 ends, which the script brings forward by running the delivery as if five minutes had passed.
 
-`postgres-restart` restarts the whole local PostgreSQL cluster (`pg_ctlcluster`): everyone's
-connections drop for a few seconds. `redis-full` starts its own redis-server on port 6390 with
-`--maxmemory 2mb --maxmemory-policy noeviction`, so the shared Redis is never touched.
+`postgres-restart` restarts the PostgreSQL server (`pg_ctlcluster` on the whole local cluster unless
+--restart-command names another, e.g. a private cluster's `pg_ctl restart`): every connection drops for
+a few seconds. The requests in flight while it restarts are counted from the clients' timestamps, and
+gunicorn's master and workers are watched (a worker that dies is replaced by the master; the master
+itself must not exit). `redis-full` starts its own redis-server on port 6390 (--redis-full-port) with
+`--maxmemory 2mb --maxmemory-policy noeviction`, so the shared Redis is never touched. `redis-down`
+points the cache and broker of gunicorn at a port where nothing listens and sends intakes, dispatches,
+the citizen portal's submit and look-up, Open311's post and reads, the dashboard, /metrics and /healthz.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import http.cookiejar
 import json
 import os
+import re
+import shlex
 import signal
 import subprocess
 import sys
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -40,9 +58,21 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from load_stack import Stack, create_database, drop_database, flush_redis, free_port, sql
+from load_stack import (
+    DEFAULT_SERVER,
+    Stack,
+    create_database,
+    drop_database,
+    flush_redis,
+    free_port,
+    sql,
+)
 
 DATABASE = "yousu_faults"
+# Each scenario's settings of the command line (--database, --server, --redis): set by main().
+OPTIONS = argparse.Namespace(
+    database=DATABASE, server=DEFAULT_SERVER, redis="redis://127.0.0.1:6379", restart_command=""
+)
 
 
 # ---------------------------------------------------------------- the webhook receiver
@@ -81,7 +111,9 @@ class Receiver:
 
 def deployment(receiver: Receiver, **options) -> Stack:
     stack = Stack(
-        DATABASE,
+        OPTIONS.database,
+        server=OPTIONS.server,
+        redis=options.pop("redis", OPTIONS.redis),
         sweep_interval=options.pop("sweep_interval", 5),
         extra_env={"YOUSU_NOTIFY_CHANNELS": "inbox,webhook", **options.pop("extra_env", {})},
         **options,
@@ -362,19 +394,40 @@ def _teardown(stack: Stack, args) -> None:
 
 class IntakeClients:
     """Threads POSTing appeals with idempotency keys at `rate` per second in all; on any error or
-    timeout the same body and key are sent again (back-off 0.2 s doubling to 2 s) until 201 or 200."""
+    timeout the same body and key are sent again (back-off 0.2 s doubling to 2 s) until 201 or 200.
+    Every `replay_every`-th key is sent once more after its acknowledgement, as a client that never saw
+    the answer would, and that answer is logged too.
 
-    def __init__(self, port: int, token: str, city: dict, run: str, rate: float, threads: int = 4):
+    The log: `attempts` holds (sent, answered, status, key) of every request on the monotonic clock
+    (status 0 for no answer), `acks` (key, code, status) of every acknowledgement."""
+
+    def __init__(
+        self,
+        port: int,
+        token: str,
+        city: dict,
+        run: str,
+        rate: float,
+        threads: int = 4,
+        replay_every: int = 5,
+    ):
         self.port, self.token, self.city, self.run = port, token, city, run
         self.interval = threads / rate
+        self.replay_every = replay_every
         self.stopping = threading.Event()
         self.lock = threading.Lock()
         self.numbers = iter(range(10**9))
         self.done: dict[str, str] = {}
+        self.acks: list[tuple[str, str, int]] = []
         self.gave_up: list[str] = []
         self.statuses: Counter = Counter()
-        self.timeline: list[tuple[float, int]] = []  # (time, status) of every attempt; 0 for no answer
+        self.attempts: list[tuple[float, float, int, str]] = []
         self.threads = [threading.Thread(target=self.client) for _ in range(threads)]
+
+    @property
+    def timeline(self) -> list[tuple[float, int]]:
+        """(answered, status) of every attempt."""
+        return [(answered, status) for _sent, answered, status, _key in self.attempts]
 
     def start(self):
         for thread in self.threads:
@@ -405,6 +458,16 @@ class IntakeClients:
         except OSError:
             return 0, None
 
+    def send(self, key: str, body: bytes) -> tuple[int, dict | None]:
+        sent = time.monotonic()
+        status, data = self.post(body)
+        with self.lock:
+            self.statuses[status] += 1
+            self.attempts.append((sent, time.monotonic(), status, key))
+            if status in (200, 201):
+                self.acks.append((key, data["code"], status))
+        return status, data
+
     def client(self):
         while not self.stopping.is_set():
             started = time.monotonic()
@@ -424,19 +487,40 @@ class IntakeClients:
                 ensure_ascii=False,
             ).encode()
             for attempt in range(60):
-                status, data = self.post(body)
-                with self.lock:
-                    self.statuses[status] += 1
-                    self.timeline.append((time.monotonic(), status))
+                status, data = self.send(key, body)
                 if status in (200, 201):
                     with self.lock:
                         self.done[key] = data["code"]
+                    if number % self.replay_every == 0:
+                        self.send(key, body)
                     break
                 time.sleep(min(0.2 * 2**attempt, 2))
             else:
                 with self.lock:
                     self.gave_up.append(key)
             time.sleep(max(0, self.interval - (time.monotonic() - started)))
+
+
+def duplicates_in_log(acks) -> dict:
+    """From the clients' log of acknowledgements (key, code, ...): submissions acknowledged with more
+    than one code, and codes acknowledged for more than one submission. Each is a duplicate."""
+    codes_of: dict[str, set] = {}
+    keys_of: dict[str, set] = {}
+    for key, code, *_rest in acks:
+        codes_of.setdefault(key, set()).add(code)
+        keys_of.setdefault(code, set()).add(key)
+    return {
+        "one_submission_two_codes": sum(1 for codes in codes_of.values() if len(codes) > 1),
+        "one_code_two_submissions": sum(1 for keys in keys_of.values() if len(keys) > 1),
+    }
+
+
+def check_duplicate_count() -> None:
+    """The count can fail: a log with one of each kind of duplicate counts both, a clean one none."""
+    clean = [("k1", "A", 201), ("k1", "A", 200), ("k2", "B", 201)]
+    dirty = [*clean, ("k3", "C", 201), ("k3", "D", 200), ("k4", "B", 201)]
+    assert duplicates_in_log(clean) == {"one_submission_two_codes": 0, "one_code_two_submissions": 0}
+    assert duplicates_in_log(dirty) == {"one_submission_two_codes": 1, "one_code_two_submissions": 1}
 
 
 def appeal_invariants(stack: Stack, clients: IntakeClients) -> dict:
@@ -452,13 +536,23 @@ def appeal_invariants(stack: Stack, clients: IntakeClients) -> dict:
         "SELECT count(*) FROM appeals_appeal WHERE title LIKE %s",
         [f"故障测试 {clients.run}-%"],
     )[0][0]
+    with clients.lock:
+        acks = list(clients.acks)
     lost = [key for key, code in clients.done.items() if in_database.get(key) != (1, code)]
+    by_log = duplicates_in_log(acks)
+    duplicated_by = {
+        **by_log,
+        "rows_for_one_key": sum(1 for count, _code in in_database.values() if count > 1),
+        "rows_without_their_key": max(0, titled - len(in_database)),
+    }
     return {
         "acknowledged": len(clients.done),
+        "acknowledgements_logged": len(acks),
+        "answered_200_to_a_known_key": sum(1 for _key, _code, status in acks if status == 200),
         "appeals_in_database": sum(count for count, _code in in_database.values()),
         "lost": len(lost),
-        "duplicated": sum(1 for count, _code in in_database.values() if count > 1)
-        + max(0, titled - len(in_database)),
+        "duplicated": sum(duplicated_by.values()),
+        "duplicated_by": duplicated_by,
         "unacknowledged_in_database": len(set(in_database) - set(clients.done)),
         "gave_up": len(clients.gave_up),
         "answers": {str(status): count for status, count in sorted(clients.statuses.items())},
@@ -466,6 +560,24 @@ def appeal_invariants(stack: Stack, clients: IntakeClients) -> dict:
 
 
 # ---------------------------------------------------------------- b. PostgreSQL restart during intake
+
+
+def gunicorn_processes(stack: Stack) -> tuple[int | None, set[int]]:
+    """The master's pid (None once it has exited) and its workers' pids, from /proc."""
+    master = stack.processes.get("gunicorn")
+    if master is None or master.poll() is not None:
+        return None, set()
+    children = set()
+    for task in Path(f"/proc/{master.pid}/task").iterdir():
+        with contextlib.suppress(OSError):  # a thread that ended meanwhile
+            children |= {int(pid) for pid in (task / "children").read_text().split()}
+    return master.pid, children
+
+
+def restart_command(version: str) -> list[str]:
+    if OPTIONS.restart_command:
+        return shlex.split(OPTIONS.restart_command)
+    return ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"]
 
 
 def postgres_restart(args) -> dict:
@@ -479,44 +591,76 @@ def postgres_restart(args) -> dict:
         clients = IntakeClients(port, city["operator"], city, f"pg{int(time.time())}", args.rate)
         clients.start()
         time.sleep(args.before)
-        version = os.listdir("/etc/postgresql")[0]
+        master_before, workers_before = gunicorn_processes(stack)
+        version = os.listdir("/etc/postgresql")[0] if os.path.isdir("/etc/postgresql") else ""
         restart_started = time.monotonic()
-        subprocess.run(
-            ["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", "restart"],
-            check=True,
-            timeout=120,
-        )
-        restart_seconds = round(time.monotonic() - restart_started, 1)
+        subprocess.run(restart_command(version), check=True, timeout=120)
+        restart_ended = time.monotonic()
+        restart_seconds = round(restart_ended - restart_started, 1)
         time.sleep(args.after)
         clients.stop()
-        errors = [(at, status) for at, status in clients.timeline if status not in (200, 201)]
+        master_after, workers_after = gunicorn_processes(stack)
+        attempts = list(clients.attempts)
+        errors = [
+            (answered, status) for _sent, answered, status, _key in attempts if status not in (200, 201)
+        ]
         last_error = max((at for at, _s in errors), default=restart_started)
         # After the last error: how many answers in a row were good (the server recovered by itself).
-        good_after = sum(1 for at, status in clients.timeline if at > last_error and status in (200, 201))
+        good_after = sum(
+            1 for _sent, answered, status, _k in attempts if answered > last_error and status in (200, 201)
+        )
+        # In flight during the restart: sent before the server was back and answered after it began to
+        # go down. Their keys must each be acknowledged exactly once like every other.
+        in_flight = [a for a in attempts if a[0] < restart_ended and a[1] > restart_started]
+        spanning = [a for a in in_flight if a[0] < restart_started and a[1] > restart_ended]
+        in_flight_keys = {key for *_times, key in in_flight}
         last_sweep = stack.python(
             "from yousu.supervision.jobs import last_sweep\nprint(json.dumps(str(last_sweep())))"
         )
         appeals = appeal_invariants(stack, clients)
+        in_flight_acknowledged_once = sum(
+            1 for key in in_flight_keys if len({code for k, code, _status in clients.acks if k == key}) == 1
+        )
         result = {
             "scenario": "postgres-restart",
+            "restart_command": " ".join(restart_command(version)),
             "restart_seconds": restart_seconds,
             "rate_per_second": args.rate,
             "appeals": appeals,
+            "in_flight_during_restart": {
+                "requests": len(in_flight),
+                "sent_before_and_answered_after_the_whole_restart": len(spanning),
+                "answers": dict(Counter(str(status) for _s, _a, status, _k in in_flight)),
+                "first_sent_s_before_restart": round(restart_started - min(a[0] for a in in_flight), 2)
+                if in_flight
+                else None,
+                "last_answered_s_after_restart_began": round(
+                    max(a[1] for a in in_flight) - restart_started, 2
+                )
+                if in_flight
+                else None,
+                "their_keys": len(in_flight_keys),
+                "their_keys_acknowledged_once": in_flight_acknowledged_once,
+            },
             "error_answers": len(errors),
-            "errors_from_s_after_restart_began": round(
-                min((at for at, _s in errors), default=0) - restart_started, 1
-            )
+            "errors_from_s_after_restart_began": round(min(at for at, _s in errors) - restart_started, 1)
             if errors
             else None,
             "last_error_s_after_restart_began": round(last_error - restart_started, 1) if errors else None,
             "good_answers_after_last_error": good_after,
-            "gunicorn_restarted": False,
+            # Measured: the master is the process the script started, still running; a worker that
+            # died (a crash, a timeout) would have been replaced by a new pid.
+            "gunicorn_restarted": master_after is None or master_after != master_before,
+            "gunicorn_workers_replaced": len(workers_before - workers_after),
             "last_sweep_after": last_sweep,
         }
         result["ok"] = bool(
             appeals["lost"] == 0
             and appeals["duplicated"] == 0
             and appeals["gave_up"] == 0
+            and in_flight
+            and in_flight_acknowledged_once == len(in_flight_keys)
+            and not result["gunicorn_restarted"]
             and good_after >= args.rate * (args.after - 5)  # answering normally for the rest of the run
         )
         return result
@@ -531,7 +675,7 @@ def postgres_restart(args) -> dict:
 
 def redis_full(args) -> dict:
     receiver = Receiver()
-    redis_port = 6390
+    redis_port = args.redis_full_port
     redis_process = subprocess.Popen(
         [
             "redis-server",
@@ -613,6 +757,7 @@ def redis_full(args) -> dict:
         nodes_fired_after = round(time.monotonic() - freed, 1)
         drained = drain(stack)
         drained_after = round(time.monotonic() - freed, 1)
+        healthz_after_room = _get(port, "/healthz")
         supervisor.stop()
         nodes = time_node_invariants(stack, template_code)
         notes = notification_invariants(stack, receiver)
@@ -628,6 +773,7 @@ def redis_full(args) -> dict:
             "appeals_while_full": appeals_when_full,
             "urges_while_full": {str(status): count for status, count in urge_answers.items()},
             "healthz_while_full": healthz_when_full,
+            "healthz_after_room": healthz_after_room,
             "still_due_while_full": still_due_when_full,
             "pending_notifications_while_full": pending_when_full,
             "nodes_fired_after_room_s": nodes_fired_after,
@@ -642,6 +788,14 @@ def redis_full(args) -> dict:
             appeals_when_full["lost"] == 0
             and appeals_when_full["duplicated"] == 0
             and appeals_when_full["gave_up"] == 0
+            # Every urge is recorded while Redis is full (its notification waits for the periodic job).
+            and orders
+            and set(urge_answers) <= {200, 201}
+            # A monitor is told: /healthz answers (200 or 503, never a crash) and names the cache as not
+            # ok while it is full, and as ok again once there is room.
+            and healthz_when_full["http"] in (200, 503)
+            and healthz_when_full.get("cache") not in (None, "ok")
+            and healthz_after_room.get("cache") == "ok"
             and recovered
             and nodes["orders_by_time_node_events"] == {"1": nodes["due_orders"]}
             and not (
@@ -710,14 +864,211 @@ def _urge(port: int, token: str, order_id: int) -> int:
 
 
 def _get(port: int, path: str) -> dict:
+    """The JSON document at `path` with the answer's HTTP status under "http" (the health document
+    has a "status" of its own: ok or error)."""
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=10) as answer:
-            return {"status": answer.status, **json.loads(answer.read())}
+            status, body = answer.status, answer.read()
     except urllib.error.HTTPError as exc:
-        return {"status": exc.code, **json.loads(exc.read() or b"{}")}
+        status, body = exc.code, exc.read()
+    try:
+        return {"http": status, **json.loads(body or b"{}")}
+    except ValueError:  # a server error's page, not the health document
+        return {"http": status, "body": body[:200].decode("utf-8", "replace")}
 
 
-SCENARIOS = {"worker-kill": worker_kill, "postgres-restart": postgres_restart, "redis-full": redis_full}
+# ---------------------------------------------------------------- d. Redis unreachable
+
+
+class Browser:
+    """An HTTP client with its own cookies (a citizen's browser, a monitor): behind the platform's
+    TLS-terminating proxy as production sees it (X-Forwarded-Proto), with the Origin a browser sends."""
+
+    def __init__(self, port: int, token: str | None = None):
+        self.base = f"http://127.0.0.1:{port}"
+        self.token = token
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirect())
+
+    def call(self, method: str, path: str, *, data: dict | None = None, json_body=None, headers=None):
+        headers = {"X-Forwarded-Proto": "https", **(headers or {})}
+        body = None
+        if json_body is not None:
+            body = json.dumps(json_body, ensure_ascii=False).encode()
+            headers["Content-Type"] = "application/json"
+        elif data is not None:
+            body = urllib.parse.urlencode(data).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+            headers.update(
+                Origin=f"https://127.0.0.1:{self.base.rsplit(':', 1)[1]}",
+                Referer=f"https://127.0.0.1:{self.base.rsplit(':', 1)[1]}{path}",
+            )
+        if self.token:
+            headers["Authorization"] = f"Token {self.token}"
+        request = urllib.request.Request(self.base + path, data=body, method=method, headers=headers)
+        try:
+            with self.opener.open(request, timeout=30) as answer:
+                return answer.status, answer.read(), dict(answer.headers)
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read(), dict(exc.headers)
+        except OSError:
+            return 0, b"", {}
+
+    def csrf(self) -> str:
+        return next((c.value for c in self.jar if c.name == "csrftoken"), "")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A redirect is an answer to count (302 after a submit), not something to follow."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def redis_down(args) -> dict:
+    """The demo city served by gunicorn whose REDIS_URL and broker point at a port where nothing
+    listens (no worker or beat: they need the broker). Each operation a few times; every answer's
+    status is counted, and a 5xx anywhere fails the scenario."""
+    receiver = Receiver()
+    stack = deployment(receiver)
+    try:
+        city = tokens(stack, "operator", "dispatcher", "supervisor")
+        open311 = stack.python(
+            "from yousu.open311.services import api_key_issue\n"
+            "from yousu.catalog.models import CatalogItem\n"
+            "key, raw = api_key_issue(name='故障测试客户端')\n"
+            "print(json.dumps(raw))"
+        )
+        closed = free_port()  # bound and released: nothing listens there
+        stack.environment.update(
+            REDIS_URL=f"redis://127.0.0.1:{closed}/0", CELERY_BROKER_URL=f"redis://127.0.0.1:{closed}/1"
+        )
+        port = stack.start_gunicorn(args.workers, healthy=(200, 503))
+        answers: dict[str, Counter] = {}
+
+        def count(operation: str, status: int) -> int:
+            answers.setdefault(operation, Counter())[str(status)] += 1
+            return status
+
+        operator = Browser(port, city["operator"])
+        dispatcher = Browser(port, city["dispatcher"])
+        supervisor = Browser(port, city["supervisor"])
+        run = f"down{int(time.time())}"
+        codes = []
+        for number in range(args.down_count):
+            body = {
+                "kind": "complaint",
+                "channel": "app",
+                "title": f"故障测试 {run}-{number}",
+                "content": f"市民反映的问题，故障测试 {run}-{number}。",
+                "area": city["areas"][number % len(city["areas"])],
+                "item": city["items"][(number * 7) % len(city["items"])],
+                "idempotency_key": f"{run}-{number}",
+            }
+            status, raw, _h = operator.call("POST", "/api/v1/appeals/", json_body=body)
+            if count("intake (API POST appeal)", status) == 201:
+                codes.append(json.loads(raw)["code"])
+        for code in codes:
+            status, _raw, _h = dispatcher.call("POST", f"/api/v1/appeals/{code}/dispatch/", json_body={})
+            count("dispatch (API POST dispatch)", status)
+        portal_codes = []
+        for number in range(args.down_count):
+            citizen = Browser(port)
+            count("portal GET submit", citizen.call("GET", "/h5/submit/")[0])
+            phone = f"139{number:04d}{int(time.time()) % 10000:04d}"
+            status, _raw, headers = citizen.call(
+                "POST",
+                "/h5/submit/",
+                data={
+                    "csrfmiddlewaretoken": citizen.csrf(),
+                    "kind": "suggestion",
+                    "content": f"建议在小区门口增加路灯，故障测试 {run}-h5-{number}。",
+                    "citizen_phone": phone,
+                    "address": "城中区某街道 12 号",
+                    "idempotency_key": f"{run}-h5-{number}",
+                },
+            )
+            count("portal POST submit", status)
+            found = re.search(r"/h5/submitted/([^/]+)/", headers.get("Location", ""))
+            if status == 302 and found:
+                portal_codes.append((found.group(1), phone))
+        for code, phone in portal_codes:
+            citizen = Browser(port)
+            count("portal GET track", citizen.call("GET", "/h5/track/")[0])
+            status, _raw, _h = citizen.call(
+                "POST",
+                "/h5/track/",
+                data={"csrfmiddlewaretoken": citizen.csrf(), "code": code, "phone": phone},
+            )
+            count("portal POST track", status)
+            count("portal GET progress", citizen.call("GET", f"/h5/track/{code}/")[0])
+        client = Browser(port)
+        status, raw, _h = client.call("GET", "/open311/v2/services.json")
+        count("Open311 GET services", status)
+        services = [row["service_code"] for row in json.loads(raw)] if status == 200 else city["items"][:1]
+        requests = []
+        for number in range(args.down_count):
+            status, raw, _h = client.call(
+                "POST",
+                "/open311/v2/requests.json",
+                data={
+                    "api_key": open311,
+                    "service_code": services[number % len(services)],
+                    "address_string": "城中区某街道 12 号",
+                    "description": f"路灯不亮，故障测试 {run}-311-{number}。",
+                },
+            )
+            count("Open311 POST request", status)
+            if status in (200, 201):
+                requests.append(json.loads(raw)[0].get("service_request_id"))
+            count("Open311 GET requests", client.call("GET", "/open311/v2/requests.json")[0])
+        for request_id in filter(None, requests):
+            count("Open311 GET request", client.call("GET", f"/open311/v2/requests/{request_id}.json")[0])
+        for _ in range(3):
+            count("dashboard API", supervisor.call("GET", "/api/v1/dashboard/summary/")[0])
+            count("metrics", client.call("GET", "/metrics")[0])
+        # /healthz is a report, not a request served: its 503 (the broker, a required check, is down)
+        # is what a load balancer and a monitor must be told, so it is not counted as a server error.
+        healthz = _get(port, "/healthz")
+        in_database = sql(
+            stack.database_url,
+            "SELECT count(*) FROM appeals_appeal WHERE title LIKE %s OR content LIKE %s OR content LIKE %s",
+            [f"故障测试 {run}-%", f"%故障测试 {run}-h5-%", f"%故障测试 {run}-311-%"],
+        )[0][0]
+        server_errors = {
+            operation: sum(n for status, n in statuses.items() if status.startswith("5"))
+            for operation, statuses in answers.items()
+        }
+        result = {
+            "scenario": "redis-down",
+            "redis": f"cache and broker at 127.0.0.1:{closed}, where nothing listens; no worker or beat",
+            "answers": {operation: dict(statuses) for operation, statuses in answers.items()},
+            "requests": sum(sum(statuses.values()) for statuses in answers.values()),
+            "server_errors": server_errors,
+            "appeals_acknowledged": len(codes) + len(portal_codes) + len(requests),
+            "appeals_in_database": in_database,
+            "healthz": healthz,
+        }
+        result["ok"] = bool(
+            not any(server_errors.values())
+            and len(codes) == len(portal_codes) == len(requests) == args.down_count
+            and in_database == result["appeals_acknowledged"]
+            and healthz["http"] in (200, 503)
+            and healthz.get("cache") not in (None, "ok")
+        )
+        return result
+    finally:
+        stack.stop_all()
+        receiver.close()
+        _teardown(stack, args)
+
+
+SCENARIOS = {
+    "worker-kill": worker_kill,
+    "postgres-restart": postgres_restart,
+    "redis-full": redis_full,
+    "redis-down": redis_down,
+}
 
 
 def main() -> None:
@@ -737,8 +1088,31 @@ def main() -> None:
     parser.add_argument("--before", type=float, default=5, help="seconds of intake before the restart")
     parser.add_argument("--after", type=float, default=15, help="seconds of intake after the restart")
     parser.add_argument("--full-for", type=float, default=10, help="seconds of intake while Redis is full")
+    parser.add_argument(
+        "--down-count", type=int, default=20, help="each operation's count for redis-down (default 20)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    parser.add_argument(
+        "--database", default=DATABASE, help=f"the scenarios' database (must start with {DATABASE})"
+    )
+    parser.add_argument(
+        "--server", default=DEFAULT_SERVER, help="the PostgreSQL server's URL, without a database"
+    )
+    parser.add_argument(
+        "--redis", default="redis://127.0.0.1:6379", help="the Redis for cache (db 13) and broker (db 14)"
+    )
+    parser.add_argument(
+        "--redis-full-port", type=int, default=6390, help="the port of redis-full's own Redis"
+    )
+    parser.add_argument(
+        "--restart-command",
+        default="",
+        help="how postgres-restart restarts the server (default: pg_ctlcluster on the local cluster)",
+    )
     args = parser.parse_args()
+    OPTIONS.database, OPTIONS.server, OPTIONS.redis = args.database, args.server, args.redis
+    OPTIONS.restart_command = args.restart_command
+    check_duplicate_count()
     failed = []
     for name in args.only or SCENARIOS:
         started = time.monotonic()

@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -173,7 +174,9 @@ class Stack:
         self.processes[name] = process
         return process
 
-    def start_gunicorn(self, workers: int, timeout: int = 30) -> int:
+    def start_gunicorn(self, workers: int, timeout: int = 30, healthy: tuple[int, ...] = (200,)) -> int:
+        """Start gunicorn and wait until /healthz answers with one of `healthy` (a deployment started
+        with its Redis down answers 503, and is serving)."""
         self.port = free_port()
         self._start(
             "gunicorn",
@@ -195,18 +198,21 @@ class Stack:
                 "--no-control-socket",  # not needed, and one per user by default
             ],
         )
-        self.wait_until_serving()
+        self.wait_until_serving(healthy=healthy)
         return self.port
 
-    def wait_until_serving(self, timeout: float = 60) -> None:
+    def wait_until_serving(self, timeout: float = 60, healthy: tuple[int, ...] = (200,)) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.processes["gunicorn"].poll() is not None:
                 raise RuntimeError(f"gunicorn exited; see {self.workdir / 'gunicorn.log'}")
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz", timeout=5) as answer:
-                    if answer.status == 200:
+                    if answer.status in healthy:
                         return
+            except urllib.error.HTTPError as exc:
+                if exc.code in healthy:
+                    return
             except OSError:
                 pass
             time.sleep(0.3)
