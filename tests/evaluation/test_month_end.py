@@ -22,12 +22,8 @@ DECEMBER = dt.date(2026, 12, 1)
 MINUTE = dt.timedelta(minutes=1)
 
 
-def sample_of_one():
-    AssessmentScheme.objects.update(min_sample=1)
-
-
+@pytest.mark.usefixtures("small_sample")
 def test_signed_for_in_time_on_the_first_counts_as_responded_in_the_month_it_was_dispatched(world):
-    sample_of_one()
     with frozen(at(2026, 11, 30, 16, 0)):
         order = at_eco(world)[1]
     # One working day to sign for: the limit runs into December.
@@ -62,8 +58,8 @@ def test_signed_for_in_time_on_the_first_counts_as_responded_in_the_month_it_was
     assert later.results.get(unit=world.units.east_eco).response_rate == 1.0
 
 
+@pytest.mark.usefixtures("small_sample")
 def test_dispatched_at_17_50_before_the_national_day_holiday(world):
-    sample_of_one()
     with frozen(at(2026, 9, 30, 17, 50)):
         order = at_eco(world)[1]
     # The sign-for limit skips the seven days of the holiday: it falls on the first working days after it.
@@ -82,8 +78,8 @@ def test_dispatched_at_17_50_before_the_national_day_holiday(world):
     assert (eco.received, eco.responded, eco.response_rate, eco.zone) == (1, 1, 1.0, "blue")
 
 
+@pytest.mark.usefixtures("small_sample")
 def test_not_signed_for_by_the_limit_is_a_failure_once_the_limit_has_passed(world):
-    sample_of_one()
     with frozen(at(2026, 11, 30, 16, 0)):
         order = at_eco(world)[1]
     with frozen(order.response_due + MINUTE):
@@ -93,8 +89,8 @@ def test_not_signed_for_by_the_limit_is_a_failure_once_the_limit_has_passed(worl
     assert (eco.assessed, eco.responded, eco.response_rate) == (1, 0, 0.0)
 
 
+@pytest.mark.usefixtures("small_sample")
 def test_an_order_forwarded_on_the_first_counts_in_december_for_the_unit_below(world):
-    sample_of_one()
     with frozen(at(2026, 11, 30, 16, 0)):
         city_order = appeal_dispatch(appeal=new_appeal(world), by=world.people.dispatcher)
     with frozen(at(2026, 12, 1, 9, 0)):

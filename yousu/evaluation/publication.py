@@ -23,8 +23,8 @@ from yousu.core.errors import DomainError
 from yousu.dispatch.models import CriticismNotice, Order, ReportIn
 from yousu.dispatch.services import Conflict
 from yousu.notifications.services import notify_many
-from yousu.org.choices import RoleCode
 from yousu.org.models import Person, Unit
+from yousu.org.selectors import leaders_by_unit
 
 from . import definitions
 from .assessment import (
@@ -141,18 +141,9 @@ def _sheet_link(run: AssessmentRun, unit: Unit) -> str:
     return f"{reverse('reports-unit')}?month={run.month_label}&unit={unit.code}"
 
 
-def _leaders(unit_ids) -> dict[int, list[Person]]:
-    found: dict[int, list[Person]] = {}
-    for person in Person.objects.filter(
-        unit_id__in=unit_ids, roles__code=RoleCode.UNIT_LEADER, is_active=True
-    ).distinct():
-        found.setdefault(person.unit_id, []).append(person)
-    return found
-
-
 def _send(run: AssessmentRun, results: list[UnitAssessment], *, kind: str, subject_of, opening_of) -> int:
     """One notice to each result's unit and to each of its leaders; returns the number of units told."""
-    leaders = _leaders([result.unit_id for result in results])
+    leaders = leaders_by_unit([result.unit_id for result in results])
     specs = []
     for result in results:
         lost = lost_points(run, result.unit)

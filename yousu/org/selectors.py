@@ -186,3 +186,13 @@ def area_for_point(longitude: float, latitude: float, *, within: Area | None = N
         best = found
         candidates = list(found.children.filter(is_active=True))
     return best
+
+
+def leaders_by_unit(unit_ids) -> dict[int, list[Person]]:
+    """The active leaders of each of `unit_ids`, in one query: those a node or a notice speaks to by name."""
+    found: dict[int, list[Person]] = {}
+    for person in Person.objects.filter(
+        unit_id__in=unit_ids, roles__code=RoleCode.UNIT_LEADER, is_active=True
+    ).distinct():
+        found.setdefault(person.unit_id, []).append(person)
+    return found

@@ -21,7 +21,6 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,9 +32,10 @@ from yousu.dispatch.services import nearest_platform
 from yousu.dispatch.whistles import report_in_due_node, report_in_schedule
 from yousu.notifications.services import NotificationSpec, notify_many
 from yousu.org.models import Unit
+from yousu.org.selectors import leaders_by_unit
 
 from .models import SupervisionOrder
-from .sweep import answer_due, leaders_by_unit
+from .sweep import answer_due, claim_due
 
 # Notices quote the problem so that a leader reading a text message knows which summons it is; the
 # whistle's page has the rest (a problem may run to thousands of characters).
@@ -100,19 +100,13 @@ def sweep_report_ins(*, now: dt.datetime | None = None, batch_size: int = 1000) 
     """Fire every report-in node due at `now` (default: the current time); return what fired."""
     now = now or timezone.now()
     result = ReportInSweepResult()
-    while True:
-        with transaction.atomic():
-            due = ReportIn.objects.filter(next_node_at__lte=now).order_by("next_node_at", "id")
-            if connection.features.has_select_for_update_skip_locked:
-                due = due.select_for_update(skip_locked=True, of=("self",))
-            rows = list(
-                due.select_related("whistle__blown_by_unit", "whistle__appeal", "unit__parent")[:batch_size]
-            )
-            if rows:
-                _fire(rows, now, result)
-        # Every row of a batch either fired or moved to a later time, so a full batch means more are due.
-        if len(rows) < batch_size:
-            return result
+    claim_due(
+        ReportIn.objects.select_related("whistle__blown_by_unit", "whistle__appeal", "unit__parent"),
+        now=now,
+        batch_size=batch_size,
+        fire=lambda rows: _fire(rows, now, result),
+    )
+    return result
 
 
 @dataclass

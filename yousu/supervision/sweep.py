@@ -20,10 +20,12 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections import Counter, defaultdict
+from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -35,8 +37,8 @@ from yousu.dispatch.deadlines import due_nodes, schedule
 from yousu.dispatch.models import Order
 from yousu.notifications.services import notify_many
 from yousu.org.calendar import calendar_for_unit
-from yousu.org.choices import RoleCode
-from yousu.org.models import Person, Unit
+from yousu.org.models import Unit
+from yousu.org.selectors import leaders_by_unit
 
 from .models import SupervisionOrder, Urge
 
@@ -63,16 +65,30 @@ def sweep_time_nodes(*, now: dt.datetime | None = None, batch_size: int = 1000) 
     """Fire every time node due at `now` (default: the current time); return what fired."""
     now = now or timezone.now()
     result = SweepResult()
+    claim_due(
+        Order.objects.select_related("appeal", "unit", "unit__parent"),
+        now=now,
+        batch_size=batch_size,
+        fire=lambda orders: _fire(orders, now, result),
+    )
+    return result
+
+
+def claim_due(rows: QuerySet, *, now: dt.datetime, batch_size: int, fire: Callable[[list], None]) -> None:
+    """Claim the rows of `rows` whose `next_node_at` has passed, a batch at a time, each batch locked
+    for its transaction (SKIP LOCKED where the database has it, so sweepers running at once share the
+    work) and handed to `fire`, which must fire or reschedule every row it gets: a full batch then
+    means more are due, a short one that the sweep is done."""
     while True:
         with transaction.atomic():
-            due = Order.objects.filter(next_node_at__lte=now).order_by("next_node_at", "id")
+            due = rows.filter(next_node_at__lte=now).order_by("next_node_at", "id")
             if connection.features.has_select_for_update_skip_locked:
                 due = due.select_for_update(skip_locked=True, of=("self",))
-            orders = list(due.select_related("appeal", "unit", "unit__parent")[:batch_size])
-            if orders:
-                _fire(orders, now, result)
-        if len(orders) < batch_size:
-            return result
+            batch = list(due[:batch_size])
+            if batch:
+                fire(batch)
+        if len(batch) < batch_size:
+            return
 
 
 @dataclass
@@ -141,16 +157,6 @@ def _save_clocks(orders: list[Order]) -> None:
                 *[[getattr(order, name) for order in orders] for name in CLOCK_FIELDS],
             ],
         )
-
-
-def leaders_by_unit(unit_ids) -> dict[int, list[Person]]:
-    """The active leaders of each of `unit_ids`, in one query: those a node speaks to by name."""
-    found = defaultdict(list)
-    for person in Person.objects.filter(
-        unit_id__in=unit_ids, roles__code=RoleCode.UNIT_LEADER, is_active=True
-    ).distinct():
-        found[person.unit_id].append(person)
-    return found
 
 
 def node_text(order: Order, node: str) -> str:
